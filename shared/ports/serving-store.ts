@@ -1,0 +1,36 @@
+import type { EventType, StoredEvent } from '../domain/event.ts';
+import type { Item } from '../domain/item.ts';
+
+/** A shopper's recent event, as real-time serving and exclusions read it. */
+export interface ActivityEntry {
+  eventId: string;
+  type: EventType;
+  itemId?: string;
+  timestamp: string;
+  receivedAt: string;
+  value?: number;
+}
+
+export const ACTIVITY_LIMITS = {
+  /** Newest entries kept per shopper. */
+  maxPerShopper: 200,
+  /** Entries expire this long after they were received (DynamoDB TTL on AWS). */
+  ttlSeconds: 90 * 24 * 3600,
+} as const;
+
+/**
+ * The narrow store serving reads from. AWS: DynamoDB. Local: node:sqlite under RECSYS_DATA_DIR.
+ * Both pass tests/contract/serving-store.contract.ts.
+ */
+export interface ServingStore {
+  /** Upserts by itemId; a later `updatedAt` wins, an older one is ignored so replays cannot roll back. */
+  putItems(items: readonly Item[]): Promise<void>;
+  getItem(itemId: string): Promise<Item | undefined>;
+  /** Missing ids are simply absent from the map. */
+  getItems(itemIds: readonly string[]): Promise<Map<string, Item>>;
+  /** Idempotent per (shopperKey, eventId). Keeps the newest `maxPerShopper` per shopper. */
+  appendActivity(entries: readonly { shopperKey: string; event: StoredEvent }[]): Promise<void>;
+  /** Newest first (by event timestamp), unexpired only, at most `limit` (default maxPerShopper). */
+  recentActivity(shopperKey: string, limit?: number): Promise<ActivityEntry[]>;
+  close(): Promise<void>;
+}
