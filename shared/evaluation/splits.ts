@@ -1,0 +1,88 @@
+import { toEpochMs } from '../model/interactions.ts';
+import { mulberry32, shuffle } from '../model/rng.ts';
+
+/** The fields a split needs; any interaction record type works. */
+export interface Timed {
+  userId: string;
+  itemId: string;
+  timestamp: number | string;
+}
+
+export interface Split<T> {
+  train: T[];
+  test: T[];
+}
+
+/** Everything strictly before `cutoff` (epoch ms or ISO) trains; the rest tests. */
+export function temporalSplit<T extends Timed>(records: readonly T[], cutoff: number | string): Split<T> {
+  const c = toEpochMs(cutoff);
+  const train: T[] = [];
+  const test: T[] = [];
+  for (const r of records) (toEpochMs(r.timestamp) < c ? train : test).push(r);
+  return { train, test };
+}
+
+/**
+ * Groups records per user and per (user, item) pair; a pair's records always land on the same side so that
+ * the test never asks for an item the training data already shows.
+ */
+function pairsByUser<T extends Timed>(records: readonly T[]): Map<string, Map<string, T[]>> {
+  const users = new Map<string, Map<string, T[]>>();
+  for (const r of records) {
+    let items = users.get(r.userId);
+    if (items === undefined) {
+      items = new Map();
+      users.set(r.userId, items);
+    }
+    let list = items.get(r.itemId);
+    if (list === undefined) {
+      list = [];
+      items.set(r.itemId, list);
+    }
+    list.push(r);
+  }
+  return users;
+}
+
+/**
+ * Per user, a seeded random `ratio` of the user's distinct items trains and the rest tests (at least one
+ * item stays in training). Users are visited in sorted order so the result depends only on the seed.
+ */
+export function randomSplit<T extends Timed>(records: readonly T[], ratio: number, seed = 42): Split<T> {
+  if (!(ratio > 0 && ratio < 1)) throw new RangeError(`ratio must be in (0, 1), got ${ratio}`);
+  const rand = mulberry32(seed);
+  const train: T[] = [];
+  const test: T[] = [];
+  const users = pairsByUser(records);
+  for (const userId of [...users.keys()].sort()) {
+    const items = users.get(userId)!;
+    const keys = shuffle([...items.keys()].sort(), rand);
+    const cut = Math.max(1, Math.round(keys.length * ratio));
+    keys.forEach((item, i) => {
+      (i < cut ? train : test).push(...items.get(item)!);
+    });
+  }
+  return { train, test };
+}
+
+/**
+ * Per user, the `n` distinct items first touched last go to test (users with ≤ n items keep all of them in
+ * training, so that every test user has history).
+ */
+export function leaveLastNSplit<T extends Timed>(records: readonly T[], n = 1): Split<T> {
+  const train: T[] = [];
+  const test: T[] = [];
+  for (const items of pairsByUser(records).values()) {
+    const firstSeen = [...items.entries()].map(([item, list]) => {
+      let t = Number.POSITIVE_INFINITY;
+      for (const r of list) t = Math.min(t, toEpochMs(r.timestamp));
+      return { item, t, list };
+    });
+    firstSeen.sort((a, b) => a.t - b.t || (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
+    const cut = firstSeen.length > n ? firstSeen.length - n : firstSeen.length;
+    firstSeen.forEach((e, i) => {
+      (i < cut ? train : test).push(...e.list);
+    });
+  }
+  return { train, test };
+}

@@ -1,0 +1,208 @@
+import type { EventType } from '../domain/event.ts';
+import { type Csc, type Csr, csrFromTriplets, transpose } from './sparse.ts';
+
+/** The slice of a shopper event that training needs; `timestamp` is epoch milliseconds or ISO 8601. */
+export interface InteractionRecord {
+  userId: string;
+  itemId: string;
+  type: EventType;
+  /** Quantity for cart/purchase/return events, 1–5 for ratings. */
+  value?: number;
+  timestamp: number | string;
+  /** The client's dedupe key: Firehose delivers at least once, so the same event can arrive twice. */
+  eventId?: string;
+}
+
+export type EventWeights = Record<EventType, number>;
+
+/**
+ * Confidence per event type. Positive types add evidence of interest in proportion to how committal they
+ * are. `remove_from_cart` and `return` subtract (a return cancels the purchase it undoes, a removal most of
+ * the add); a pair whose summed confidence is not positive is dropped, so negatives never become negative
+ * confidence. `not_interested` is -Infinity: a veto that removes the pair whatever else happened.
+ * `search` carries no item and counts for nothing. A rating r in 1..5 contributes
+ * `rating × (r − 2.5) / 2.5`: 5 stars is +rating, 1 star is −0.6 × rating.
+ */
+export const DEFAULT_EVENT_WEIGHTS: Readonly<EventWeights> = Object.freeze({
+  view: 1,
+  click: 1,
+  wishlist: 2,
+  add_to_cart: 3,
+  purchase: 5,
+  rating: 4,
+  remove_from_cart: -2,
+  return: -5,
+  search: 0,
+  not_interested: Number.NEGATIVE_INFINITY,
+});
+
+export interface InteractionOptions {
+  weights?: Partial<EventWeights>;
+  /** 'ignore': every event counts once; 'log': quantity types are scaled by 1 + ln(quantity). */
+  quantity?: 'ignore' | 'log';
+  /** Older events count less: weight × 0.5^(age / halfLife). Undefined: no decay. */
+  halfLifeDays?: number;
+  /** The reference time for decay, epoch ms; defaults to the newest event. */
+  now?: number;
+  /** Fix the id spaces (e.g. map a test period onto the training ids); records with unknown ids are skipped. */
+  userIds?: readonly string[];
+  itemIds?: readonly string[];
+}
+
+export interface Interactions {
+  userIds: string[];
+  itemIds: string[];
+  userIndex: Map<string, number>;
+  itemIndex: Map<string, number>;
+  /** users × items, summed confidence per pair. */
+  csr: Csr;
+  /** The same matrix column-major (items × users as a CSR). */
+  csc: Csc;
+  /** Newest event time per item (epoch ms, NaN if none), for trending and recency filters. */
+  itemLastSeen: Float64Array;
+  stats: {
+    records: number;
+    duplicates: number;
+    skipped: number;
+    users: number;
+    items: number;
+    pairs: number;
+  };
+}
+
+export function toEpochMs(t: number | string): number {
+  return typeof t === 'number' ? t : Date.parse(t);
+}
+
+const DAY_MS = 86_400_000;
+
+function indexOf(ids: readonly string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i < ids.length; i++) m.set(ids[i]!, i);
+  return m;
+}
+
+/** Builds the user × item confidence matrix (CSR and CSC) with dense id maps from raw interaction records. */
+export function buildInteractions(
+  records: Iterable<InteractionRecord>,
+  options: InteractionOptions = {},
+): Interactions {
+  const weights: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...options.weights };
+  const fixedUsers = options.userIds !== undefined;
+  const fixedItems = options.itemIds !== undefined;
+  const userIds = fixedUsers ? [...options.userIds!] : [];
+  const itemIds = fixedItems ? [...options.itemIds!] : [];
+  const userIndex = indexOf(userIds);
+  const itemIndex = indexOf(itemIds);
+  const seen = new Set<string>();
+  let rows = new Int32Array(1024);
+  let cols = new Int32Array(1024);
+  let vals = new Float64Array(1024);
+  let times = new Float64Array(1024);
+  let count = 0;
+  let total = 0;
+  let duplicates = 0;
+  let skipped = 0;
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    total++;
+    if (r.eventId !== undefined) {
+      if (seen.has(r.eventId)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(r.eventId);
+    }
+    let w = weights[r.type];
+    if (r.type === 'rating') w *= ((r.value ?? 2.5) - 2.5) / 2.5;
+    else if (
+      options.quantity === 'log' &&
+      r.value !== undefined &&
+      r.value > 1 &&
+      w !== 0 &&
+      Number.isFinite(w)
+    ) {
+      w *= 1 + Math.log(r.value);
+    }
+    if (w === 0 || Number.isNaN(w)) {
+      skipped++;
+      continue;
+    }
+    let u = userIndex.get(r.userId);
+    if (u === undefined) {
+      if (fixedUsers) {
+        skipped++;
+        continue;
+      }
+      u = userIds.length;
+      userIds.push(r.userId);
+      userIndex.set(r.userId, u);
+    }
+    let it = itemIndex.get(r.itemId);
+    if (it === undefined) {
+      if (fixedItems) {
+        skipped++;
+        continue;
+      }
+      it = itemIds.length;
+      itemIds.push(r.itemId);
+      itemIndex.set(r.itemId, it);
+    }
+    const t = toEpochMs(r.timestamp);
+    if (t > newest) newest = t;
+    if (count === rows.length) {
+      const grow = count * 2;
+      rows = growI(rows, grow);
+      cols = growI(cols, grow);
+      vals = growF(vals, grow);
+      times = growF(times, grow);
+    }
+    rows[count] = u;
+    cols[count] = it;
+    vals[count] = w;
+    times[count] = t;
+    count++;
+  }
+  if (options.halfLifeDays !== undefined && options.halfLifeDays > 0) {
+    const now = options.now ?? newest;
+    const k = Math.LN2 / (options.halfLifeDays * DAY_MS);
+    for (let t = 0; t < count; t++) vals[t]! *= Math.exp(-k * Math.max(0, now - times[t]!));
+  }
+  const itemLastSeen = new Float64Array(itemIds.length).fill(Number.NaN);
+  for (let t = 0; t < count; t++) {
+    const j = cols[t]!;
+    const prev = itemLastSeen[j]!;
+    if (!(prev >= times[t]!)) itemLastSeen[j] = times[t]!;
+  }
+  const csr = csrFromTriplets(userIds.length, itemIds.length, rows, cols, vals, count, true);
+  const csc = transpose(csr);
+  return {
+    userIds,
+    itemIds,
+    userIndex,
+    itemIndex,
+    csr,
+    csc,
+    itemLastSeen,
+    stats: {
+      records: total,
+      duplicates,
+      skipped,
+      users: userIds.length,
+      items: itemIds.length,
+      pairs: csr.indptr[csr.rows]!,
+    },
+  };
+}
+
+function growI(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  b.set(a);
+  return b;
+}
+
+function growF(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}

@@ -1,0 +1,100 @@
+import {
+  DEFAULT_EVENT_WEIGHTS,
+  type EventWeights,
+  type InteractionRecord,
+  toEpochMs,
+} from './interactions.ts';
+import type { Scorer } from './scorer.ts';
+import type { Csc } from './sparse.ts';
+
+/**
+ * Global popularity: the number of distinct users with a positive pair per item ('users'), or the summed
+ * confidence ('confidence'). Distinct users is the default: one reseller buying an item 80 times should not
+ * make it popular.
+ */
+export function popularity(csc: Csc, mode: 'users' | 'confidence' = 'users'): Float32Array {
+  const out = new Float32Array(csc.rows);
+  for (let j = 0; j < csc.rows; j++) {
+    if (mode === 'users') out[j] = csc.indptr[j + 1]! - csc.indptr[j]!;
+    else {
+      let s = 0;
+      for (let p = csc.indptr[j]!; p < csc.indptr[j + 1]!; p++) s += csc.values[p]!;
+      out[j] = s;
+    }
+  }
+  return out;
+}
+
+export function popularityScorer(pop: Float32Array): Scorer {
+  return {
+    name: 'popularity',
+    scoreUser(_u, out) {
+      out.set(pop);
+    },
+  };
+}
+
+/**
+ * Popularity within each category: item indices of every category, most popular first, cut at `limit`.
+ * `categoriesOf(j)` gives the categories of item j (e.g. every level of its path).
+ */
+export function popularityByCategory(
+  pop: Float32Array,
+  categoriesOf: (item: number) => readonly string[] | undefined,
+  limit = 100,
+): Map<string, Int32Array> {
+  const members = new Map<string, number[]>();
+  for (let j = 0; j < pop.length; j++) {
+    for (const c of categoriesOf(j) ?? []) {
+      let list = members.get(c);
+      if (list === undefined) {
+        list = [];
+        members.set(c, list);
+      }
+      list.push(j);
+    }
+  }
+  const out = new Map<string, Int32Array>();
+  for (const [c, list] of members) {
+    list.sort((a, b) => pop[b]! - pop[a]! || a - b);
+    out.set(c, Int32Array.from(list.slice(0, limit)));
+  }
+  return out;
+}
+
+export const TRENDING_WINDOWS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000 } as const;
+export type TrendingWindow = keyof typeof TRENDING_WINDOWS;
+
+/**
+ * Trending: per window W, Σ weight × 2^(−age / (W/2)) over the item's events of the last W before `now`.
+ * The half-life of half the window favours what is rising now over what was big at the window's start.
+ */
+export function trending(
+  records: Iterable<InteractionRecord>,
+  itemIndex: ReadonlyMap<string, number>,
+  now: number,
+  weights: Partial<EventWeights> = {},
+): Record<TrendingWindow, Float32Array> {
+  const w: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...weights };
+  const n = itemIndex.size;
+  const out = { '1h': new Float32Array(n), '24h': new Float32Array(n), '7d': new Float32Array(n) };
+  const seen = new Set<string>();
+  for (const r of records) {
+    if (r.eventId !== undefined) {
+      if (seen.has(r.eventId)) continue;
+      seen.add(r.eventId);
+    }
+    const weight = w[r.type];
+    // Trending counts attention, not sentiment: vetoes and negatives are left out.
+    if (!(weight > 0) || !Number.isFinite(weight)) continue;
+    const j = itemIndex.get(r.itemId);
+    if (j === undefined) continue;
+    const age = now - toEpochMs(r.timestamp);
+    if (age < 0) continue;
+    for (const key of ['1h', '24h', '7d'] as const) {
+      const win = TRENDING_WINDOWS[key];
+      if (age <= win) out[key][j]! += weight * 2 ** (-age / (win / 2));
+    }
+  }
+  return out;
+}
