@@ -20,7 +20,12 @@ export const EVENT_TYPES = [
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Types whose `value` is a quantity of units. */
-export const QUANTITY_TYPES: ReadonlySet<EventType> = new Set(['add_to_cart', 'remove_from_cart', 'purchase', 'return']);
+export const QUANTITY_TYPES: ReadonlySet<EventType> = new Set([
+  'add_to_cart',
+  'remove_from_cart',
+  'purchase',
+  'return',
+]);
 
 export const EVENT_LIMITS = {
   maxEventBytes: 16 * 1024,
@@ -51,7 +56,10 @@ export const EventSchema = z
   .strictObject({
     eventId: z
       .string()
-      .refine((v) => UUID.test(v) || ULID.test(v), 'must be a UUID or a ULID (the client-generated dedupe key)'),
+      .refine(
+        (v) => UUID.test(v) || ULID.test(v),
+        'must be a UUID or a ULID (the client-generated dedupe key)',
+      ),
     type: z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }),
     userId: id.optional(),
     sessionId: id.optional(),
@@ -88,7 +96,8 @@ export const EventSchema = z
       ctx.addIssue({ code: 'custom', path: ['userId'], message: 'userId or sessionId is required' });
     }
     if (e.type === 'search') {
-      if (e.query === undefined) ctx.addIssue({ code: 'custom', path: ['query'], message: 'required for search' });
+      if (e.query === undefined)
+        ctx.addIssue({ code: 'custom', path: ['query'], message: 'required for search' });
     } else if (e.itemId === undefined) {
       ctx.addIssue({ code: 'custom', path: ['itemId'], message: `required for ${e.type}` });
     }
@@ -97,7 +106,11 @@ export const EventSchema = z
         ctx.addIssue({ code: 'custom', path: ['value'], message: 'a rating must be between 1 and 5' });
       }
     } else if (QUANTITY_TYPES.has(e.type) && e.value !== undefined && !(e.value > 0)) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `the quantity of ${e.type} must be positive` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: `the quantity of ${e.type} must be positive`,
+      });
     }
   });
 
@@ -119,7 +132,9 @@ export type EventValidation =
 export function validateEvent(input: unknown, now: number): EventValidation {
   const parsed = EventSchema.safeParse(input);
   const eventId =
-    typeof input === 'object' && input !== null && typeof (input as { eventId?: unknown }).eventId === 'string'
+    typeof input === 'object' &&
+    input !== null &&
+    typeof (input as { eventId?: unknown }).eventId === 'string'
       ? (input as { eventId: string }).eventId
       : undefined;
   if (!parsed.success) return { ok: false, eventId, errors: fieldErrors(parsed.error) };
@@ -138,7 +153,12 @@ export function validateEvent(input: unknown, now: number): EventValidation {
     return {
       ok: false,
       eventId,
-      errors: [{ path: '(root)', message: `is ${bytes} bytes; an event may be at most ${EVENT_LIMITS.maxEventBytes}` }],
+      errors: [
+        {
+          path: '(root)',
+          message: `is ${bytes} bytes; an event may be at most ${EVENT_LIMITS.maxEventBytes}`,
+        },
+      ],
     };
   }
   return { ok: true, event, json };

@@ -26,7 +26,10 @@ export const ItemSchema = z.strictObject({
     .string()
     .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
     .optional(),
-  imageUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048).optional(),
+  imageUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2048)
+    .optional(),
   attributes: z
     .record(z.string().min(1).max(64), z.union([z.string().max(500), z.number().finite(), z.boolean()]))
     .refine((a) => Object.keys(a).length <= ITEM_LIMITS.maxAttributes, {
@@ -34,14 +37,18 @@ export const ItemSchema = z.strictObject({
     })
     .optional(),
   inStock: z.boolean().default(true),
-  updatedAt: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' }).optional(),
+  updatedAt: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone' })
+    .optional(),
 });
 
 export type ItemInput = z.input<typeof ItemSchema>;
 /** A catalog item as stored: `updatedAt` is always set (by the client or at receipt). */
 export type Item = z.output<typeof ItemSchema> & { updatedAt: string };
 
-export type ItemValidation = { ok: true; item: Item } | { ok: false; itemId: string | undefined; errors: FieldError[] };
+export type ItemValidation =
+  | { ok: true; item: Item }
+  | { ok: false; itemId: string | undefined; errors: FieldError[] };
 
 export function validateItem(input: unknown, now: number): ItemValidation {
   const parsed = ItemSchema.safeParse(input);
@@ -56,7 +63,9 @@ export function validateItem(input: unknown, now: number): ItemValidation {
     return {
       ok: false,
       itemId,
-      errors: [{ path: '(root)', message: `is ${bytes} bytes; an item may be at most ${ITEM_LIMITS.maxItemBytes}` }],
+      errors: [
+        { path: '(root)', message: `is ${bytes} bytes; an item may be at most ${ITEM_LIMITS.maxItemBytes}` },
+      ],
     };
   }
   return { ok: true, item };

@@ -1,0 +1,6 @@
+import { createHealthHandler } from './health.ts';
+
+export const handler = createHealthHandler({
+  runtime: 'aws',
+  version: process.env.RECSYS_VERSION ?? 'unknown',
+});

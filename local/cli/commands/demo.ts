@@ -1,0 +1,56 @@
+import { access, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { importOnlineRetail } from '../../import/online-retail.ts';
+import { openLocalRuntime, resolveDataDir } from '../../runtime.ts';
+import { serve } from '../../serve.ts';
+import { addServerOptions, dataDirOption } from '../options.ts';
+import { progressReporter } from '../progress.ts';
+
+const DEMO_FILE = fileURLToPath(
+  new URL('../../../data/online-retail/online_retail.parquet', import.meta.url),
+);
+
+/**
+ * `npm start`: the first thing a new user runs. Imports the bundled shop once (a marker in the data directory
+ * remembers it), then serves.
+ */
+export function registerDemo(program: Command): void {
+  addServerOptions(
+    program
+      .command('demo')
+      .description(
+        'import the bundled Online Retail shop on first run, then serve it (what `npm start` runs)',
+      )
+      .addOption(dataDirOption()),
+  ).action(async (opts: { dataDir: string; port: string; host: string; apiKey?: string }) => {
+    const dataDir = resolveDataDir(opts.dataDir);
+    const marker = join(dataDir, 'demo-imported.json');
+    if (!(await exists(marker))) {
+      console.log(`first run: importing the bundled demo shop (${DEMO_FILE}) into ${dataDir}`);
+      const runtime = await openLocalRuntime({ dataDir, bulk: true });
+      try {
+        const progress = progressReporter('import', 'lines');
+        const summary = await importOnlineRetail({ file: DEMO_FILE, runtime, onProgress: progress.update });
+        progress.done();
+        await writeFile(
+          marker,
+          `${JSON.stringify({ importedAt: new Date().toISOString(), summary }, null, 2)}\n`,
+        );
+      } finally {
+        await runtime.close();
+      }
+    }
+    await serve({ dataDir, port: Number(opts.port), host: opts.host, apiKey: opts.apiKey });
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,26 @@
+import { Command, CommanderError } from 'commander';
+import { registerDemo } from './commands/demo.ts';
+import { registerServe } from './commands/serve.ts';
+import { CliError } from './errors.ts';
+import { VERSION } from './version.ts';
+
+const program = new Command('recsys')
+  .description('Product recommender for online shops — local runtime and operations CLI')
+  .version(VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+registerServe(program);
+registerDemo(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  if (error instanceof CliError) {
+    console.error(`error: ${error.message}`);
+    process.exit(error.exitCode);
+  }
+  console.error(error);
+  process.exit(1);
+}

@@ -1,0 +1,28 @@
+import { type Command, Option } from 'commander';
+
+/** Settings shared by every command that touches local state; each has an environment variable too. */
+export function dataDirOption(): Option {
+  return new Option('--data-dir <dir>', 'all local state (lake, serving store, models)')
+    .env('RECSYS_DATA_DIR')
+    .default('.data');
+}
+
+export function addServerOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--port <port>', 'port to listen on').env('PORT').default('3000').argParser(parsePort),
+    )
+    .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1'))
+    .addOption(
+      new Option('--api-key <key>', 'the x-api-key clients must send (generated when unset)').env(
+        'RECSYS_API_KEY',
+      ),
+    );
+}
+
+function parsePort(value: string): string {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`--port must be an integer 0–65535, got "${value}"`);
+  return value;
+}

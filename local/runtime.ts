@@ -1,0 +1,114 @@
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createLakeWriter } from '../shared/adapters/local/lake-writer.ts';
+import { createSqliteServingStore } from '../shared/adapters/local/sqlite-serving-store.ts';
+import type { RecordSink } from '../shared/ports/record-sink.ts';
+import type { ServingStore } from '../shared/ports/serving-store.ts';
+
+export interface LocalRuntime {
+  dataDir: string;
+  lakeRoot: string;
+  eventSink: RecordSink;
+  itemSink: RecordSink;
+  store: ServingStore;
+  close(): Promise<void>;
+}
+
+export interface LocalRuntimeOptions {
+  dataDir: string;
+  /** Bulk imports fsync once at close instead of per batch. */
+  bulk?: boolean;
+}
+
+export function resolveDataDir(flag?: string): string {
+  return resolve(flag ?? process.env.RECSYS_DATA_DIR ?? '.data');
+}
+
+/**
+ * The embedded adapters behind the same ports as on AWS: the filesystem lake (Firehose's layout) and the
+ * node:sqlite serving store. One process owns a data directory at a time (a lock file says which), because two
+ * writers would interleave the staging objects.
+ */
+export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const dataDir = resolve(options.dataDir);
+  const lakeRoot = join(dataDir, 'lake');
+  await mkdir(lakeRoot, { recursive: true });
+  const releaseLock = await lockDataDir(dataDir);
+  const writerOptions = options.bulk
+    ? { maxObjectBytes: 128 * 1024 * 1024, maxObjectAgeMs: 3_600_000, durable: false }
+    : { maxObjectBytes: 8 * 1024 * 1024, maxObjectAgeMs: 60_000, durable: true };
+  const eventSink = createLakeWriter({
+    root: lakeRoot,
+    zonePrefix: 'raw/events',
+    streamName: 'recsys-local-events',
+    ...writerOptions,
+  });
+  const itemSink = createLakeWriter({
+    root: lakeRoot,
+    zonePrefix: 'raw/items',
+    streamName: 'recsys-local-items',
+    ...writerOptions,
+  });
+  await eventSink.recover();
+  await itemSink.recover();
+  const store = createSqliteServingStore({ path: join(dataDir, 'serving.db') });
+  return {
+    dataDir,
+    lakeRoot,
+    eventSink,
+    itemSink,
+    store,
+    async close() {
+      await eventSink.close();
+      await itemSink.close();
+      await store.close();
+      await releaseLock();
+    },
+  };
+}
+
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const path = join(dataDir, 'LOCK');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const h = await open(path, 'wx');
+      await h.writeFile(String(process.pid));
+      await h.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+      if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new Error(
+          `${dataDir} is in use by process ${pid} (another recsys serve/import?). Stop it or use another RECSYS_DATA_DIR.`,
+        );
+      }
+      // The owner died (kill -9): take the lock over.
+      await rm(path, { force: true });
+    }
+  }
+  throw new Error(`could not lock ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The local API key: RECSYS_API_KEY, else the one generated on first start and kept in the data directory. */
+export async function localApiKey(dataDir: string): Promise<{ key: string; generated: boolean }> {
+  const fromEnv = process.env.RECSYS_API_KEY;
+  if (fromEnv !== undefined && fromEnv !== '') return { key: fromEnv, generated: false };
+  const path = join(dataDir, 'api-key');
+  const existing = await readFile(path, 'utf8').catch(() => undefined);
+  if (existing !== undefined && existing.trim() !== '') return { key: existing.trim(), generated: false };
+  const { randomBytes } = await import('node:crypto');
+  const key = `rk_${randomBytes(24).toString('base64url')}`;
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(path, `${key}\n`, { mode: 0o600 });
+  return { key, generated: true };
+}

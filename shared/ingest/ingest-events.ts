@@ -1,0 +1,56 @@
+import { type RejectedEvent, type StoredEvent, shopperKey, validateEventBatch } from '../domain/event.ts';
+import type { RecordSink, SinkFailure } from '../ports/record-sink.ts';
+import type { ServingStore } from '../ports/serving-store.ts';
+
+export interface IngestEventsDeps {
+  eventSink: RecordSink;
+  store: ServingStore;
+  now?: () => number;
+}
+
+export interface IngestEventsResult {
+  accepted: number;
+  /** Invalid events, with what is wrong and where. */
+  rejected: RejectedEvent[];
+  /** Valid events the sink could not take now: the client should retry them (same eventId, so no double count). */
+  unavailable: RejectedEvent[];
+}
+
+/**
+ * The one ingestion path, shared by POST /v1/events, `recsys ingest` and the importers: validate, make durable in
+ * the lake, then record the shopper's recent activity for real-time serving. Activity is written only for events
+ * the lake took, so serving never knows an event training will not see.
+ */
+export async function ingestEvents(
+  inputs: readonly unknown[],
+  deps: IngestEventsDeps,
+): Promise<IngestEventsResult> {
+  const receivedMs = (deps.now ?? Date.now)();
+  const receivedAt = new Date(receivedMs).toISOString();
+  const { valid, rejected } = validateEventBatch(inputs, receivedMs);
+  const stored: StoredEvent[] = valid.map(({ event }) => ({ ...event, receivedAt }));
+  const { failed } = await deps.eventSink.put(
+    stored.map((e) => ({ id: e.eventId, json: JSON.stringify(e) })),
+  );
+
+  const failedAt = new Set(failed.map((f) => f.index));
+  const unavailable: RejectedEvent[] = [];
+  for (const f of failed) {
+    const entry = {
+      index: valid[f.index]!.index,
+      eventId: f.id,
+      errors: [{ path: '(root)', message: f.message }],
+    };
+    if (f.code === 'too_large') rejected.push(entry);
+    else unavailable.push(entry);
+  }
+  rejected.sort((a, b) => a.index - b.index);
+
+  const landed = stored.filter((_, i) => !failedAt.has(i));
+  await deps.store.appendActivity(landed.map((event) => ({ shopperKey: shopperKey(event), event })));
+  return { accepted: landed.length, rejected, unavailable };
+}
+
+export function isRetryable(failure: SinkFailure): boolean {
+  return failure.code === 'unavailable';
+}

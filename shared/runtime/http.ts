@@ -1,0 +1,100 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { FieldError } from '../domain/validation.ts';
+
+/** An error a caller can act on: shown to them with its status, code and details. */
+export class HttpError extends Error {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly details: FieldError[] | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    statusCode: number,
+    code: string,
+    message: string,
+    extra: { details?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: extra.cause });
+    this.name = 'HttpError';
+    this.statusCode = statusCode;
+    this.code = code;
+    this.details = extra.details;
+    this.headers = extra.headers;
+  }
+}
+
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  if (headers[name] !== undefined) return headers[name];
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+/**
+ * Parses a JSON request body with the checks every write route shares: media type (415), size (413) and syntax
+ * (400 with the position JSON.parse reports). API Gateway allows 10 MB, so the size limit is ours to enforce.
+ */
+export function readJsonBody(event: APIGatewayProxyEvent, maxBytes: number): unknown {
+  const type = header(event, 'content-type');
+  if (type === undefined || !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type.trim())) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `content-type must be application/json, got ${type ?? 'none'}`,
+    );
+  }
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : undefined;
+  const size = bytes?.length ?? Buffer.byteLength(raw);
+  if (size > maxBytes) {
+    throw new HttpError(413, 'payload_too_large', `the body is ${size} bytes; the limit is ${maxBytes}`);
+  }
+  const text = bytes?.toString('utf8') ?? raw;
+  if (text.trim() === '') throw new HttpError(400, 'invalid_json', 'the body is empty; expected JSON');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, 'invalid_json', `malformed JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Batch routes take `{ "<field>": [...] }` or a bare array. Returns the array or throws a 400 naming the field.
+ */
+export function batchFrom(body: unknown, field: string, max: number): unknown[] {
+  const list = Array.isArray(body) ? body : (body as Record<string, unknown> | null)?.[field];
+  if (!Array.isArray(list)) {
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `expected an object with an array "${field}" (or a bare array)`,
+      {
+        details: [{ path: field, message: 'must be an array' }],
+      },
+    );
+  }
+  if (list.length === 0 || list.length > max) {
+    throw new HttpError(
+      400,
+      'invalid_request',
+      `"${field}" must hold 1 to ${max} entries, got ${list.length}`,
+      {
+        details: [{ path: field, message: `must hold 1 to ${max} entries` }],
+      },
+    );
+  }
+  return list;
+}

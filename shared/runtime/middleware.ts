@@ -1,0 +1,59 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { HttpError, jsonResponse } from './http.ts';
+import { logger, metrics } from './observability.ts';
+
+export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface ApiMiddlewareOptions {
+  /** Emit CloudWatch EMF metrics (on Lambda; the local server leaves them off). */
+  metrics?: boolean;
+}
+
+/**
+ * Turns thrown errors into responses. Only 4xx details reach the caller; anything else is logged with its cause
+ * and answered with a generic 500 carrying the request id to quote in a support request.
+ */
+export function jsonErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  return {
+    onError: (request) => {
+      if (request.response !== undefined) return;
+      const error = request.error;
+      if (error instanceof HttpError && error.statusCode < 500) {
+        request.response = jsonResponse(
+          error.statusCode,
+          {
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(error.details && { details: error.details }),
+            },
+          },
+          error.headers,
+        );
+        return;
+      }
+      if (error instanceof HttpError) {
+        logger.error(error.message, { error });
+        request.response = jsonResponse(
+          error.statusCode,
+          { error: { code: error.code, message: error.message, requestId: request.context.awsRequestId } },
+          error.headers,
+        );
+        return;
+      }
+      logger.error('unhandled error', { error });
+      request.response = jsonResponse(500, {
+        error: { code: 'internal', message: 'internal error', requestId: request.context.awsRequestId },
+      });
+    },
+  };
+}
+
+export function apiHandler(handler: ApiHandler, options: ApiMiddlewareOptions = {}) {
+  const chain = middy(handler).use(injectLambdaContext(logger)).use(jsonErrors());
+  if (options.metrics === true) chain.use(logMetrics(metrics, { captureColdStartMetric: true }));
+  return chain;
+}
