@@ -1,0 +1,167 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { StoredEvent } from '../../domain/event.ts';
+import type { Item } from '../../domain/item.ts';
+import { ACTIVITY_LIMITS, type ActivityEntry, type ServingStore } from '../../ports/serving-store.ts';
+
+export interface SqliteServingStoreOptions {
+  /** A file path (its directory is created), or ':memory:' for a throwaway store. */
+  path: string;
+  /** Clock in epoch milliseconds; tests move it forward to see entries expire. */
+  now?: () => number;
+}
+
+// Times are integers: updated_at and ts in epoch ms (ISO strings with offsets do not sort as text),
+// expires_at in epoch seconds like the DynamoDB TTL attribute, so both adapters expire on the same second.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS catalog (
+  item_id TEXT PRIMARY KEY,
+  updated_at INTEGER NOT NULL,
+  json TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS activity (
+  shopper_key TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (shopper_key, event_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS activity_newest ON activity (shopper_key, ts DESC, event_id DESC);
+`;
+
+/**
+ * The embedded ServingStore: node:sqlite (built into Node 22, no native build) in one file under
+ * RECSYS_DATA_DIR. Synchronous underneath; the Promise API only matches the port.
+ */
+export function createSqliteServingStore(options: SqliteServingStoreOptions): ServingStore {
+  const now = options.now ?? Date.now;
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new DatabaseSync(options.path);
+  // WAL + NORMAL: a commit costs no fsync of the main file, and readers never block the ingest writer.
+  // An OS crash may lose the last commits; that is acceptable because the lake, not this store, is the record.
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  // The CLI may import while the server runs: wait for the other writer instead of failing at once.
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const upsertItem = db.prepare(
+    `INSERT INTO catalog (item_id, updated_at, json) VALUES (?, ?, ?)
+     ON CONFLICT (item_id) DO UPDATE SET updated_at = excluded.updated_at, json = excluded.json
+     WHERE excluded.updated_at >= catalog.updated_at`,
+  );
+  const selectItem = db.prepare('SELECT json FROM catalog WHERE item_id = ?');
+  const insertActivity = db.prepare(
+    'INSERT OR IGNORE INTO activity (shopper_key, event_id, ts, expires_at, json) VALUES (?, ?, ?, ?, ?)',
+  );
+  // Expired rows go first, so that they never push a live one out of the newest maxPerShopper.
+  const deleteExpired = db.prepare('DELETE FROM activity WHERE shopper_key = ? AND expires_at <= ?');
+  // The row-value comparison against the cut-off row is NULL (deletes nothing) when there are fewer rows.
+  const trimActivity = db.prepare(
+    `DELETE FROM activity WHERE shopper_key = ?1 AND (ts, event_id) < (
+       SELECT ts, event_id FROM activity WHERE shopper_key = ?1
+       ORDER BY ts DESC, event_id DESC LIMIT 1 OFFSET ${ACTIVITY_LIMITS.maxPerShopper - 1})`,
+  );
+  const selectActivity = db.prepare(
+    `SELECT json FROM activity WHERE shopper_key = ? AND expires_at > ?
+     ORDER BY ts DESC, event_id DESC LIMIT ?`,
+  );
+
+  let open = true;
+
+  function inTransaction(work: () => void): void {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      work();
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  return {
+    async putItems(items) {
+      if (items.length === 0) return;
+      inTransaction(() => {
+        for (const item of items) {
+          upsertItem.run(item.itemId, epochMs(item.updatedAt, 'updatedAt'), JSON.stringify(item));
+        }
+      });
+    },
+
+    async getItem(itemId) {
+      const row = selectItem.get(itemId) as { json: string } | undefined;
+      return row === undefined ? undefined : (JSON.parse(row.json) as Item);
+    },
+
+    async getItems(itemIds) {
+      const found = new Map<string, Item>();
+      for (const itemId of itemIds) {
+        if (found.has(itemId)) continue;
+        const row = selectItem.get(itemId) as { json: string } | undefined;
+        if (row !== undefined) found.set(itemId, JSON.parse(row.json) as Item);
+      }
+      return found;
+    },
+
+    async appendActivity(entries) {
+      if (entries.length === 0) return;
+      const nowSeconds = Math.floor(now() / 1000);
+      inTransaction(() => {
+        const touched = new Set<string>();
+        for (const { shopperKey, event } of entries) {
+          insertActivity.run(
+            shopperKey,
+            event.eventId,
+            epochMs(event.timestamp, 'timestamp'),
+            expiresAtSeconds(event),
+            JSON.stringify(toActivityEntry(event)),
+          );
+          touched.add(shopperKey);
+        }
+        for (const shopperKey of touched) {
+          deleteExpired.run(shopperKey, nowSeconds);
+          trimActivity.run(shopperKey);
+        }
+      });
+    },
+
+    async recentActivity(shopperKey, limit = ACTIVITY_LIMITS.maxPerShopper) {
+      const capped = Math.min(Math.floor(limit), ACTIVITY_LIMITS.maxPerShopper);
+      if (!(capped > 0)) return [];
+      const rows = selectActivity.all(shopperKey, Math.floor(now() / 1000), capped) as { json: string }[];
+      return rows.map((row) => JSON.parse(row.json) as ActivityEntry);
+    },
+
+    async close() {
+      if (!open) return;
+      open = false;
+      db.close();
+    },
+  };
+}
+
+function epochMs(iso: string, field: string): number {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new TypeError(`${field} is not an ISO 8601 date-time: ${JSON.stringify(iso)}`);
+  return ms;
+}
+
+function expiresAtSeconds(event: StoredEvent): number {
+  return Math.floor(epochMs(event.receivedAt, 'receivedAt') / 1000) + ACTIVITY_LIMITS.ttlSeconds;
+}
+
+function toActivityEntry(event: StoredEvent): ActivityEntry {
+  const entry: ActivityEntry = {
+    eventId: event.eventId,
+    type: event.type,
+    timestamp: event.timestamp,
+    receivedAt: event.receivedAt,
+  };
+  if (event.itemId !== undefined) entry.itemId = event.itemId;
+  if (event.value !== undefined) entry.value = event.value;
+  return entry;
+}

@@ -1,0 +1,225 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createDynamoDbServingStore,
+  UnprocessedItemsError,
+} from '../../shared/adapters/aws/dynamodb-serving-store.ts';
+import { createSqliteServingStore } from '../../shared/adapters/local/sqlite-serving-store.ts';
+import { ACTIVITY_LIMITS } from '../../shared/ports/serving-store.ts';
+import { type Dynalite, startDynalite } from '../helpers/dynalite.ts';
+import { event, item, servingStoreContract, T0 } from './serving-store.contract.ts';
+
+async function tempDbPath(): Promise<{ path: string; removeDir(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'recsys-store-'));
+  return {
+    path: join(dir, 'nested', 'serving.db'),
+    removeDir: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+servingStoreContract('sqlite (file in a temp dir)', async (clock) => {
+  const { path, removeDir } = await tempDbPath();
+  return { store: createSqliteServingStore({ path, now: clock.now }), cleanup: removeDir };
+});
+
+servingStoreContract('sqlite (:memory:)', async (clock) => ({
+  store: createSqliteServingStore({ path: ':memory:', now: clock.now }),
+  cleanup: async () => {},
+}));
+
+let dynalite: Dynalite;
+beforeAll(async () => {
+  dynalite = await startDynalite();
+});
+afterAll(async () => {
+  await dynalite?.stop();
+});
+
+servingStoreContract('DynamoDB (dynalite, tables from resources/dynamodb.yml)', async (clock) => {
+  const tables = await dynalite.createTablesFromResources();
+  return {
+    store: createDynamoDbServingStore({ client: dynalite.client, ...tables, now: clock.now }),
+    cleanup: async () => {},
+  };
+});
+
+describe('Adapter: sqlite serving store', () => {
+  it('returns what was stored after the store is closed and opened again', async () => {
+    // Prepare
+    const { path, removeDir } = await tempDbPath();
+    const first = createSqliteServingStore({ path, now: () => T0 });
+    const e = event(1);
+    await first.putItems([item('85123A', '2025-02-01T10:00:00.000Z', { price: 2.55 })]);
+    await first.appendActivity([{ shopperKey: 'u:17850', event: e }]);
+    await first.close();
+
+    // Act
+    const reopened = createSqliteServingStore({ path, now: () => T0 });
+    const found = await reopened.getItem('85123A');
+    const entries = await reopened.recentActivity('u:17850');
+    await reopened.close();
+    await removeDir();
+
+    // Assess
+    expect(found).toEqual(item('85123A', '2025-02-01T10:00:00.000Z', { price: 2.55 }));
+    expect(entries.map((x) => x.eventId)).toEqual([e.eventId]);
+  });
+
+  it(`keeps exactly the newest ${ACTIVITY_LIMITS.maxPerShopper} rows per shopper and drops expired ones`, async () => {
+    // Prepare
+    const { path, removeDir } = await tempDbPath();
+    const clock = { at: T0 };
+    const store = createSqliteServingStore({ path, now: () => clock.at });
+    const events = Array.from({ length: 260 }, (_, i) => event(i));
+    await store.appendActivity(events.map((e) => ({ shopperKey: 'u:1', event: e })));
+    await store.appendActivity([{ shopperKey: 'u:2', event: event(0) }]);
+    const countRows = () => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      const rows = db.prepare('SELECT shopper_key, count(*) AS n FROM activity GROUP BY shopper_key').all();
+      db.close();
+      return Object.fromEntries(rows.map((r) => [r.shopper_key, r.n]));
+    };
+
+    // Act
+    const afterCap = countRows();
+    clock.at = T0 + ACTIVITY_LIMITS.ttlSeconds * 1000 + 1000;
+    await store.appendActivity([
+      { shopperKey: 'u:1', event: event(0, { receivedAt: new Date(clock.at).toISOString() }) },
+    ]);
+    const afterExpiry = countRows();
+    await store.close();
+    await removeDir();
+
+    // Assess
+    expect(afterCap).toEqual({ 'u:1': ACTIVITY_LIMITS.maxPerShopper, 'u:2': 1 });
+    expect(afterExpiry).toEqual({ 'u:1': 1, 'u:2': 1 });
+  });
+});
+
+type Send = DynamoDBDocumentClient['send'];
+
+/**
+ * The real client, except that each BatchWrite/BatchGet call hands dynalite only the first `take(n)` of its n
+ * requests and reports the rest unprocessed, the way DynamoDB answers under throttling (dynalite never does).
+ */
+function throttled(client: DynamoDBDocumentClient, take: (n: number) => number) {
+  const calls = { batchWrite: 0, batchGet: 0 };
+  const send = (async (command: unknown) => {
+    if (command instanceof BatchWriteCommand) {
+      calls.batchWrite += 1;
+      const [[table, requests]] = Object.entries(command.input.RequestItems ?? {}) as [[string, unknown[]]];
+      const kept = take(requests.length);
+      if (kept > 0)
+        await client.send(
+          new BatchWriteCommand({ RequestItems: { [table]: requests.slice(0, kept) } as never }),
+        );
+      return { UnprocessedItems: requests.length > kept ? { [table]: requests.slice(kept) } : {} };
+    }
+    if (command instanceof BatchGetCommand) {
+      calls.batchGet += 1;
+      const [[table, { Keys: keys = [] }]] = Object.entries(command.input.RequestItems ?? {}) as [
+        [string, { Keys?: Record<string, unknown>[] }],
+      ];
+      const kept = take(keys.length);
+      const responses =
+        kept > 0
+          ? (
+              await client.send(
+                new BatchGetCommand({ RequestItems: { [table]: { Keys: keys.slice(0, kept) } } }),
+              )
+            ).Responses
+          : undefined;
+      return {
+        Responses: responses ?? { [table]: [] },
+        UnprocessedKeys: keys.length > kept ? { [table]: { Keys: keys.slice(kept) } } : {},
+      };
+    }
+    return client.send(command as never);
+  }) as Send;
+  const proxy = new Proxy(client, {
+    get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)),
+  });
+  return { client: proxy, calls };
+}
+
+describe('Adapter: DynamoDB serving store', () => {
+  it('returns the newest 200 while more rows stay stored until their TTL (no read-before-write)', async () => {
+    // Prepare
+    const tables = await dynalite.createTablesFromResources();
+    const store = createDynamoDbServingStore({ client: dynalite.client, ...tables, now: () => T0 });
+    const events = Array.from({ length: 230 }, (_, i) => event(i));
+
+    // Act
+    await store.appendActivity(events.map((e) => ({ shopperKey: 'u:1', event: e })));
+    const entries = await store.recentActivity('u:1');
+    const stored = await dynalite.client.send(
+      new QueryCommand({
+        TableName: tables.activityTable,
+        KeyConditionExpression: 'shopperKey = :k',
+        ExpressionAttributeValues: { ':k': 'u:1' },
+        Select: 'COUNT',
+      }),
+    );
+
+    // Assess
+    expect(entries).toHaveLength(ACTIVITY_LIMITS.maxPerShopper);
+    expect(entries[0]?.eventId).toBe(events[229]?.eventId);
+    expect(stored.Count).toBe(230);
+  });
+
+  it('returns after retrying the unprocessed part of every batch until all is stored', async () => {
+    // Prepare
+    const tables = await dynalite.createTablesFromResources();
+    const flaky = throttled(dynalite.client, (n) => Math.ceil(n / 2));
+    const store = createDynamoDbServingStore({
+      client: flaky.client,
+      ...tables,
+      now: () => T0,
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+    });
+    const events = Array.from({ length: 60 }, (_, i) => event(i));
+    const items = Array.from({ length: 150 }, (_, i) => item(`sku-${i}`, new Date(T0).toISOString()));
+
+    // Act
+    await store.appendActivity(events.map((e) => ({ shopperKey: 's:abc', event: e })));
+    await store.putItems(items);
+    const found = await store.getItems(items.map((i) => i.itemId));
+    const entries = await store.recentActivity('s:abc');
+
+    // Assess
+    expect(entries).toHaveLength(60);
+    expect(found.size).toBe(150);
+    expect(flaky.calls.batchWrite).toBeGreaterThan(3); // 3 chunks of ≤ 25, each needing several rounds
+    expect(flaky.calls.batchGet).toBeGreaterThan(2);
+  });
+
+  it('throws UnprocessedItemsError after maxAttempts when DynamoDB keeps refusing', async () => {
+    // Prepare
+    const tables = await dynalite.createTablesFromResources();
+    const refusing = throttled(dynalite.client, () => 0);
+    const store = createDynamoDbServingStore({
+      client: refusing.client,
+      ...tables,
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+
+    // Act
+    const appended = store.appendActivity([{ shopperKey: 'u:1', event: event(0) }]);
+    const got = store.getItems(['a']);
+
+    // Assess
+    await expect(appended).rejects.toBeInstanceOf(UnprocessedItemsError);
+    await expect(appended).rejects.toMatchObject({ table: tables.activityTable, unprocessed: 1 });
+    await expect(got).rejects.toBeInstanceOf(UnprocessedItemsError);
+    expect(refusing.calls).toEqual({ batchWrite: 3, batchGet: 3 });
+  });
+});

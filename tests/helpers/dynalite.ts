@@ -1,0 +1,126 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:net';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parse } from 'yaml';
+
+// dynalite is CommonJS without type declarations.
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: {
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}) => Server;
+
+const RESOURCES_FILE = new URL('../../resources/dynamodb.yml', import.meta.url);
+
+export interface Dynalite {
+  endpoint: string;
+  client: DynamoDBDocumentClient;
+  /** Creates CatalogTable and ActivityTable exactly as resources/dynamodb.yml declares them, uniquely named. */
+  createTablesFromResources(): Promise<{ catalogTable: string; activityTable: string }>;
+  stop(): Promise<void>;
+}
+
+/** An in-process dynalite on a free loopback port, with a client that talks only to it. */
+export async function startDynalite(): Promise<Dynalite> {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('dynalite did not bind a TCP port');
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const raw = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 3,
+  });
+  // Default marshalling, as a Lambda's client would have it: adapters must not rely on lenient options.
+  const client = DynamoDBDocumentClient.from(raw);
+  let stage = 0;
+
+  return {
+    endpoint,
+    client,
+    async createTablesFromResources() {
+      // A fresh stage per call: suites share one server without seeing each other's rows.
+      stage += 1;
+      const inputs = await tableInputsFromResources({ service: 'recsys', stage: `test${stage}` });
+      for (const input of Object.values(inputs)) {
+        await raw.send(new CreateTableCommand(input));
+        // Even with createTableMs 0 a table is CREATING until the next tick; requests then fail as not found.
+        while (
+          (await raw.send(new DescribeTableCommand({ TableName: input.TableName }))).Table?.TableStatus !==
+          'ACTIVE'
+        ) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      return {
+        catalogTable: inputs.CatalogTable.TableName as string,
+        activityTable: inputs.ActivityTable.TableName as string,
+      };
+    },
+    async stop() {
+      client.destroy();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
+
+interface TableResource {
+  Type: string;
+  Properties: {
+    TableName: string;
+    BillingMode?: CreateTableCommandInput['BillingMode'];
+    AttributeDefinitions: CreateTableCommandInput['AttributeDefinitions'];
+    KeySchema: CreateTableCommandInput['KeySchema'];
+    GlobalSecondaryIndexes?: CreateTableCommandInput['GlobalSecondaryIndexes'];
+    SSESpecification?: { SSEEnabled?: boolean };
+  };
+}
+
+/**
+ * The CreateTable inputs the CloudFormation in resources/dynamodb.yml stands for, with the Serverless
+ * variables `${self:service}` and `${sls:stage}` substituted. TTL and point-in-time recovery are separate
+ * APIs that dynalite lacks; the store filters expired rows itself, so tests do not depend on them.
+ */
+export async function tableInputsFromResources(vars: {
+  service: string;
+  stage: string;
+}): Promise<{ CatalogTable: CreateTableCommandInput; ActivityTable: CreateTableCommandInput }> {
+  const values: Record<string, string> = { 'self:service': vars.service, 'sls:stage': vars.stage };
+  const text = (await readFile(RESOURCES_FILE, 'utf8')).replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    // A variable this helper does not know would leave the tables differently named than deployed ones.
+    if (value === undefined)
+      throw new Error(`resources/dynamodb.yml uses \${${name}}, unknown to the test helper`);
+    return value;
+  });
+  const doc = parse(text) as { Resources: Record<string, TableResource> };
+  const toInput = (logicalId: string): CreateTableCommandInput => {
+    const resource = doc.Resources[logicalId];
+    if (resource?.Type !== 'AWS::DynamoDB::Table') throw new Error(`${logicalId} is not a DynamoDB table`);
+    const p = resource.Properties;
+    return {
+      TableName: p.TableName,
+      BillingMode: p.BillingMode,
+      AttributeDefinitions: p.AttributeDefinitions,
+      KeySchema: p.KeySchema,
+      GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+      SSESpecification: p.SSESpecification ? { Enabled: p.SSESpecification.SSEEnabled } : undefined,
+    };
+  };
+  return { CatalogTable: toInput('CatalogTable'), ActivityTable: toInput('ActivityTable') };
+}
