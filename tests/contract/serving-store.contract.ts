@@ -52,8 +52,9 @@ export function servingStoreContract(name: string, setup: ServingStoreSetup): vo
     });
 
     afterEach(async () => {
-      await store.close();
-      await cleanup();
+      // When setup failed there is nothing to close; its own error is the one worth reading.
+      await store?.close();
+      await cleanup?.();
     });
 
     describe('catalog', () => {

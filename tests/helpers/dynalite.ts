@@ -101,14 +101,18 @@ export async function tableInputsFromResources(vars: {
   stage: string;
 }): Promise<{ CatalogTable: CreateTableCommandInput; ActivityTable: CreateTableCommandInput }> {
   const values: Record<string, string> = { 'self:service': vars.service, 'sls:stage': vars.stage };
-  const text = (await readFile(RESOURCES_FILE, 'utf8')).replace(/\$\{([^}]+)\}/g, (_, name: string) => {
-    const value = values[name];
-    // A variable this helper does not know would leave the tables differently named than deployed ones.
-    if (value === undefined)
-      throw new Error(`resources/dynamodb.yml uses \${${name}}, unknown to the test helper`);
-    return value;
-  });
-  const doc = parse(text) as { Resources: Record<string, TableResource> };
+  // Substituted after parsing, so comments may mention variables; an unknown one would leave the test
+  // tables named differently from the deployed ones, hence the throw.
+  const doc = parse(await readFile(RESOURCES_FILE, 'utf8'), (_key, value) =>
+    typeof value !== 'string'
+      ? value
+      : value.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+          const known = values[name];
+          if (known === undefined)
+            throw new Error(`resources/dynamodb.yml uses \${${name}}, unknown to the helper`);
+          return known;
+        }),
+  ) as { Resources: Record<string, TableResource> };
   const toInput = (logicalId: string): CreateTableCommandInput => {
     const resource = doc.Resources[logicalId];
     if (resource?.Type !== 'AWS::DynamoDB::Table') throw new Error(`${logicalId} is not a DynamoDB table`);
