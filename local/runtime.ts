@@ -11,6 +11,8 @@ export interface LocalRuntime {
   eventSink: RecordSink;
   itemSink: RecordSink;
   store: ServingStore;
+  /** Closes the open lake objects so readers see everything acknowledged so far (Firehose's buffer flush). */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,6 +60,9 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     eventSink,
     itemSink,
     store,
+    async flush() {
+      await Promise.all([eventSink.rotate(), itemSink.rotate()]);
+    },
     async close() {
       await eventSink.close();
       await itemSink.close();

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { type ParseError, parse as parseLenient, printParseErrorCode } from 'jsonc-parser';
 import type { FieldError } from '../domain/validation.ts';
 
 /** An error a caller can act on: shown to them with its status, code and details. */
@@ -67,8 +68,26 @@ export function readJsonBody(event: APIGatewayProxyEvent, maxBytes: number): unk
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, 'invalid_json', `malformed JSON: ${(error as Error).message}`, { cause: error });
+    throw new HttpError(400, 'invalid_json', `malformed JSON: ${describeJsonError(text)}`, { cause: error });
   }
+}
+
+/**
+ * V8's JSON.parse messages often omit where the problem is; jsonc-parser (strict settings) reports the offset,
+ * which we turn into position, line and column. Only runs on the error path.
+ */
+export function describeJsonError(text: string): string {
+  const errors: ParseError[] = [];
+  parseLenient(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (first === undefined) return 'not valid JSON';
+  const before = text.slice(0, first.offset);
+  const line = before.split('\n').length;
+  const column = first.offset - before.lastIndexOf('\n');
+  const code = printParseErrorCode(first.error)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+  return `${code} at position ${first.offset} (line ${line}, column ${column})`;
 }
 
 /**
