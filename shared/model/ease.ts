@@ -1,0 +1,92 @@
+import { invertSpd } from './linalg.ts';
+import type { Scorer } from './scorer.ts';
+import type { Csr } from './sparse.ts';
+
+export interface EaseParams {
+  /** L2 regularisation of the item-item weights (Steck 2019 uses a few hundred on sparse retail data). */
+  lambda: number;
+  /** How confidences enter the Gram matrix: 1/0, log(1 + c), or c itself. */
+  transform?: ValueTransform;
+  /** Refuse catalogs larger than this: the dense n×n inverse costs O(n³) time and 16·n² bytes. */
+  maxItems?: number;
+}
+
+export type ValueTransform = 'binary' | 'log' | 'linear';
+
+export const EASE_DEFAULT_MAX_ITEMS = 20_000;
+
+export function transformValue(v: number, t: ValueTransform): number {
+  return t === 'binary' ? 1 : t === 'log' ? Math.log1p(v) : v;
+}
+
+export class CatalogTooLargeError extends Error {
+  constructor(items: number, max: number) {
+    super(
+      `EASE needs a dense ${items}×${items} inverse; the limit is ${max} items (raise maxItems or use iALS)`,
+    );
+    this.name = 'CatalogTooLargeError';
+  }
+}
+
+export interface EaseModel {
+  /** n×n row-major item-item weights with a zero diagonal: score(u) = x_u · B. */
+  weights: Float32Array;
+  items: number;
+  params: Required<EaseParams>;
+}
+
+/**
+ * EASE (Steck 2019): B = I − P·diag(1/diag(P)) with P = (XᵀX + λI)⁻¹, the closed-form solution of the
+ * least squares item-item model with a zero-diagonal constraint.
+ */
+export function trainEase(csr: Csr, params: EaseParams): EaseModel {
+  const p: Required<EaseParams> = {
+    lambda: params.lambda,
+    transform: params.transform ?? 'binary',
+    maxItems: params.maxItems ?? EASE_DEFAULT_MAX_ITEMS,
+  };
+  const n = csr.cols;
+  if (n > p.maxItems) throw new CatalogTooLargeError(n, p.maxItems);
+  const g = new Float64Array(n * n);
+  const { indptr, indices, values } = csr;
+  // Gram matrix, lower triangle only (the Cholesky reads nothing else), row by row of X.
+  for (let u = 0; u < csr.rows; u++) {
+    const start = indptr[u]!;
+    const end = indptr[u + 1]!;
+    for (let a = start; a < end; a++) {
+      const i = indices[a]!;
+      const xi = transformValue(values[a]!, p.transform);
+      const row = i * n;
+      // Row indices are sorted, so every j in [start, a] is ≤ i: the lower triangle.
+      for (let b = start; b <= a; b++) g[row + indices[b]!]! += xi * transformValue(values[b]!, p.transform);
+    }
+  }
+  for (let i = 0; i < n; i++) g[i * n + i]! += p.lambda;
+  const inv = invertSpd(g, n);
+  const weights = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) {
+      if (i !== j) weights[row + j] = -inv[row + j]! / inv[j * n + j]!;
+    }
+  }
+  return { weights, items: n, params: p };
+}
+
+/** Scores for user `u`: the sum of the weight rows of the user's items, scaled like the training input. */
+export function easeScorer(model: EaseModel, history: Csr, name = 'ease'): Scorer {
+  const n = model.items;
+  const w = model.weights;
+  const t = model.params.transform;
+  return {
+    name,
+    scoreUser(u, out) {
+      out.fill(0);
+      for (let p = history.indptr[u]!; p < history.indptr[u + 1]!; p++) {
+        const x = transformValue(history.values[p]!, t);
+        const row = history.indices[p]! * n;
+        for (let j = 0; j < n; j++) out[j]! += x * w[row + j]!;
+      }
+    },
+  };
+}

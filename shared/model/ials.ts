@@ -1,0 +1,234 @@
+import { transformValue, type ValueTransform } from './ease.ts';
+import { solveSpd } from './linalg.ts';
+import { mulberry32 } from './rng.ts';
+import type { Scorer } from './scorer.ts';
+import type { Csc, Csr } from './sparse.ts';
+
+export interface IalsParams {
+  factors: number;
+  iterations: number;
+  /** L2 regularisation λ on both factor matrices. */
+  regularization: number;
+  /** Confidence c = 1 + alpha · transform(value). */
+  alpha: number;
+  transform?: ValueTransform;
+  /** Conjugate-gradient steps per vector per half-step (Takács et al. 2011: 2–4 suffice with warm starts). */
+  cgSteps?: number;
+  seed?: number;
+}
+
+export interface IalsModel {
+  factors: number;
+  /** users × factors, row-major. */
+  userFactors: Float32Array;
+  /** items × factors, row-major. */
+  itemFactors: Float32Array;
+  params: Required<IalsParams>;
+}
+
+const DEFAULTS = { transform: 'log' as ValueTransform, cgSteps: 3, seed: 42 };
+
+/** Scratch for one solver: reused across all vectors of a half-step so the hot loop does not allocate. */
+interface Scratch {
+  r: Float64Array;
+  p: Float64Array;
+  ap: Float64Array;
+  x: Float64Array;
+}
+
+function scratch(f: number): Scratch {
+  return { r: new Float64Array(f), p: new Float64Array(f), ap: new Float64Array(f), x: new Float64Array(f) };
+}
+
+/** YᵀY + λI of a factor matrix (rows × f) into `out` (f×f, Float64 for a stable sum). */
+export function gramian(y: Float32Array, rows: number, f: number, lambda: number, out: Float64Array): void {
+  out.fill(0);
+  for (let i = 0; i < rows; i++) {
+    const o = i * f;
+    for (let a = 0; a < f; a++) {
+      const ya = y[o + a]!;
+      if (ya === 0) continue;
+      const ra = a * f;
+      for (let b = 0; b <= a; b++) out[ra + b]! += ya * y[o + b]!;
+    }
+  }
+  for (let a = 0; a < f; a++) {
+    for (let b = 0; b < a; b++) out[b * f + a] = out[a * f + b]!;
+    out[a * f + a]! += lambda;
+  }
+}
+
+/**
+ * One half-step: for each row u of `m` (users of the CSR, or items of the CSC) refine x_u in `x` by
+ * `steps` CG iterations on (YᵀY + λI + Yᵤᵀ(Cᵤ − I)Yᵤ) x = Yᵤᵀ Cᵤ 1, warm-started from the current x_u.
+ */
+export function cgHalfStep(
+  m: Csr,
+  x: Float32Array,
+  y: Float32Array,
+  yty: Float64Array,
+  f: number,
+  alpha: number,
+  transform: ValueTransform,
+  steps: number,
+  from = 0,
+  to = m.rows,
+): void {
+  const s = scratch(f);
+  const { r, p, ap, x: xu } = s;
+  const { indptr, indices, values } = m;
+  for (let u = from; u < to; u++) {
+    const xo = u * f;
+    for (let a = 0; a < f; a++) xu[a] = x[xo + a]!;
+    // r = b − A x = Σ (c − (c − 1) yᵢ·x) yᵢ − (YᵀY + λI) x
+    for (let a = 0; a < f; a++) {
+      let t = 0;
+      const ra = a * f;
+      for (let b = 0; b < f; b++) t += yty[ra + b]! * xu[b]!;
+      r[a] = -t;
+    }
+    const start = indptr[u]!;
+    const end = indptr[u + 1]!;
+    for (let q = start; q < end; q++) {
+      const c = 1 + alpha * transformValue(values[q]!, transform);
+      const yo = indices[q]! * f;
+      let d = 0;
+      for (let a = 0; a < f; a++) d += y[yo + a]! * xu[a]!;
+      const coef = c - (c - 1) * d;
+      for (let a = 0; a < f; a++) r[a]! += coef * y[yo + a]!;
+    }
+    let rsold = 0;
+    for (let a = 0; a < f; a++) {
+      p[a] = r[a]!;
+      rsold += r[a]! * r[a]!;
+    }
+    for (let it = 0; it < steps && rsold > 1e-20; it++) {
+      for (let a = 0; a < f; a++) {
+        let t = 0;
+        const ra = a * f;
+        for (let b = 0; b < f; b++) t += yty[ra + b]! * p[b]!;
+        ap[a] = t;
+      }
+      for (let q = start; q < end; q++) {
+        const c = 1 + alpha * transformValue(values[q]!, transform);
+        const yo = indices[q]! * f;
+        let d = 0;
+        for (let a = 0; a < f; a++) d += y[yo + a]! * p[a]!;
+        const coef = (c - 1) * d;
+        for (let a = 0; a < f; a++) ap[a]! += coef * y[yo + a]!;
+      }
+      let pap = 0;
+      for (let a = 0; a < f; a++) pap += p[a]! * ap[a]!;
+      if (!(pap > 0)) break;
+      const step = rsold / pap;
+      let rsnew = 0;
+      for (let a = 0; a < f; a++) {
+        xu[a]! += step * p[a]!;
+        r[a]! -= step * ap[a]!;
+        rsnew += r[a]! * r[a]!;
+      }
+      const beta = rsnew / rsold;
+      for (let a = 0; a < f; a++) p[a] = r[a]! + beta * p[a]!;
+      rsold = rsnew;
+    }
+    for (let a = 0; a < f; a++) x[xo + a] = xu[a]!;
+  }
+}
+
+export function initFactors(rows: number, f: number, rand: () => number): Float32Array {
+  const out = new Float32Array(rows * f);
+  // Small positive-centred noise as in `implicit`: large starts slow the first iterations down.
+  for (let i = 0; i < out.length; i++) out[i] = (rand() - 0.5) * 0.02;
+  return out;
+}
+
+/**
+ * Implicit-feedback ALS (Hu, Koren, Volinsky 2008) with the conjugate-gradient solver. Deterministic from
+ * `seed`: initialisation is seeded and the updates visit vectors in a fixed order.
+ */
+export function trainIals(
+  csr: Csr,
+  csc: Csc,
+  params: IalsParams,
+  onIteration?: (iteration: number) => void,
+): IalsModel {
+  const p: Required<IalsParams> = { ...DEFAULTS, ...params };
+  const f = p.factors;
+  const rand = mulberry32(p.seed);
+  const userFactors = initFactors(csr.rows, f, rand);
+  const itemFactors = initFactors(csr.cols, f, rand);
+  const gram = new Float64Array(f * f);
+  for (let it = 0; it < p.iterations; it++) {
+    gramian(itemFactors, csr.cols, f, p.regularization, gram);
+    cgHalfStep(csr, userFactors, itemFactors, gram, f, p.alpha, p.transform, p.cgSteps);
+    gramian(userFactors, csr.rows, f, p.regularization, gram);
+    cgHalfStep(csc, itemFactors, userFactors, gram, f, p.alpha, p.transform, p.cgSteps);
+    onIteration?.(it + 1);
+  }
+  return { factors: f, userFactors, itemFactors, params: p };
+}
+
+/**
+ * Fold-in: the exact least-squares user vector for `items` (with raw values, transformed like training)
+ * given fixed item factors — one ALS half-step for one user, solved by Cholesky rather than CG because it
+ * is a single f×f system. `gram` is YᵀY + λI of the item factors (compute it once per model with
+ * `gramian`); `work` holds 2·f² + 2·f doubles of scratch.
+ */
+export function foldIn(
+  model: Pick<IalsModel, 'itemFactors' | 'factors' | 'params'>,
+  gram: Float64Array,
+  items: ArrayLike<number>,
+  values: ArrayLike<number>,
+  out: Float32Array,
+  work: Float64Array = new Float64Array(2 * model.factors * model.factors + 2 * model.factors),
+): void {
+  const f = model.factors;
+  const y = model.itemFactors;
+  const a = work.subarray(0, f * f);
+  const l = work.subarray(f * f, 2 * f * f);
+  const b = work.subarray(2 * f * f, 2 * f * f + f);
+  const x = work.subarray(2 * f * f + f, 2 * f * f + 2 * f);
+  a.set(gram);
+  b.fill(0);
+  const { alpha, transform } = model.params;
+  for (let q = 0; q < items.length; q++) {
+    const c = 1 + alpha * transformValue(values[q]!, transform);
+    const yo = items[q]! * f;
+    for (let i = 0; i < f; i++) {
+      const yi = y[yo + i]!;
+      b[i]! += c * yi;
+      const w = (c - 1) * yi;
+      const ri = i * f;
+      for (let j = 0; j <= i; j++) a[ri + j]! += w * y[yo + j]!;
+    }
+  }
+  for (let i = 0; i < f; i++) for (let j = 0; j < i; j++) a[j * f + i] = a[i * f + j]!;
+  solveSpd(a, b, f, l, x);
+  for (let i = 0; i < f; i++) out[i] = x[i]!;
+}
+
+/** Dot products of one user vector with every item vector into `out`. */
+export function scoreAll(
+  userVector: Float32Array,
+  uo: number,
+  y: Float32Array,
+  f: number,
+  out: Float32Array,
+): void {
+  const n = out.length;
+  for (let j = 0; j < n; j++) {
+    const yo = j * f;
+    let s = 0;
+    for (let a = 0; a < f; a++) s += userVector[uo + a]! * y[yo + a]!;
+    out[j] = s;
+  }
+}
+
+export function ialsScorer(model: IalsModel, name = 'ials'): Scorer {
+  return {
+    name,
+    scoreUser(u, out) {
+      scoreAll(model.userFactors, u * model.factors, model.itemFactors, model.factors, out);
+    },
+  };
+}
