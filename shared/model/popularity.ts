@@ -98,3 +98,34 @@ export function trending(
   }
   return out;
 }
+
+/**
+ * Recent popularity: Σ weight × 2^(−age / halfLife) over each item's positive events before `now`. A long
+ * history with a short half-life tracks seasonal demand (a gift shop in the weeks before Christmas).
+ */
+export function decayedPopularity(
+  records: Iterable<InteractionRecord>,
+  itemIndex: ReadonlyMap<string, number>,
+  now: number,
+  halfLifeDays: number,
+  weights: Partial<EventWeights> = {},
+): Float32Array {
+  const w: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...weights };
+  const out = new Float32Array(itemIndex.size);
+  const halfLife = halfLifeDays * 86_400_000;
+  const seen = new Set<string>();
+  for (const r of records) {
+    if (r.eventId !== undefined) {
+      if (seen.has(r.eventId)) continue;
+      seen.add(r.eventId);
+    }
+    const weight = w[r.type];
+    if (!(weight > 0) || !Number.isFinite(weight)) continue;
+    const j = itemIndex.get(r.itemId);
+    if (j === undefined) continue;
+    const age = now - toEpochMs(r.timestamp);
+    if (age < 0) continue;
+    out[j]! += weight * 2 ** (-age / halfLife);
+  }
+  return out;
+}
