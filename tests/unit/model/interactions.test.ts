@@ -93,7 +93,10 @@ describe('topK', () => {
 
   it('returns the same order as a full sort on random data', () => {
     let s = 7;
-    const rand = () => (s = (s * 16807) % 2147483647) / 2147483647;
+    const rand = () => {
+      s = (s * 16807) % 2147483647;
+      return s / 2147483647;
+    };
     const scores = Float32Array.from({ length: 1000 }, rand);
     const idx = new Int32Array(25);
     const sc = new Float32Array(25);
