@@ -1,0 +1,590 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  asArray,
+  type CfnResource,
+  type CfnTemplate,
+  loadJson,
+  loadYaml,
+  type PolicyStatement,
+  readZip,
+  referencedLogicalIds,
+  resource,
+  resourcesOfType,
+} from '../helpers/cloudformation.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SLS_BIN = join(REPO_ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
+const STAGE = 'ci';
+const PACKAGE_TIMEOUT_MS = 170_000;
+
+/** What each function must be: its route, and the only grants its role may hold (action → logical ids). */
+const FUNCTIONS: Record<
+  string,
+  { method: string; path: string; apiKey: boolean; env: string[]; grants: Record<string, string[]> }
+> = {
+  IngestEvents: {
+    method: 'POST',
+    path: '/v1/events',
+    apiKey: true,
+    env: ['RECSYS_EVENTS_STREAM', 'RECSYS_ACTIVITY_TABLE'],
+    grants: {
+      'firehose:PutRecordBatch': ['EventsDeliveryStream'],
+      'dynamodb:BatchWriteItem': ['ActivityTable'],
+    },
+  },
+  PutItems: {
+    method: 'PUT',
+    path: '/v1/items',
+    apiKey: true,
+    env: ['RECSYS_ITEMS_STREAM', 'RECSYS_CATALOG_TABLE'],
+    grants: {
+      'firehose:PutRecordBatch': ['ItemsDeliveryStream'],
+      'dynamodb:PutItem': ['CatalogTable'],
+      'dynamodb:BatchWriteItem': ['CatalogTable'],
+    },
+  },
+  GetItem: {
+    method: 'GET',
+    path: '/v1/items/{itemId}',
+    apiKey: true,
+    env: ['RECSYS_CATALOG_TABLE'],
+    grants: { 'dynamodb:GetItem': ['CatalogTable'] },
+  },
+  Health: { method: 'GET', path: '/health', apiKey: false, env: [], grants: {} },
+};
+
+type StageParams = Record<string, string | number>;
+
+interface ServerlessConfig {
+  params: Record<string, StageParams>;
+}
+
+function stageParams(stage: string): StageParams {
+  const { params } = loadYaml<ServerlessConfig>(new URL('../../serverless.yml', import.meta.url));
+  return { ...params.default, ...(params[stage] ?? {}) };
+}
+
+/** Runs osls the way a developer would, minus anything that could reach AWS: no credentials, no telemetry. */
+function slsPackage(outDir: string): Promise<string> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (/^AWS_/.test(name)) delete env[name];
+  }
+  Object.assign(env, {
+    AWS_CONFIG_FILE: join(outDir, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(outDir, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    SLS_DEPRECATION_DISABLE: '*',
+    SLS_INTERACTIVE_SETUP_DISABLE: '1',
+    CI: '1',
+  });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SLS_BIN, 'package', '--stage', STAGE, '--package', outDir], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sls package did not finish in ${PACKAGE_TIMEOUT_MS} ms:\n${output}`));
+    }, PACKAGE_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(output);
+      else reject(new Error(`sls package exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** Stand-in values for what CloudFormation resolves at deploy time, so a bundle can be loaded offline. */
+function offlineEnvironment(variables: Record<string, unknown>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(variables)) {
+    if (typeof value === 'string') env[name] = value;
+    else {
+      const [logicalId] = referencedLogicalIds(value);
+      if (logicalId === undefined) throw new Error(`cannot stand in for ${name}=${JSON.stringify(value)}`);
+      env[name] = `${STAGE}-${logicalId}`;
+    }
+  }
+  return env;
+}
+
+/** Imports a bundle in a fresh Node (the runtime running this test: 22), outside the repository's node_modules. */
+function loadBundle(
+  file: string,
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // Only /health is invoked: it touches nothing; the others are loaded, since calling them would reach AWS.
+  const script = `
+    const mod = await import(${JSON.stringify(`file://${file}`)});
+    const out = { handlerType: typeof mod.handler };
+    if (process.env.INVOKE === '1') {
+      const event = { httpMethod: 'GET', path: '/health', resource: '/health', headers: {}, body: null,
+        isBase64Encoded: false, pathParameters: null, queryStringParameters: null,
+        requestContext: { requestId: 'package-test' } };
+      const context = { functionName: 'health', awsRequestId: 'package-test', getRemainingTimeInMillis: () => 5000 };
+      const response = await mod.handler(event, context);
+      out.statusCode = response.statusCode;
+    }
+    process.stdout.write(JSON.stringify(out));
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: dirname(file),
+      env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function roleStatements(role: CfnResource): PolicyStatement[] {
+  const policies = asArray(
+    role.Properties?.Policies as { PolicyDocument: { Statement: PolicyStatement[] } }[],
+  );
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+function isLogStatement(statement: PolicyStatement): boolean {
+  return asArray(statement.Action).every((action) => action.startsWith('logs:'));
+}
+
+/** `/v1/items/{itemId}` from a method's ResourceId, walking the ParentId chain up to the API root. */
+function methodPath(template: CfnTemplate, resourceId: unknown): string {
+  const parts: string[] = [];
+  let current = resourceId;
+  for (;;) {
+    const [logicalId] = referencedLogicalIds(current);
+    if (logicalId === undefined) throw new Error(`unresolvable API resource ${JSON.stringify(current)}`);
+    if (logicalId === 'ApiGatewayRestApi') break;
+    const apiResource = resource(template, logicalId);
+    parts.unshift(String(apiResource.Properties?.PathPart));
+    current = apiResource.Properties?.ParentId;
+  }
+  return `/${parts.join('/')}`;
+}
+
+describe('Infrastructure: sls package --stage ci', () => {
+  let outDir: string;
+  let template: CfnTemplate;
+  const params = stageParams(STAGE);
+
+  beforeAll(async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'recsys-package-'));
+    await slsPackage(outDir);
+    template = loadJson<CfnTemplate>(join(outDir, 'cloudformation-template-update-stack.json'));
+  }, PACKAGE_TIMEOUT_MS + 10_000);
+
+  afterAll(() => {
+    if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('returns every function on nodejs22.x arm64 with the shared and its own environment', () => {
+    // Prepare
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+
+    // Act
+    const names = functions.map(([logicalId]) => logicalId.replace(/LambdaFunction$/, '')).sort();
+
+    // Assess
+    expect(names).toEqual(Object.keys(FUNCTIONS).sort());
+    for (const [logicalId, fn] of functions) {
+      const expected = FUNCTIONS[logicalId.replace(/LambdaFunction$/, '')]!;
+      const props = fn.Properties!;
+      expect(props.Runtime, logicalId).toBe('nodejs22.x');
+      expect(props.Architectures, logicalId).toEqual(['arm64']);
+      expect(props.MemorySize, logicalId).toBe(params.lambdaMemoryMb);
+      const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables, logicalId).toMatchObject({
+        RECSYS_RUNTIME: 'aws',
+        POWERTOOLS_SERVICE_NAME: 'recsys',
+        POWERTOOLS_METRICS_NAMESPACE: 'recsys',
+        LOG_LEVEL: params.logLevel,
+      });
+      for (const name of expected.env) {
+        expect(referencedLogicalIds(variables[name]).length, `${logicalId} ${name}`).toBe(1);
+      }
+      expect(props.Tags, logicalId).toEqual(
+        expect.arrayContaining([
+          { Key: 'stage', Value: STAGE },
+          { Key: 'application', Value: 'recsys' },
+        ]),
+      );
+    }
+  });
+
+  it('returns a zip per function holding only an ESM bundle that loads on Node 22 with the template env', async () => {
+    // Prepare
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    const extractRoot = join(outDir, 'extracted');
+
+    for (const [logicalId, fn] of functions) {
+      const props = fn.Properties!;
+      const zipPath = join(outDir, basename((props.Code as { S3Key: string }).S3Key));
+      expect(existsSync(zipPath), zipPath).toBe(true);
+      const handler = String(props.Handler);
+      const bundlePath = `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`;
+
+      // Act
+      const entries = readZip(zipPath);
+      const target = join(extractRoot, logicalId);
+      for (const [name, bytes] of entries) {
+        mkdirSync(dirname(join(target, name)), { recursive: true });
+        writeFileSync(join(target, name), bytes);
+      }
+      const env = offlineEnvironment((props.Environment as { Variables: Record<string, unknown> }).Variables);
+      const loaded = await loadBundle(join(target, bundlePath), {
+        ...env,
+        INVOKE: logicalId === 'HealthLambdaFunction' ? '1' : '0',
+      });
+
+      // Assess
+      expect([...entries.keys()].sort(), logicalId).toEqual([bundlePath, `${bundlePath}.map`]);
+      expect(loaded.code, `${logicalId}: ${loaded.stderr}`).toBe(0);
+      const result = JSON.parse(loaded.stdout) as { handlerType: string; statusCode?: number };
+      expect(result.handlerType, logicalId).toBe('function');
+      if (logicalId === 'HealthLambdaFunction') expect(result.statusCode).toBe(200);
+    }
+  });
+
+  it('returns one role per function whose statements name only that function’s resources', () => {
+    // Prepare
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    const rolesInUse = new Set<string>();
+
+    for (const [logicalId, fn] of functions) {
+      const expected = FUNCTIONS[logicalId.replace(/LambdaFunction$/, '')]!;
+
+      // Act
+      const [roleId] = referencedLogicalIds(fn.Properties!.Role);
+      const statements = roleStatements(resource(template, roleId!));
+      const grants: Record<string, string[]> = {};
+      for (const statement of statements.filter((s) => !isLogStatement(s))) {
+        for (const action of asArray(statement.Action)) {
+          grants[action] = asArray(statement.Resource)
+            .flatMap((r) => referencedLogicalIds(r))
+            .sort();
+        }
+      }
+
+      // Assess
+      expect(roleId, logicalId).not.toBe('IamRoleLambdaExecution');
+      expect(rolesInUse.has(roleId!), `${roleId} shared`).toBe(false);
+      rolesInUse.add(roleId!);
+      expect(grants, logicalId).toEqual(expected.grants);
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of asArray(statement.Action)) expect(action, logicalId).not.toContain('*');
+        for (const target of asArray(statement.Resource)) {
+          expect(target, logicalId).not.toBe('*');
+          if (!isLogStatement(statement)) expect(referencedLogicalIds(target).length, logicalId).toBe(1);
+        }
+      }
+      const logs = statements.filter(isLogStatement);
+      expect(logs).toHaveLength(1);
+      const functionName = String(fn.Properties!.FunctionName);
+      for (const target of asArray(logs[0]!.Resource)) {
+        expect(JSON.stringify(target)).toContain(`:log-group:/aws/lambda/${functionName}:`);
+      }
+    }
+  });
+
+  it('returns the four routes, each on its function, with an API key required on all but /health', () => {
+    // Prepare
+    const methods = resourcesOfType(template, 'AWS::ApiGateway::Method').filter(
+      ([, m]) => m.Properties?.HttpMethod !== 'OPTIONS',
+    );
+
+    // Act
+    const routes = methods.map(([, m]) => ({
+      route: `${String(m.Properties!.HttpMethod)} ${methodPath(template, m.Properties!.ResourceId)}`,
+      apiKeyRequired: m.Properties!.ApiKeyRequired === true,
+      integration: JSON.stringify(m.Properties!.Integration),
+    }));
+
+    // Assess
+    expect(routes.map((r) => r.route).sort()).toEqual(
+      Object.values(FUNCTIONS)
+        .map((f) => `${f.method} ${f.path}`)
+        .sort(),
+    );
+    for (const [name, expected] of Object.entries(FUNCTIONS)) {
+      const route = routes.find((r) => r.route === `${expected.method} ${expected.path}`)!;
+      expect(route.apiKeyRequired, route.route).toBe(expected.apiKey);
+      expect(route.integration, route.route).toContain(`"${name}LambdaFunction"`);
+      expect(route.integration, route.route).toContain('AWS_PROXY');
+    }
+  });
+
+  it('returns an API key bound to a usage plan throttled by the stage params', () => {
+    // Prepare
+    const [plans, keys, planKeys] = [
+      resourcesOfType(template, 'AWS::ApiGateway::UsagePlan'),
+      resourcesOfType(template, 'AWS::ApiGateway::ApiKey'),
+      resourcesOfType(template, 'AWS::ApiGateway::UsagePlanKey'),
+    ];
+
+    // Act
+    const [planId, plan] = plans[0]!;
+    const [keyId, key] = keys[0]!;
+    const binding = planKeys[0]![1].Properties!;
+
+    // Assess
+    expect([plans.length, keys.length, planKeys.length]).toEqual([1, 1, 1]);
+    expect(plan.Properties!.Throttle).toEqual({
+      RateLimit: params.apiRateLimit,
+      BurstLimit: params.apiBurstLimit,
+    });
+    const stages = plan.Properties!.ApiStages as { ApiId: unknown; Stage: string }[];
+    expect(stages.map((s) => [referencedLogicalIds(s.ApiId)[0], s.Stage])).toEqual([
+      ['ApiGatewayRestApi', STAGE],
+    ]);
+    expect(key.Properties!.Enabled).toBe(true);
+    expect(key.Properties).not.toHaveProperty('Value');
+    expect(referencedLogicalIds(binding.KeyId)).toEqual([keyId]);
+    expect(referencedLogicalIds(binding.UsagePlanId)).toEqual([planId]);
+  });
+
+  it('returns JSON gateway responses with CORS for API Gateway’s own 4xx and 5xx', () => {
+    // Prepare
+    const responses = resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse').map(
+      ([, r]) => r.Properties!,
+    );
+
+    // Act
+    const byType = new Map(responses.map((r) => [String(r.ResponseType), r]));
+
+    // Assess
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      const response = byType.get(type);
+      expect(response, type).toBeDefined();
+      expect(referencedLogicalIds(response!.RestApiId)).toEqual(['ApiGatewayRestApi']);
+      expect(response!.ResponseParameters).toHaveProperty(
+        'gatewayresponse.header.Access-Control-Allow-Origin',
+      );
+      const body = (response!.ResponseTemplates as Record<string, string>)['application/json']!;
+      expect(body).toContain('$context.requestId');
+      // The body must stay valid JSON once API Gateway substitutes its variables.
+      const rendered = body
+        .replace('$context.error.messageString', JSON.stringify('Forbidden'))
+        .replaceAll(/\$context\.[A-Za-z.]+/g, 'x');
+      expect(() => JSON.parse(rendered)).not.toThrow();
+    }
+  });
+
+  it('returns a retained lake bucket: encrypted, versioned, private, owner-enforced, TLS-only, tiered raw zone', () => {
+    // Prepare
+    const bucket = resource(template, 'LakeBucket');
+    const policies = resourcesOfType(template, 'AWS::S3::BucketPolicy').filter(
+      ([, p]) => referencedLogicalIds(p.Properties!.Bucket)[0] === 'LakeBucket',
+    );
+
+    // Act
+    const props = bucket.Properties!;
+    const sse = (
+      props.BucketEncryption as {
+        ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[];
+      }
+    ).ServerSideEncryptionConfiguration;
+    const statements = policies.flatMap(
+      ([, p]) => (p.Properties!.PolicyDocument as { Statement: PolicyStatement[] }).Statement,
+    );
+    const tlsDeny = statements.find(
+      (s) => s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+    );
+    const rules = (props.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    const raw = rules.find((r) => r.Prefix === 'raw/');
+
+    // Assess
+    expect([bucket.DeletionPolicy, bucket.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    expect(['AES256', 'aws:kms']).toContain(sse[0]?.ServerSideEncryptionByDefault.SSEAlgorithm);
+    expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(props.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(props.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(tlsDeny).toBeDefined();
+    expect(tlsDeny!.Principal).toBe('*');
+    expect(asArray(tlsDeny!.Action)).toEqual(['s3:*']);
+    expect(asArray(tlsDeny!.Resource).map((r) => JSON.stringify(r))).toEqual([
+      JSON.stringify({ 'Fn::GetAtt': ['LakeBucket', 'Arn'] }),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
+      JSON.stringify({ 'Fn::Sub': '${LakeBucket.Arn}/*' }),
+    ]);
+    expect(raw).toMatchObject({
+      Status: 'Enabled',
+      Transitions: [
+        { StorageClass: 'STANDARD_IA', TransitionInDays: params.rawInfrequentAccessDays },
+        { StorageClass: 'GLACIER_IR', TransitionInDays: params.rawGlacierDays },
+      ],
+      NoncurrentVersionExpiration: { NoncurrentDays: params.noncurrentVersionDays },
+    });
+  });
+
+  it('returns Direct PUT Firehose streams into year/month/day partitions, GZIP, error prefix, encrypted, logged', () => {
+    for (const [zone, logicalId] of [
+      ['events', 'EventsDeliveryStream'],
+      ['items', 'ItemsDeliveryStream'],
+    ] as const) {
+      // Prepare
+      const stream = resource(template, logicalId).Properties!;
+
+      // Act
+      const destination = stream.ExtendedS3DestinationConfiguration as Record<string, unknown>;
+      const logging = destination.CloudWatchLoggingOptions as Record<string, unknown>;
+
+      // Assess
+      expect(stream.DeliveryStreamType).toBe('DirectPut');
+      expect(stream.DeliveryStreamName).toBe(`recsys-${STAGE}-${zone}`);
+      expect(stream.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' });
+      expect(referencedLogicalIds(destination.BucketARN)).toEqual(['LakeBucket']);
+      expect(destination.Prefix).toBe(
+        `raw/${zone}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
+      );
+      expect(destination.ErrorOutputPrefix).toBe(
+        `errors/${zone}/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/`,
+      );
+      expect(destination.CompressionFormat).toBe('GZIP');
+      expect(destination.BufferingHints).toEqual({
+        SizeInMBs: params.firehoseBufferMiB,
+        IntervalInSeconds: params.firehoseBufferSeconds,
+      });
+      expect(logging.Enabled).toBe(true);
+      expect(referencedLogicalIds(logging.LogGroupName)).toHaveLength(1);
+      expect(referencedLogicalIds(logging.LogStreamName)).toHaveLength(1);
+      expect(referencedLogicalIds(destination.RoleARN)).toEqual(['FirehoseDeliveryRole']);
+    }
+  });
+
+  it('returns a Firehose delivery role trusted by Firehose only, with exactly its S3 actions on the lake', () => {
+    // Prepare
+    const role = resource(template, 'FirehoseDeliveryRole').Properties!;
+
+    // Act
+    const trust = (role.AssumeRolePolicyDocument as { Statement: PolicyStatement[] }).Statement;
+    const statements = roleStatements({ Type: 'AWS::IAM::Role', Properties: role });
+    const s3 = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('s3:')));
+    const s3Actions = s3.flatMap((s) => asArray(s.Action)).sort();
+    const s3Targets = s3.flatMap((s) => asArray(s.Resource).map((r) => JSON.stringify(r)));
+
+    // Assess
+    expect(trust).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' } }),
+    ]);
+    expect(s3Actions).toEqual([
+      's3:AbortMultipartUpload',
+      's3:GetBucketLocation',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:ListBucketMultipartUploads',
+      's3:PutObject',
+    ]);
+    for (const target of s3Targets) expect(target).toContain('LakeBucket');
+    for (const statement of statements) {
+      for (const action of asArray(statement.Action)) expect(action).not.toContain('*');
+      for (const target of asArray(statement.Resource)) expect(target).not.toBe('*');
+    }
+  });
+
+  it('returns both DynamoDB tables with point-in-time recovery, encryption, and TTL on activity', () => {
+    // Prepare
+    const catalog = resource(template, 'CatalogTable').Properties!;
+    const activity = resource(template, 'ActivityTable').Properties!;
+
+    // Act
+    const tables = [catalog, activity];
+
+    // Assess
+    for (const table of tables) {
+      expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(table.SSESpecification).toMatchObject({ SSEEnabled: true });
+    }
+    expect(catalog.TableName).toBe(`recsys-${STAGE}-catalog`);
+    expect(activity.TableName).toBe(`recsys-${STAGE}-activity`);
+    expect(catalog.KeySchema).toEqual([{ AttributeName: 'itemId', KeyType: 'HASH' }]);
+    expect(activity.KeySchema).toEqual([
+      { AttributeName: 'shopperKey', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(activity.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('returns outputs naming the bucket, streams, tables and the API URL', () => {
+    // Prepare
+    const outputs = template.Outputs ?? {};
+
+    // Act
+    const refs = Object.fromEntries(
+      Object.entries(outputs).map(([name, o]) => [name, referencedLogicalIds(o.Value)[0]]),
+    );
+
+    // Assess
+    expect(refs).toMatchObject({
+      LakeBucketName: 'LakeBucket',
+      EventsDeliveryStreamName: 'EventsDeliveryStream',
+      ItemsDeliveryStreamName: 'ItemsDeliveryStream',
+      CatalogTableName: 'CatalogTable',
+      ActivityTableName: 'ActivityTable',
+    });
+    expect(JSON.stringify(outputs.ServiceEndpoint?.Value)).toContain('ApiGatewayRestApi');
+    expect(JSON.stringify(outputs.ServiceEndpoint?.Value)).toContain(`/${STAGE}`);
+  });
+});
+
+describe('Infrastructure: stage params in serverless.yml', () => {
+  // Limits that CloudFormation only reports at deploy time, checked for every stage before anyone deploys.
+  for (const stage of ['dev', 'staging', 'prod', 'ci']) {
+    it(`returns ${stage} params that S3 lifecycle, Firehose and API Gateway accept`, () => {
+      // Prepare
+      const config = loadYaml<ServerlessConfig>(new URL('../../serverless.yml', import.meta.url));
+
+      // Act
+      const p = stageParams(stage);
+
+      // Assess
+      expect(Object.keys(config.params)).toEqual(
+        expect.arrayContaining(['default', 'dev', 'staging', 'prod']),
+      );
+      expect(['DEBUG', 'INFO', 'WARN', 'ERROR']).toContain(p.logLevel);
+      expect(Number(p.firehoseBufferMiB)).toBeGreaterThanOrEqual(1);
+      expect(Number(p.firehoseBufferMiB)).toBeLessThanOrEqual(128);
+      expect(Number(p.firehoseBufferSeconds)).toBeGreaterThanOrEqual(0);
+      expect(Number(p.firehoseBufferSeconds)).toBeLessThanOrEqual(900);
+      // S3: STANDARD_IA no earlier than day 30, and GLACIER_IR at least 30 days after STANDARD_IA.
+      expect(Number(p.rawInfrequentAccessDays)).toBeGreaterThanOrEqual(30);
+      expect(Number(p.rawGlacierDays) - Number(p.rawInfrequentAccessDays)).toBeGreaterThanOrEqual(30);
+      expect(Number(p.noncurrentVersionDays)).toBeGreaterThanOrEqual(1);
+      expect(Number(p.apiBurstLimit)).toBeGreaterThanOrEqual(Number(p.apiRateLimit));
+      expect(Number(p.lambdaMemoryMb)).toBeGreaterThanOrEqual(128);
+      expect(Number(p.lambdaMemoryMb)).toBeLessThanOrEqual(10_240);
+    });
+  }
+});
