@@ -1,0 +1,103 @@
+import type { EventType } from '../../shared/domain/event.ts';
+import { type IngestEventsDeps, ingestEvents } from '../../shared/ingest/ingest-events.ts';
+import type { RejectionLog } from './summary.ts';
+
+/** An event as the importers build it: any shape, since `ingestEvents` is what validates it. */
+export type EventInput = Record<string, unknown>;
+
+export interface EventPipelineOptions {
+  /** The sink, the store and the clock `ingestEvents` runs with. */
+  runtime: IngestEventsDeps;
+  rejections: RejectionLog;
+  /** Events per `ingestEvents` call. */
+  chunkSize?: number;
+  /**
+   * Chunks in flight at once. Two let the lake writer gzip one chunk on the libuv thread pool while the main
+   * thread validates the next; more only queue behind the writer.
+   */
+  maxInFlight?: number;
+}
+
+export interface EventPipelineCounts {
+  events: number;
+  eventsByType: Partial<Record<EventType, number>>;
+  anonymousEvents: number;
+}
+
+/**
+ * Feeds importer rows through `ingestEvents` — the same validation, lake sink and activity store as
+ * POST /v1/events — in chunks, and maps what it rejects back to the rows they came from.
+ */
+export function createEventPipeline(options: EventPipelineOptions) {
+  const chunkSize = options.chunkSize ?? 5000;
+  const maxInFlight = options.maxInFlight ?? 2;
+  const counts: EventPipelineCounts = { events: 0, eventsByType: {}, anonymousEvents: 0 };
+  let events: EventInput[] = [];
+  let rows: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
+
+  async function ingestChunk(chunk: EventInput[], chunkRows: number[]): Promise<void> {
+    const result = await ingestEvents(chunk, options.runtime);
+    const notTaken = new Set<number>();
+    for (const r of result.rejected) {
+      notTaken.add(r.index);
+      options.rejections.add(
+        chunkRows[r.index]!,
+        r.errors.map((e) => ({ field: e.path, message: e.message })),
+      );
+    }
+    for (const r of result.unavailable) {
+      notTaken.add(r.index);
+      options.rejections.add(chunkRows[r.index]!, [
+        {
+          field: '(event)',
+          message: `the lake could not take it now: ${r.errors.map((e) => e.message).join('; ')}`,
+        },
+      ]);
+    }
+    chunk.forEach((event, i) => {
+      if (notTaken.has(i)) return;
+      const type = event.type as EventType;
+      counts.events++;
+      counts.eventsByType[type] = (counts.eventsByType[type] ?? 0) + 1;
+      if (event.userId === undefined) counts.anonymousEvents++;
+    });
+  }
+
+  function rethrow(): void {
+    if (failure !== undefined) throw failure.error;
+  }
+
+  async function flush(): Promise<void> {
+    if (events.length === 0) return;
+    const chunk = events;
+    const chunkRows = rows;
+    events = [];
+    rows = [];
+    // Settled promises only: a chunk failing while we wait on an older one must not become an unhandled rejection.
+    inFlight.push(
+      ingestChunk(chunk, chunkRows).catch((error: unknown) => {
+        failure ??= { error };
+      }),
+    );
+    while (inFlight.length > maxInFlight) await inFlight.shift();
+    rethrow();
+  }
+
+  return {
+    /** Queues one event; resolves at once unless a chunk is due and the pipeline is full (back-pressure). */
+    add(row: number, event: EventInput): Promise<void> | undefined {
+      events.push(event);
+      rows.push(row);
+      return events.length >= chunkSize ? flush() : undefined;
+    },
+    /** Ingests what is queued and waits for every chunk; throws the first failure (disk full, store error). */
+    async finish(): Promise<EventPipelineCounts> {
+      await flush();
+      while (inFlight.length > 0) await inFlight.shift();
+      rethrow();
+      return counts;
+    },
+  };
+}
