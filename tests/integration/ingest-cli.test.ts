@@ -1,0 +1,100 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lakeEvents, runCli, tempDir } from './import-fixtures.ts';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+
+beforeAll(async () => {
+  dir = await tempDir('recsys-ingest-cli-');
+});
+
+afterAll(async () => {
+  await dir.remove();
+});
+
+const event = (n: number, extra: Record<string, unknown> = {}) => ({
+  eventId: `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`,
+  type: 'view',
+  userId: 'u1',
+  itemId: `i${n}`,
+  timestamp: '2024-05-01T12:00:00Z',
+  ...extra,
+});
+
+describe('CLI: recsys ingest', () => {
+  it('returns exit 0 and lands every event of a valid JSON lines file in the lake', async () => {
+    // Prepare
+    const file = join(dir.path, 'ok.jsonl');
+    await writeFile(file, `${[1, 2, 3].map((n) => JSON.stringify(event(n))).join('\n')}\n`);
+    const dataDir = join(dir.path, 'd1');
+    // Act
+    const run = await runCli(['ingest', file, '--data-dir', dataDir]);
+    // Assess
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/events ingested: 3 \(view 3\)/);
+    expect((await lakeEvents(join(dataDir, 'lake'))).map((e) => e.itemId).sort()).toEqual(['i1', 'i2', 'i3']);
+  });
+
+  it('returns exit 2 listing bad lines by number and field, and still ingests the valid lines', async () => {
+    // Prepare
+    const file = join(dir.path, 'mixed.jsonl');
+    const lines = [
+      JSON.stringify(event(1)),
+      JSON.stringify(event(2, { timestamp: 'yesterday' })),
+      '{"eventId": oops',
+      '',
+      JSON.stringify(event(5, { type: 'rating', value: 9 })),
+      JSON.stringify(event(6)),
+    ];
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const dataDir = join(dir.path, 'd2');
+    // Act
+    const run = await runCli(['ingest', file, '--data-dir', dataDir]);
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/line 2: timestamp: must be an ISO 8601 date-time/);
+    expect(run.stdout).toMatch(/line 3: \(line\): not valid JSON/);
+    expect(run.stdout).toMatch(/line 5: value: a rating must be between 1 and 5/);
+    expect(run.stderr).toMatch(/3 of 5 lines .* were rejected .*the 2 valid events were ingested/);
+    expect((await lakeEvents(join(dataDir, 'lake'))).map((e) => e.itemId).sort()).toEqual(['i1', 'i6']);
+  });
+
+  it('returns the events of a CSV with dotted nested columns, and exit 2 naming the line without a shopper', async () => {
+    // Prepare
+    const file = join(dir.path, 'events.csv');
+    await writeFile(
+      file,
+      [
+        'eventId,type,userId,itemId,timestamp,value,context.page,properties.color',
+        `${event(1).eventId},purchase,u1,i1,2024-05-01T12:00:00Z,2,product,red`,
+        `${event(2).eventId},view,,i2,2024-05-01T12:00:00Z,,,`,
+      ].join('\n'),
+    );
+    const dataDir = join(dir.path, 'd3');
+    // Act
+    const run = await runCli(['ingest', file, '--data-dir', dataDir]);
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/line 3: userId: userId or sessionId is required/);
+    expect(await lakeEvents(join(dataDir, 'lake'))).toEqual([
+      expect.objectContaining({
+        type: 'purchase',
+        value: 2,
+        context: { page: 'product' },
+        properties: { color: 'red' },
+      }),
+    ]);
+  });
+
+  it('returns exit 1 naming the file when it does not exist', async () => {
+    // Prepare
+    const missing = join(dir.path, 'missing.jsonl');
+    // Act
+    const run = await runCli(['ingest', missing, '--data-dir', join(dir.path, 'd4')]);
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: ${missing}: cannot read the file`);
+  });
+});
