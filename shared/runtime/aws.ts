@@ -38,10 +38,30 @@ export function awsItemSink(): RecordSink {
   });
 }
 
+/**
+ * Each function is given only the tables it uses (serverless.yml), so a table name may be absent: using that
+ * part of the store then fails with a message naming the missing setting instead of a DynamoDB validation error.
+ */
 export function awsServingStore(): ServingStore {
-  return createDynamoDbServingStore({
+  const catalogTable = process.env.RECSYS_CATALOG_TABLE;
+  const activityTable = process.env.RECSYS_ACTIVITY_TABLE;
+  const store = createDynamoDbServingStore({
     client: documentClient(),
-    catalogTable: process.env.RECSYS_CATALOG_TABLE ?? '',
-    activityTable: process.env.RECSYS_ACTIVITY_TABLE ?? '',
+    catalogTable: catalogTable ?? '',
+    activityTable: activityTable ?? '',
   });
+  const needs =
+    <A extends unknown[], R>(setting: string, call: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      requireEnv(setting);
+      return call(...args);
+    };
+  return {
+    putItems: needs('RECSYS_CATALOG_TABLE', store.putItems),
+    getItem: needs('RECSYS_CATALOG_TABLE', store.getItem),
+    getItems: needs('RECSYS_CATALOG_TABLE', store.getItems),
+    appendActivity: needs('RECSYS_ACTIVITY_TABLE', store.appendActivity),
+    recentActivity: needs('RECSYS_ACTIVITY_TABLE', store.recentActivity),
+    close: () => store.close(),
+  };
 }
