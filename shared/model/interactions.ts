@@ -1,4 +1,5 @@
-import type { EventType } from '../domain/event.ts';
+import { EVENT_TYPES, type EventType, QUANTITY_TYPES } from '../domain/event.ts';
+import eventWeightsJson from './event-weights.json' with { type: 'json' };
 import { type Csc, type Csr, csrFromTriplets, transpose } from './sparse.ts';
 
 /** The slice of a shopper event that training needs; `timestamp` is epoch milliseconds or ISO 8601. */
@@ -15,32 +16,54 @@ export interface InteractionRecord {
 
 export type EventWeights = Record<EventType, number>;
 
+/** The shape of `event-weights.json`, the one config both trainers (TypeScript and the Spark job) read. */
+export interface EventWeightsConfig {
+  /** Confidence per event type; "veto" removes the pair whatever else happened. */
+  weights: Record<EventType, number | 'veto'>;
+  /** A rating r contributes `weights.rating × (r − midpoint) / scale`. */
+  rating: { midpoint: number; scale: number };
+  /** The default quantity transform (see `InteractionOptions.quantity`). */
+  quantity: 'ignore' | 'log';
+  /** The default time decay of training confidences; null: none. */
+  halfLifeDays: number | null;
+  /** The half-life of recent popularity when a model does not name one. */
+  recentPopularityHalfLifeDays: number;
+}
+
+export const EVENT_WEIGHTS_CONFIG: Readonly<EventWeightsConfig> = Object.freeze(
+  eventWeightsJson as unknown as EventWeightsConfig,
+);
+
+function fromConfig(w: EventWeightsConfig['weights']): EventWeights {
+  const out = {} as EventWeights;
+  for (const type of EVENT_TYPES) {
+    const v = w[type];
+    if (v === undefined) throw new Error(`event-weights.json: no weight for event type "${type}"`);
+    out[type] = v === 'veto' ? Number.NEGATIVE_INFINITY : v;
+  }
+  return out;
+}
+
 /**
- * Confidence per event type. Positive types add evidence of interest in proportion to how committal they
- * are. `remove_from_cart` and `return` subtract (a return cancels the purchase it undoes, a removal most of
- * the add); a pair whose summed confidence is not positive is dropped, so negatives never become negative
- * confidence. `not_interested` is -Infinity: a veto that removes the pair whatever else happened.
- * `search` carries no item and counts for nothing. A rating r in 1..5 contributes
+ * Confidence per event type, from `event-weights.json`. Positive types add evidence of interest in proportion
+ * to how committal they are. `remove_from_cart` and `return` subtract (a return cancels the purchase it
+ * undoes, a removal most of the add); a pair whose summed confidence is not positive is dropped, so negatives
+ * never become negative confidence. `not_interested` is -Infinity ("veto" in the JSON): it removes the pair
+ * whatever else happened. `search` carries no item and counts for nothing. A rating r in 1..5 contributes
  * `rating × (r − 2.5) / 2.5`: 5 stars is +rating, 1 star is −0.6 × rating.
  */
-export const DEFAULT_EVENT_WEIGHTS: Readonly<EventWeights> = Object.freeze({
-  view: 1,
-  click: 1,
-  wishlist: 2,
-  add_to_cart: 3,
-  purchase: 5,
-  rating: 4,
-  remove_from_cart: -2,
-  return: -5,
-  search: 0,
-  not_interested: Number.NEGATIVE_INFINITY,
-});
+export const DEFAULT_EVENT_WEIGHTS: Readonly<EventWeights> = Object.freeze(
+  fromConfig(EVENT_WEIGHTS_CONFIG.weights),
+);
 
 export interface InteractionOptions {
   weights?: Partial<EventWeights>;
-  /** 'ignore': every event counts once; 'log': quantity types are scaled by 1 + ln(quantity). */
+  /**
+   * 'ignore': every event counts once; 'log': quantity types are scaled by 1 + ln(quantity).
+   * Default: `quantity` of event-weights.json.
+   */
   quantity?: 'ignore' | 'log';
-  /** Older events count less: weight × 0.5^(age / halfLife). Undefined: no decay. */
+  /** Older events count less: weight × 0.5^(age / halfLife). Default: `halfLifeDays` of event-weights.json (null: no decay). */
   halfLifeDays?: number;
   /** The reference time for decay, epoch ms; defaults to the newest event. */
   now?: number;
@@ -88,6 +111,9 @@ export function buildInteractions(
   options: InteractionOptions = {},
 ): Interactions {
   const weights: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...options.weights };
+  const quantity = options.quantity ?? EVENT_WEIGHTS_CONFIG.quantity;
+  const halfLifeDays = options.halfLifeDays ?? EVENT_WEIGHTS_CONFIG.halfLifeDays ?? undefined;
+  const { midpoint, scale } = EVENT_WEIGHTS_CONFIG.rating;
   const fixedUsers = options.userIds !== undefined;
   const fixedItems = options.itemIds !== undefined;
   const userIds = fixedUsers ? [...options.userIds!] : [];
@@ -114,9 +140,10 @@ export function buildInteractions(
       seen.add(r.eventId);
     }
     let w = weights[r.type];
-    if (r.type === 'rating') w *= ((r.value ?? 2.5) - 2.5) / 2.5;
+    if (r.type === 'rating') w *= ((r.value ?? midpoint) - midpoint) / scale;
     else if (
-      options.quantity === 'log' &&
+      quantity === 'log' &&
+      QUANTITY_TYPES.has(r.type) &&
       r.value !== undefined &&
       r.value > 1 &&
       w !== 0 &&
@@ -163,9 +190,9 @@ export function buildInteractions(
     times[count] = t;
     count++;
   }
-  if (options.halfLifeDays !== undefined && options.halfLifeDays > 0) {
+  if (halfLifeDays !== undefined && halfLifeDays > 0) {
     const now = options.now ?? newest;
-    const k = Math.LN2 / (options.halfLifeDays * DAY_MS);
+    const k = Math.LN2 / (halfLifeDays * DAY_MS);
     for (let t = 0; t < count; t++) vals[t]! *= Math.exp(-k * Math.max(0, now - times[t]!));
   }
   const itemLastSeen = new Float64Array(itemIds.length).fill(Number.NaN);

@@ -2,7 +2,12 @@ import { type ContentItem, trainContent } from './content.ts';
 import { type EaseModel, type EaseParams, easeScorer, trainEase } from './ease.ts';
 import { type HybridComponent, hybridScorer, type Normalisation } from './hybrid.ts';
 import { type IalsModel, type IalsParams, ialsScorer, trainIals } from './ials.ts';
-import { type InteractionRecord, type Interactions, toEpochMs } from './interactions.ts';
+import {
+  EVENT_WEIGHTS_CONFIG,
+  type InteractionRecord,
+  type Interactions,
+  toEpochMs,
+} from './interactions.ts';
 import { type ItemKnnParams, trainItemKnn } from './item-knn.ts';
 import { type Neighbours, neighbourScorer } from './neighbours.ts';
 import {
@@ -31,7 +36,7 @@ export type ModelSpec =
   | { kind: 'hybrid'; normalisation: Normalisation; components: { spec: BaseSpec; weight: number }[] };
 
 export const SERVING_NEIGHBOURS = 50;
-export const DEFAULT_RECENT_HALF_LIFE_DAYS = 30;
+export const DEFAULT_RECENT_HALF_LIFE_DAYS = EVENT_WEIGHTS_CONFIG.recentPopularityHalfLifeDays;
 
 /**
  * Everything serving needs, in memory and free of I/O so that the caller can serialise it: id lists, the
