@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -9,6 +9,7 @@ import {
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   createDynamoDbServingStore,
   UnprocessedItemsError,
@@ -50,6 +51,37 @@ servingStoreContract('DynamoDB (dynalite, tables from resources/dynamodb.yml)', 
     store: createDynamoDbServingStore({ client: dynalite.client, ...tables, now: clock.now }),
     cleanup: async () => {},
   };
+});
+
+describe('Resources: resources/dynamodb.yml', () => {
+  it('returns both tables retained, on demand, encrypted, recoverable, and Activity with TTL on expiresAt', async () => {
+    // Prepare
+    const text = await readFile(new URL('../../resources/dynamodb.yml', import.meta.url), 'utf8');
+
+    // Act
+    const { Resources: resources } = parse(text) as { Resources: Record<string, Record<string, unknown>> };
+
+    // Assess
+    for (const [logicalId, suffix] of [
+      ['CatalogTable', 'catalog'],
+      ['ActivityTable', 'activity'],
+    ] as const) {
+      expect(resources[logicalId]).toMatchObject({
+        Type: 'AWS::DynamoDB::Table',
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          TableName: `\${self:service}-\${sls:stage}-${suffix}`,
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+        },
+      });
+    }
+    expect(resources.ActivityTable).toMatchObject({
+      Properties: { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } },
+    });
+  });
 });
 
 describe('Adapter: sqlite serving store', () => {
