@@ -28,7 +28,11 @@ export interface ServingStore {
   getItem(itemId: string): Promise<Item | undefined>;
   /** Missing ids are simply absent from the map. */
   getItems(itemIds: readonly string[]): Promise<Map<string, Item>>;
-  /** Idempotent per (shopperKey, eventId). Keeps the newest `maxPerShopper` per shopper. */
+  /**
+   * Idempotent per (shopperKey, eventId) for a resent event. Entries expire `ttlSeconds` after `receivedAt`.
+   * Only the newest `maxPerShopper` per shopper are ever read: the embedded store deletes the rest at once,
+   * DynamoDB leaves them to its TTL (no read-before-write on the ingest path).
+   */
   appendActivity(entries: readonly { shopperKey: string; event: StoredEvent }[]): Promise<void>;
   /** Newest first (by event timestamp), unexpired only, at most `limit` (default maxPerShopper). */
   recentActivity(shopperKey: string, limit?: number): Promise<ActivityEntry[]>;
