@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.ts';
+import { registerImport } from './commands/import.ts';
+import { registerIngest } from './commands/ingest.ts';
 import { registerServe } from './commands/serve.ts';
 import { CliError } from './errors.ts';
 import { VERSION } from './version.ts';
@@ -12,6 +14,8 @@ const program = new Command('recsys')
 
 registerServe(program);
 registerDemo(program);
+registerIngest(program);
+registerImport(program);
 
 try {
   await program.parseAsync(process.argv);
