@@ -3,6 +3,7 @@ import { registerDemo } from './commands/demo.ts';
 import { registerImport } from './commands/import.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerTrain } from './commands/train.ts';
 import { CliError } from './errors.ts';
 import { VERSION } from './version.ts';
 
@@ -16,6 +17,7 @@ registerServe(program);
 registerDemo(program);
 registerIngest(program);
 registerImport(program);
+registerTrain(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,223 @@
+import { resolve } from 'node:path';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { ArtifactManifest, ArtifactMetrics } from '../../../shared/model/artifact.ts';
+import type { TrainingRequest, TrainingSource } from '../../../shared/ports/training-engine.ts';
+import { MODEL_CHOICES, type ModelChoice, TrainingInputError } from '../../../shared/training/pipeline.ts';
+import { resolveDataDir } from '../../runtime.ts';
+import { trainingProgress } from '../../training/cli-progress.ts';
+import { createTypeScriptTrainingEngine } from '../../training/typescript-engine.ts';
+import { CliError } from '../errors.ts';
+import { dataDirOption } from '../options.ts';
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+/** `lake` or a CSV path, with the column flags. */
+export function sourceOf(
+  data: string,
+  cols: { userCol?: string; itemCol?: string; ratingCol?: string; timeCol?: string },
+): TrainingSource {
+  if (data === 'lake') return { kind: 'lake' };
+  return {
+    kind: 'csv',
+    path: resolve(data),
+    columns: {
+      ...(cols.userCol !== undefined ? { user: cols.userCol } : {}),
+      ...(cols.itemCol !== undefined ? { item: cols.itemCol } : {}),
+      ...(cols.ratingCol !== undefined ? { rating: cols.ratingCol } : {}),
+      ...(cols.timeCol !== undefined ? { timestamp: cols.timeCol } : {}),
+    },
+  };
+}
+
+/** Column flags shared by train and evaluate. */
+export function addColumnOptions(command: Command): Command {
+  return command
+    .option('--user-col <name>', 'CSV column with the user id (default "user")')
+    .option('--item-col <name>', 'CSV column with the item id (default "item")')
+    .option(
+      '--rating-col <name>',
+      'CSV column with a 1–5 rating (default "rating" when present; else implicit)',
+    )
+    .option(
+      '--time-col <name>',
+      'CSV column with the time (default "timestamp" when present; else row order)',
+    );
+}
+
+function metricRows(k: number, model: ArtifactMetrics, base: ArtifactMetrics): string[] {
+  const rows: [string, keyof ArtifactMetrics][] = [
+    [`nDCG@${k}`, 'ndcg'],
+    [`P@${k}`, 'precision'],
+    [`R@${k}`, 'recall'],
+    [`MAP@${k}`, 'map'],
+    ['MRR', 'mrr'],
+    [`HR@${k}`, 'hitRate'],
+    ['coverage', 'coverage'],
+  ];
+  return [
+    `  ${'metric'.padEnd(10)} ${'model'.padStart(8)} ${'popularity'.padStart(10)}`,
+    ...rows.map(
+      ([label, key]) =>
+        `  ${label.padEnd(10)} ${Number(model[key]).toFixed(4).padStart(8)} ${Number(base[key]).toFixed(4).padStart(10)}`,
+    ),
+  ];
+}
+
+function describeSpec(m: ArtifactManifest['model']): string {
+  const spec = m.spec;
+  if (spec === undefined) return `${m.kind} ${JSON.stringify(m.params ?? {})}`;
+  const one = (s: { kind: string; params?: unknown; halfLifeDays?: number }) =>
+    s.kind === 'recent-popularity'
+      ? `recent-popularity(half-life ${s.halfLifeDays}d)`
+      : s.params !== undefined
+        ? `${s.kind}${JSON.stringify(s.params)}`
+        : s.kind;
+  if (spec.kind === 'hybrid')
+    return `hybrid (${spec.normalisation}): ${spec.components.map((c) => `${c.weight} × ${one(c.spec)}`).join(' + ')}`;
+  return one(spec);
+}
+
+export function formatManifestSummary(manifest: ArtifactManifest, location: string): string[] {
+  const d = manifest.data;
+  const v = manifest.validation;
+  const n = (x: unknown) => Number(x ?? 0).toLocaleString('en-US');
+  const lines = [
+    `model ${manifest.version} (${manifest.engine}) → ${location}`,
+    `winner: ${describeSpec(manifest.model)}`,
+    `data: ${d.source}`,
+    `  ${n(d.events)} events read: ${n(d.duplicates)} duplicates, ${n(d.malformed)} malformed, ${n(d.unknownTypes)} of unknown type, ${n(d.skipped)} skipped${d.skippedAnonymous !== undefined ? ` (${n(d.skippedAnonymous)} anonymous)` : ''}`,
+    `  ${n(d.users)} users × ${n(d.items)} items, ${n(d.interactions)} interactions, ${d.from ?? '?'} … ${d.to ?? '?'}`,
+    `validation (${v.split}, ${n(v.model.users)} users, k=${v.k}):`,
+    ...metricRows(v.k, v.model, v.baseline),
+    `trained in ${manifest.trainingSeconds.toFixed(1)} s`,
+  ];
+  return lines;
+}
+
+interface TrainOptions {
+  data: string;
+  model: ModelChoice;
+  budget: number;
+  out?: string;
+  engine: 'typescript' | 'spark';
+  dataDir: string;
+  k: number;
+  seed: number;
+  json?: boolean;
+  userCol?: string;
+  itemCol?: string;
+  ratingCol?: string;
+  timeCol?: string;
+}
+
+async function sparkEngine(dataDir: string) {
+  // The Spark engine is optional at build time (issue 4 adds it): load it only when asked for.
+  const path = '../../training/spark.ts';
+  let mod: { trainWithSpark?: (options: unknown) => Promise<unknown> };
+  try {
+    mod = await import(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
+      throw new CliError(
+        '--engine spark is not available yet (local/training/spark.ts is missing); use --engine typescript',
+      );
+    throw error;
+  }
+  if (typeof mod.trainWithSpark !== 'function')
+    throw new CliError(
+      '--engine spark is not available yet (local/training/spark.ts exports no trainWithSpark)',
+    );
+  return { dataDir, trainWithSpark: mod.trainWithSpark };
+}
+
+export function registerTrain(program: Command): void {
+  addColumnOptions(
+    program
+      .command('train')
+      .description('train a model version from the lake (or a CSV) and write its artifact')
+      .option('--data <source>', '"lake" (the data directory\'s lake) or an interactions CSV file', 'lake')
+      .addOption(
+        new Option('--model <model>', 'model to train; auto searches models and blends within --budget')
+          .choices(MODEL_CHOICES)
+          .default('auto'),
+      )
+      .addOption(
+        new Option('--budget <seconds>', 'time for the auto/hybrid search (final fits come on top)')
+          .default(300)
+          .argParser(positiveNumber),
+      )
+      .option('--out <dir>', 'write the artifact into this directory instead of <data-dir>/models/<version>')
+      .addOption(
+        new Option('--engine <engine>', 'trainer: in-process TypeScript, or Spark (local mode)')
+          .choices(['typescript', 'spark'])
+          .default('typescript'),
+      )
+      .addOption(
+        new Option('--k <k>', 'cut-off of the validation metrics').default(10).argParser(positiveInteger),
+      )
+      .addOption(new Option('--seed <n>', 'random seed').default(42).argParser(positiveInteger))
+      .option('--json', 'print the manifest as JSON instead of the summary')
+      .addOption(dataDirOption()),
+  )
+    .addHelpText(
+      'after',
+      `
+The artifact format is docs/model-artifact.md. Lake events are deduplicated by eventId; anonymous (session-only)
+events, events without an item and malformed lines are counted in the manifest's data block and skipped.
+
+Examples:
+  recsys train                                  # auto, from the lake, into .data/models/<version>
+  recsys train --model als --budget 60
+  recsys train --data ratings.csv --user-col userId --item-col movieId --rating-col rating --time-col timestamp --out model/`,
+    )
+    .action(async (opts: TrainOptions) => {
+      const dataDir = resolveDataDir(opts.dataDir);
+      const progress = trainingProgress();
+      const request: TrainingRequest = {
+        source: sourceOf(opts.data, opts),
+        model: opts.model,
+        budgetSeconds: opts.budget,
+        k: opts.k,
+        seed: opts.seed,
+        ...(opts.out !== undefined ? { outDir: resolve(opts.out) } : {}),
+        onProgress: progress.message,
+        onCount: progress.count,
+      };
+      try {
+        if (opts.engine === 'spark') {
+          const spark = await sparkEngine(dataDir);
+          const outcome = (await spark.trainWithSpark({ ...request, dataDir })) as {
+            manifest?: ArtifactManifest;
+            location?: string;
+          };
+          progress.finish();
+          if (outcome?.manifest !== undefined)
+            for (const line of formatManifestSummary(outcome.manifest, outcome.location ?? '?'))
+              console.log(line);
+          return;
+        }
+        const outcome = await createTypeScriptTrainingEngine({ dataDir }).train(request);
+        progress.finish();
+        if (opts.json === true) console.log(JSON.stringify(outcome.manifest, null, 2));
+        else for (const line of formatManifestSummary(outcome.manifest, outcome.location)) console.log(line);
+        if (outcome.warnings.length > 0) {
+          console.error(`warning: ${outcome.manifest.data.malformed} malformed lines skipped, e.g.:`);
+          for (const w of outcome.warnings.slice(0, 5)) console.error(`  ${w}`);
+        }
+      } catch (error) {
+        progress.finish();
+        if (error instanceof TrainingInputError) throw new CliError(error.message, 1, { cause: error });
+        throw error;
+      }
+    });
+}

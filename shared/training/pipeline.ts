@@ -1,0 +1,240 @@
+import { buildTestSet, type TestSet } from '../evaluation/evaluate.ts';
+import { leaveLastNSplit, temporalSplit } from '../evaluation/splits.ts';
+import {
+  type ArtifactFiles,
+  type ArtifactManifest,
+  type ArtifactMetrics,
+  type DataStats,
+  encodeArtifact,
+} from '../model/artifact.ts';
+import { buildHoldoutLines, gateMetricsFromHoldout, HOLDOUT_K } from '../model/artifact-holdout.ts';
+import type { ContentItem } from '../model/content.ts';
+import { CatalogTooLargeError, EASE_DEFAULT_MAX_ITEMS } from '../model/ease.ts';
+import {
+  buildInteractions,
+  DEFAULT_EVENT_WEIGHTS,
+  type EventWeights,
+  type InteractionRecord,
+  type Interactions,
+  toEpochMs,
+} from '../model/interactions.ts';
+import { fitModel, type ModelSpec, modelScorer, type TrainedModel } from '../model/trained-model.ts';
+import { autoTune } from '../model/tuning.ts';
+
+export const MODEL_CHOICES = ['auto', 'als', 'ease', 'item-knn', 'content', 'popularity', 'hybrid'] as const;
+export type ModelChoice = (typeof MODEL_CHOICES)[number];
+
+/** A problem with the training data or the request that the user can fix. */
+export class TrainingInputError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TrainingInputError';
+  }
+}
+
+/** `YYYYMMDDTHHMMSSZ-<8 hex>`: sortable by training start, unique by the random suffix. */
+export function modelVersion(startedAt: number, hex8: string): string {
+  const iso = new Date(startedAt).toISOString(); // 2026-11-21T10:15:00.123Z
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  return `${stamp}-${hex8}`;
+}
+
+/** The fixed (untuned) spec behind each `--model` choice; `auto` and `hybrid` are searched instead. */
+export function fixedSpec(choice: Exclude<ModelChoice, 'auto' | 'hybrid'>, seed = 42): ModelSpec {
+  switch (choice) {
+    case 'als':
+      return {
+        kind: 'ials',
+        params: { factors: 64, iterations: 10, regularization: 0.1, alpha: 1, transform: 'log', seed },
+      };
+    case 'ease':
+      return { kind: 'ease', params: { lambda: 250, maxItems: EASE_DEFAULT_MAX_ITEMS } };
+    case 'item-knn':
+      return { kind: 'item-knn', params: { neighbours: 50, shrink: 10 } };
+    case 'content':
+      return { kind: 'content' };
+    case 'popularity':
+      return { kind: 'popularity' };
+  }
+}
+
+export interface TrainPipelineOptions {
+  model: ModelChoice;
+  /** Seconds for the model search (auto/hybrid); the final fits come on top. */
+  budgetSeconds?: number;
+  k?: number;
+  seed?: number;
+  validationDays?: number;
+  catalog?: readonly ContentItem[];
+  weights?: Partial<EventWeights>;
+  version: string;
+  createdAt?: string;
+  /** The source description and the counts of what was read but did not become a record. */
+  data: Pick<DataStats, 'source' | 'events' | 'duplicates' | 'malformed' | 'unknownTypes' | 'skipped'> &
+    Record<string, unknown>;
+  onProgress?: (message: string) => void;
+  onRecommendations?: (done: number, total: number) => void;
+  now?: () => number;
+}
+
+export interface TrainPipelineResult {
+  model: TrainedModel;
+  files: ArtifactFiles;
+  manifest: ArtifactManifest;
+  /** Every candidate the search tried, with its validation nDCG@k (auto/hybrid only). */
+  tried: { name: string; ndcg: number; seconds: number }[];
+}
+
+interface Carved {
+  train: InteractionRecord[];
+  data: Interactions;
+  set: TestSet;
+  split: string;
+}
+
+/**
+ * The validation split, carved from the training records only, exactly as the auto-tuner carves it: the last
+ * `days` are held out (new pairs of known users and items); fewer than 20 validation users falls back to
+ * leave-last-one per user. The holdout lists and the manifest's validation metrics come from a fit on it.
+ */
+export function carveValidation(
+  records: readonly InteractionRecord[],
+  days: number,
+  weights: Partial<EventWeights>,
+): Carved {
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const r of records) newest = Math.max(newest, toEpochMs(r.timestamp));
+  let { train, test } = temporalSplit(records, newest - days * 86_400_000);
+  let split = `temporal:${days}d`;
+  let data = buildInteractions(train, { weights });
+  let set = buildTestSet(data, test);
+  if (set.users.length < 20) {
+    ({ train, test } = leaveLastNSplit(records, 1));
+    split = 'last:1';
+    data = buildInteractions(train, { weights });
+    set = buildTestSet(data, test);
+  }
+  return { train, data, set, split };
+}
+
+function metricsOf(m: ArtifactMetrics): ArtifactMetrics {
+  const { precision, recall, ndcg, map, mrr, hitRate, coverage, users } = m;
+  return { precision, recall, ndcg, map, mrr, hitRate, coverage, ...(users !== undefined ? { users } : {}) };
+}
+
+/**
+ * Records → model → artifact files, with no I/O: validates the input, picks or tunes the model, fits the
+ * holdout model on the validation split (for the quality gate's lists and the manifest's metrics), refits on
+ * everything and encodes the artifact.
+ */
+export function trainArtifact(
+  records: readonly InteractionRecord[],
+  options: TrainPipelineOptions,
+): TrainPipelineResult {
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const log = options.onProgress ?? (() => {});
+  const k = options.k ?? 10;
+  const seed = options.seed ?? 42;
+  const weights = options.weights ?? {};
+  const eventWeights: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...weights };
+  const all = buildInteractions(records, { weights });
+  if (all.stats.pairs === 0)
+    throw new TrainingInputError(
+      `no interactions to train on (${records.length} records, ${all.stats.skipped} of them without positive weight)`,
+    );
+  if (all.stats.users < 2)
+    throw new TrainingInputError(
+      `only one user (${all.userIds[0]}) has interactions: a recommender needs at least two`,
+    );
+  if (all.stats.items < 2)
+    throw new TrainingInputError('only one item has interactions: nothing to recommend');
+  const catalog = options.catalog !== undefined && options.catalog.length > 0 ? options.catalog : undefined;
+  if (options.model === 'content' && catalog === undefined)
+    throw new TrainingInputError('--model content needs a catalog (item titles): none was found');
+  if (options.model === 'ease' && all.stats.items > EASE_DEFAULT_MAX_ITEMS)
+    throw new TrainingInputError(new CatalogTooLargeError(all.stats.items, EASE_DEFAULT_MAX_ITEMS).message);
+
+  let spec: ModelSpec;
+  let model: TrainedModel;
+  let tried: TrainPipelineResult['tried'] = [];
+  const fitOptions = { ...(catalog !== undefined ? { catalog } : {}), onProgress: log };
+  if (options.model === 'auto' || options.model === 'hybrid') {
+    const tuned = autoTune(records, {
+      k,
+      seed,
+      budgetSeconds: options.budgetSeconds ?? 300,
+      ...(options.validationDays !== undefined ? { validationDays: options.validationDays } : {}),
+      interaction: { weights },
+      ...(catalog !== undefined ? { catalog } : {}),
+      onProgress: log,
+    });
+    tried = tuned.tried.map((t) => ({ name: t.result.name, ndcg: t.result.ndcg, seconds: t.seconds }));
+    spec = tuned.spec;
+    model = tuned.model;
+    if (options.model === 'hybrid' && spec.kind !== 'hybrid') {
+      // The search found no blend that beats its best single model on validation: the best hybrid is that
+      // model alone, weight 1 (the others' best weight is 0).
+      log(`no blend beat ${spec.kind} on validation; the hybrid is ${spec.kind} alone`);
+      spec = { kind: 'hybrid', normalisation: 'zscore', components: [{ spec, weight: 1 }] };
+      model = { ...model, spec };
+    }
+  } else {
+    spec = fixedSpec(options.model, seed);
+    log(`fitting ${options.model} on all ${all.stats.pairs} interactions`);
+    model = fitModel(all, records, spec, fitOptions);
+  }
+
+  log('fitting the holdout model on the validation split (the quality gate’s lists)');
+  const carved = carveValidation(records, options.validationDays ?? 30, weights);
+  if (carved.set.users.length === 0)
+    throw new TrainingInputError(
+      'no user has held-out interactions with known items: too little data to validate a model',
+    );
+  const valModel = fitModel(carved.data, carved.train, spec, {
+    ...(catalog !== undefined ? { catalog } : {}),
+  });
+  const holdout = buildHoldoutLines(modelScorer(valModel), carved.data, carved.set, HOLDOUT_K);
+  const gate = gateMetricsFromHoldout(holdout, k, { catalogSize: carved.data.itemIds.length });
+  log(
+    `validation (${carved.split}, ${gate.users} users): nDCG@${k} ${gate.model.ndcg.toFixed(4)} vs popularity ${gate.baseline.ndcg.toFixed(4)}`,
+  );
+
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (const r of records) {
+    const t = toEpochMs(r.timestamp);
+    if (t < from) from = t;
+    if (t > to) to = t;
+  }
+  const data: DataStats = {
+    ...options.data,
+    skipped: options.data.skipped + all.stats.skipped,
+    users: all.stats.users,
+    items: all.stats.items,
+    interactions: all.stats.pairs,
+    from: Number.isFinite(from) ? new Date(from).toISOString() : null,
+    to: Number.isFinite(to) ? new Date(to).toISOString() : null,
+    ...(catalog !== undefined ? { catalogItems: catalog.length } : {}),
+  };
+  log(`precomputing the top ${50} for ${all.stats.users} users`);
+  const files = encodeArtifact(model, {
+    version: options.version,
+    ...(options.createdAt !== undefined ? { createdAt: options.createdAt } : {}),
+    data,
+    eventWeights,
+    validation: {
+      k,
+      split: carved.split,
+      model: metricsOf(gate.model),
+      baseline: metricsOf(gate.baseline),
+      holdoutK: HOLDOUT_K,
+      ...(tried.length > 0 ? { tried } : {}),
+    },
+    holdout,
+    trainingSeconds: (now() - started) / 1000,
+    ...(options.onRecommendations !== undefined ? { onProgress: options.onRecommendations } : {}),
+  });
+  const manifest = JSON.parse(files.get('manifest.json') as string) as ArtifactManifest;
+  return { model, files, manifest, tried };
+}
