@@ -1,4 +1,5 @@
 import { invertSpd } from './linalg.ts';
+import { defaultThreads, sharedF64 } from './parallel.ts';
 import type { Scorer } from './scorer.ts';
 import type { Csr } from './sparse.ts';
 
@@ -39,7 +40,7 @@ export interface EaseModel {
  * EASE (Steck 2019): B = I − P·diag(1/diag(P)) with P = (XᵀX + λI)⁻¹, the closed-form solution of the
  * least squares item-item model with a zero-diagonal constraint.
  */
-export function trainEase(csr: Csr, params: EaseParams): EaseModel {
+export function trainEase(csr: Csr, params: EaseParams, options: { threads?: number } = {}): EaseModel {
   const p: Required<EaseParams> = {
     lambda: params.lambda,
     transform: params.transform ?? 'binary',
@@ -47,7 +48,9 @@ export function trainEase(csr: Csr, params: EaseParams): EaseModel {
   };
   const n = csr.cols;
   if (n > p.maxItems) throw new CatalogTooLargeError(n, p.maxItems);
-  const g = new Float64Array(n * n);
+  const threads = options.threads ?? defaultThreads();
+  // Built straight on a SharedArrayBuffer when threads will share the inverse: no 16·n² copy.
+  const g = threads > 1 && n >= 256 ? sharedF64(n * n) : new Float64Array(n * n);
   const { indptr, indices, values } = csr;
   // Gram matrix, lower triangle only (the Cholesky reads nothing else), row by row of X.
   for (let u = 0; u < csr.rows; u++) {
@@ -62,7 +65,7 @@ export function trainEase(csr: Csr, params: EaseParams): EaseModel {
     }
   }
   for (let i = 0; i < n; i++) g[i * n + i]! += p.lambda;
-  const inv = invertSpd(g, n);
+  const inv = invertSpd(g, n, { threads, parallelFrom: 256 });
   const weights = new Float32Array(n * n);
   for (let i = 0; i < n; i++) {
     const row = i * n;

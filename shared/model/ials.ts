@@ -1,5 +1,7 @@
+import type { Team } from './blocked-spd.ts';
 import { transformValue, type ValueTransform } from './ease.ts';
 import { solveSpd } from './linalg.ts';
+import { defaultThreads, runTeam, sharedF32, sharedF64, sharedI32, teamSize } from './parallel.ts';
 import { mulberry32 } from './rng.ts';
 import type { Scorer } from './scorer.ts';
 import type { Csc, Csr } from './sparse.ts';
@@ -142,30 +144,138 @@ export function initFactors(rows: number, f: number, rand: () => number): Float3
   return out;
 }
 
+/** What one member of a team needs for its share of a half-step (all arrays on SharedArrayBuffers). */
+export interface HalfStepArgs {
+  m: Csr;
+  x: Float32Array;
+  y: Float32Array;
+  yty: Float64Array;
+  f: number;
+  alpha: number;
+  transform: ValueTransform;
+  steps: number;
+  /** Row ranges per member: member t owns rows [bounds[t], bounds[t + 1]). */
+  bounds: Int32Array;
+}
+
+export function halfStepTeam(a: HalfStepArgs, team: Team): void {
+  cgHalfStep(
+    a.m,
+    a.x,
+    a.y,
+    a.yty,
+    a.f,
+    a.alpha,
+    a.transform,
+    a.steps,
+    a.bounds[team.id]!,
+    a.bounds[team.id + 1]!,
+  );
+}
+
+/** Splits rows into `parts` contiguous ranges of about equal work (nnz · f for the data, f² per row). */
+export function balancedBounds(m: Csr, f: number, parts: number): Int32Array {
+  const bounds = new Int32Array(parts + 1);
+  const total = m.indptr[m.rows]! * f + m.rows * f * f;
+  let row = 0;
+  for (let t = 1; t < parts; t++) {
+    const target = (total * t) / parts;
+    while (row < m.rows && m.indptr[row]! * f + row * f * f < target) row++;
+    bounds[t] = row;
+  }
+  bounds[parts] = m.rows;
+  return bounds;
+}
+
+function shareCsr(m: Csr): Csr {
+  const indptr = sharedI32(m.indptr.length);
+  indptr.set(m.indptr);
+  const indices = sharedI32(m.indices.length);
+  indices.set(m.indices);
+  const values = sharedF32(m.values.length);
+  values.set(m.values);
+  return { rows: m.rows, cols: m.cols, indptr, indices, values };
+}
+
+export interface IalsTrainOptions {
+  /** Threads for the half-steps (default: the machine's parallelism, RECSYS_THREADS overrides). */
+  threads?: number;
+  /** Below this many nnz × factors the half-steps stay on the caller's thread (spawning costs more). */
+  parallelThreshold?: number;
+}
+
 /**
  * Implicit-feedback ALS (Hu, Koren, Volinsky 2008) with the conjugate-gradient solver. Deterministic from
- * `seed`: initialisation is seeded and the updates visit vectors in a fixed order.
+ * `seed`: initialisation is seeded and every vector's update reads only the other side's factors, so the
+ * result is identical whether the half-steps run on one thread or are split over several.
  */
 export function trainIals(
   csr: Csr,
   csc: Csc,
   params: IalsParams,
   onIteration?: (iteration: number) => void,
+  options: IalsTrainOptions = {},
 ): IalsModel {
   const p: Required<IalsParams> = { ...DEFAULTS, ...params };
   const f = p.factors;
   const rand = mulberry32(p.seed);
-  const userFactors = initFactors(csr.rows, f, rand);
-  const itemFactors = initFactors(csr.cols, f, rand);
-  const gram = new Float64Array(f * f);
+  const threads = options.threads ?? defaultThreads();
+  const size =
+    threads > 1 && csr.indptr[csr.rows]! * f >= (options.parallelThreshold ?? 2_000_000)
+      ? teamSize(threads)
+      : 1;
+  const parallel = size > 1;
+  let userFactors: Float32Array = initFactors(csr.rows, f, rand);
+  let itemFactors: Float32Array = initFactors(csr.cols, f, rand);
+  let gram: Float64Array = new Float64Array(f * f);
+  let rowsOf = csr;
+  let colsOf = csc;
+  if (parallel) {
+    const uf = sharedF32(userFactors.length);
+    uf.set(userFactors);
+    const itf = sharedF32(itemFactors.length);
+    itf.set(itemFactors);
+    userFactors = uf;
+    itemFactors = itf;
+    gram = sharedF64(f * f);
+    rowsOf = shareCsr(csr);
+    colsOf = shareCsr(csc);
+  }
+  const half = (m: Csr, x: Float32Array, y: Float32Array) => {
+    if (!parallel) {
+      cgHalfStep(m, x, y, gram, f, p.alpha, p.transform, p.cgSteps);
+      return;
+    }
+    const args: HalfStepArgs = {
+      m,
+      x,
+      y,
+      yty: gram,
+      f,
+      alpha: p.alpha,
+      transform: p.transform,
+      steps: p.cgSteps,
+      bounds: balancedBounds(m, f, size),
+    };
+    runTeam(size, { op: 'ialsHalfStep', args }, (team) => {
+      if (team.size === 1) cgHalfStep(m, x, y, gram, f, p.alpha, p.transform, p.cgSteps);
+      else halfStepTeam(args, team);
+    });
+  };
   for (let it = 0; it < p.iterations; it++) {
     gramian(itemFactors, csr.cols, f, p.regularization, gram);
-    cgHalfStep(csr, userFactors, itemFactors, gram, f, p.alpha, p.transform, p.cgSteps);
+    half(rowsOf, userFactors, itemFactors);
     gramian(userFactors, csr.rows, f, p.regularization, gram);
-    cgHalfStep(csc, itemFactors, userFactors, gram, f, p.alpha, p.transform, p.cgSteps);
+    half(colsOf, itemFactors, userFactors);
     onIteration?.(it + 1);
   }
-  return { factors: f, userFactors, itemFactors, params: p };
+  // Hand back ordinary (non-shared) arrays: callers serialise and post them freely.
+  return {
+    factors: f,
+    userFactors: parallel ? Float32Array.from(userFactors) : userFactors,
+    itemFactors: parallel ? Float32Array.from(itemFactors) : itemFactors,
+    params: p,
+  };
 }
 
 /**

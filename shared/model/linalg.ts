@@ -1,3 +1,6 @@
+import { invertSpdTeam, NotPositiveDefiniteError } from './blocked-spd.ts';
+import { runTeam, sharedF64, teamSize } from './parallel.ts';
+
 /**
  * Dense linear algebra on row-major Float64Array matrices. The EASE inverse dominates training time, so the
  * three O(n³) phases are written as dot products of contiguous row segments, four rows at a time: each
@@ -40,12 +43,7 @@ function dot(m: Float64Array, a: number, b: number, from: number, to: number): n
   return s;
 }
 
-export class NotPositiveDefiniteError extends Error {
-  constructor(pivot: number, options?: ErrorOptions) {
-    super(`matrix is not positive definite (pivot ${pivot})`, options);
-    this.name = 'NotPositiveDefiniteError';
-  }
-}
+export { NotPositiveDefiniteError };
 
 /**
  * In-place Cholesky factorisation A = L Lᵀ of a symmetric positive definite n×n matrix; only the lower
@@ -87,74 +85,32 @@ function choleskyRowTail(a: Float64Array, n: number, i: number, from: number): v
 }
 
 /**
- * The inverse of a symmetric positive definite matrix via Cholesky: A = L Lᵀ, U = L⁻ᵀ (computed row by row
- * as forward substitutions), A⁻¹ = U Uᵀ. `a` is destroyed; the full symmetric inverse is returned.
+ * The inverse of a symmetric positive definite matrix via blocked Cholesky (blocked-spd.ts): A = L Lᵀ,
+ * U = L⁻ᵀ, A⁻¹ = U Uᵀ. `a` (only its lower triangle is read) is destroyed; the full symmetric inverse is
+ * returned in its storage. With `threads` > 1 and a matrix of at least `parallelFrom` rows, the work is
+ * shared with worker threads (the result is bitwise the same for every thread count); `a` is then copied
+ * to a SharedArrayBuffer unless it already lives on one.
  */
-export function invertSpd(a: Float64Array, n: number): Float64Array {
-  cholesky(a, n);
-  const l = a;
-  // Row j of U is column j of L⁻¹: U[j][i] = (δij − Σ_{k<i} L[i][k] U[j][k]) / L[i][i]; zeros below the
-  // diagonal of U let four right-hand sides share one sweep over L.
-  const u = new Float64Array(n * n);
-  const acc = new Float64Array(4);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const u0 = j * n;
-    const u1 = u0 + n;
-    const u2 = u1 + n;
-    const u3 = u2 + n;
-    for (let i = j; i < n; i++) {
-      const li = i * n;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let k = j; k < i; k++) {
-        const x = l[li + k]!;
-        s0 += u[u0 + k]! * x;
-        s1 += u[u1 + k]! * x;
-        s2 += u[u2 + k]! * x;
-        s3 += u[u3 + k]! * x;
-      }
-      const d = l[li + i]!;
-      u[u0 + i] = ((i === j ? 1 : 0) - s0) / d;
-      u[u1 + i] = ((i === j + 1 ? 1 : 0) - s1) / d;
-      u[u2 + i] = ((i === j + 2 ? 1 : 0) - s2) / d;
-      u[u3 + i] = ((i === j + 3 ? 1 : 0) - s3) / d;
-    }
+export function invertSpd(
+  a: Float64Array,
+  n: number,
+  options: { threads?: number; parallelFrom?: number } = {},
+): Float64Array {
+  const threads = options.threads ?? 1;
+  const size = threads > 1 && n >= (options.parallelFrom ?? 256) ? teamSize(threads) : 1;
+  if (size === 1) {
+    invertSpdTeam(a, new Float64Array(n * n), n);
+    return a;
   }
-  for (; j < n; j++) {
-    const uj = j * n;
-    for (let i = j; i < n; i++) {
-      const li = i * n;
-      let s = 0;
-      for (let k = j; k < i; k++) s += u[uj + k]! * l[li + k]!;
-      u[uj + i] = ((i === j ? 1 : 0) - s) / l[li + i]!;
-    }
+  let m = a;
+  if (!(a.buffer instanceof SharedArrayBuffer)) {
+    m = sharedF64(n * n);
+    m.set(a.subarray(0, n * n));
   }
-  // A⁻¹[a][b] = Σ_{k ≥ max(a,b)} U[a][k] U[b][k]; written into the freed factor's storage.
-  const p = l;
-  let r = 0;
-  for (; r + 4 <= n; r += 4) {
-    const a0 = r * n;
-    for (let b = r; b < n; b++) {
-      const rb = b * n;
-      dot4(u, a0, a0 + n, a0 + 2 * n, a0 + 3 * n, rb, b, n, acc);
-      for (let t = 0; t < 4; t++) {
-        p[(r + t) * n + b] = acc[t]!;
-        p[b * n + r + t] = acc[t]!;
-      }
-    }
-  }
-  for (; r < n; r++) {
-    const ar = r * n;
-    for (let b = r; b < n; b++) {
-      const s = dot(u, ar, b * n, b, n);
-      p[ar + b] = s;
-      p[b * n + r] = s;
-    }
-  }
-  return p;
+  const u = sharedF64(n * n);
+  runTeam(size, { op: 'invertSpd', args: { a: m, u, n } }, (team) => invertSpdTeam(m, u, n, team));
+  if (m !== a) a.set(m);
+  return a;
 }
 
 /**
