@@ -1,0 +1,878 @@
+"""Spark ALS training job: the lake's raw events in, a model artifact (docs/model-artifact.md) out.
+
+Runs unchanged under `spark-submit` on EMR 7.x (Spark 3.5, Python 3.9: hence no 3.10+ syntax) and in Spark
+local mode (local/training/spark.ts, jobs/emr/tests). One file on purpose: EMR's step runs
+`spark-submit s3://…/train_als.py` without a --py-files bundle to keep in step with it.
+
+What the TypeScript trainer does is the reference; this job repeats its rules (shared/model/interactions.ts,
+shared/evaluation/splits.ts + evaluate.ts, shared/model/popularity.ts) from the one shared config,
+shared/model/event-weights.json. Metrics are NOT computed here: the holdout lists go to the TS quality gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+
+import numpy as np
+from pyspark import StorageLevel
+from pyspark.ml.recommendation import ALS
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+SCHEMA_VERSION = 1
+DAY_MS = 86_400_000
+RECOMMENDATIONS_PER_USER = 50
+NEIGHBOURS_PER_ITEM = 50
+TRENDING_TOP = 100
+TRENDING_WINDOWS_MS = {"1h": 3_600_000, "24h": 86_400_000, "7d": 604_800_000}
+LINES_PER_PART = 10_000
+# recommendForAllUsers ranks before the training items are removed, so it asks for 50 + the longest history;
+# past this cap a very heavy user may get fewer than 50 (counted and logged) rather than every user paying
+# for a top-k heap the size of the catalog.
+MAX_EXCLUSION_MARGIN = 1000
+# Fewer holdout users than this and the temporal split says nothing: fall back to leave-last-1 per user
+# (the same rule as the TS tuner's carve()).
+MIN_HOLDOUT_USERS = 20
+
+EVENT_TYPES = (
+    "view",
+    "click",
+    "add_to_cart",
+    "remove_from_cart",
+    "wishlist",
+    "purchase",
+    "return",
+    "rating",
+    "search",
+    "not_interested",
+)
+QUANTITY_TYPES = ("add_to_cart", "remove_from_cart", "purchase", "return")
+# Held-out events of these types are not evidence of interest (shared/evaluation/evaluate.ts NOT_RELEVANT).
+NOT_RELEVANT = ("remove_from_cart", "return", "not_interested", "search")
+
+# The lake line (StoredEvent: shared/domain/event.ts + receivedAt). Only the fields training needs; the rest
+# of the line (price, context, properties…) is ignored. `_corrupt_record` receives lines that are not JSON
+# objects or whose fields have the wrong JSON type (PERMISSIVE mode), so one bad line never fails the job.
+EVENT_SCHEMA = T.StructType(
+    [
+        T.StructField("eventId", T.StringType()),
+        T.StructField("type", T.StringType()),
+        T.StructField("userId", T.StringType()),
+        T.StructField("sessionId", T.StringType()),
+        T.StructField("itemId", T.StringType()),
+        T.StructField("timestamp", T.StringType()),
+        T.StructField("value", T.DoubleType()),
+        T.StructField("receivedAt", T.StringType()),
+        T.StructField("_corrupt_record", T.StringType()),
+    ]
+)
+
+
+# ---------------------------------------------------------------------------------------------- config
+
+
+@dataclass
+class WeightsConfig:
+    """shared/model/event-weights.json, the one config both trainers read."""
+
+    weights: Dict[str, float]
+    rating_midpoint: float
+    rating_scale: float
+    quantity: str
+    half_life_days: Optional[float]
+    recent_popularity_half_life_days: float
+    # As written in the file ("veto" kept as a string): the manifest's eventWeights must stay valid JSON.
+    raw_weights: Dict[str, object] = field(default_factory=dict)
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def parse_weights_config(text: str) -> WeightsConfig:
+    doc = json.loads(text)
+    raw = doc.get("weights")
+    if not isinstance(raw, dict):
+        raise ConfigError("event-weights.json: 'weights' must be an object")
+    weights: Dict[str, float] = {}
+    for t in EVENT_TYPES:
+        v = raw.get(t)
+        if v == "veto":
+            weights[t] = float("-inf")
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            weights[t] = float(v)
+        else:
+            raise ConfigError(f'event-weights.json: weight of "{t}" must be a finite number or "veto", got {v!r}')
+    rating = doc.get("rating") or {}
+    quantity = doc.get("quantity", "ignore")
+    if quantity not in ("ignore", "log"):
+        raise ConfigError(f"event-weights.json: quantity must be 'ignore' or 'log', got {quantity!r}")
+    scale = float(rating.get("scale", 2.5))
+    if not scale > 0:
+        raise ConfigError("event-weights.json: rating.scale must be positive")
+    hl = doc.get("halfLifeDays")
+    return WeightsConfig(
+        weights=weights,
+        rating_midpoint=float(rating.get("midpoint", 2.5)),
+        rating_scale=scale,
+        quantity=quantity,
+        half_life_days=float(hl) if hl is not None else None,
+        recent_popularity_half_life_days=float(doc.get("recentPopularityHalfLifeDays", 30)),
+        raw_weights={t: raw[t] for t in EVENT_TYPES},
+    )
+
+
+def read_text(spark: SparkSession, path: str) -> str:
+    """A small text file from a local path or any Hadoop filesystem (s3:// on EMR)."""
+    if is_local(path):
+        with open(local_path(path), encoding="utf-8") as f:
+            return f.read()
+    return spark.sparkContext.wholeTextFiles(path, 1).collect()[0][1]
+
+
+def is_local(path: str) -> bool:
+    return "://" not in path or path.startswith("file://")
+
+
+def local_path(path: str) -> str:
+    return path[len("file://") :] if path.startswith("file://") else path
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def read_lake(spark: SparkSession, events_path: str) -> DataFrame:
+    """Every `*.gz` under the raw events zone (Firehose's year=/month=/day= folders, GZIP JSON lines)."""
+    return (
+        spark.read.schema(EVENT_SCHEMA)
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", "_corrupt_record")
+        # The partition folders are not needed as columns (the event's own timestamp is what counts) and
+        # recursive lookup reads both lakes' keys without partition inference guessing column types.
+        .option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", "*.gz")
+        # A torn or non-gzip object would otherwise fail the whole job; Spark skips it with a warning.
+        .option("ignoreCorruptFiles", "true")
+        .json(events_path)
+    )
+
+
+def read_glue_table(spark: SparkSession, table: str) -> DataFrame:
+    """The crawled table through the Glue Data Catalog (EMR's Hive metastore client). The crawler lower-cases
+    column names and may have missed a field that no sampled line had; Spark resolves names
+    case-insensitively, and a missing column becomes null. The JSON SerDe gives no corrupt-record column:
+    a line it could not parse arrives as nulls and is counted as malformed by the missing-field rule."""
+    df = spark.table(table)
+    present = {c.lower() for c in df.columns}
+    cols = []
+    for f in EVENT_SCHEMA.fields:
+        if f.name == "_corrupt_record":
+            cols.append(F.lit(None).cast("string").alias(f.name))
+        elif f.name.lower() in present:
+            cols.append(F.col(f.name).cast(f.dataType).alias(f.name))
+        else:
+            cols.append(F.lit(None).cast(f.dataType).alias(f.name))
+    return df.select(*cols)
+
+
+def classify(raw: DataFrame, cfg: WeightsConfig) -> DataFrame:
+    """Adds `status` (ok | malformed | unknownType) and `ts` (epoch ms). Malformed: not a JSON object, a field
+    of the wrong type, a missing eventId/type/timestamp, an unparsable timestamp, or no itemId on a type
+    that needs one."""
+    ts = F.unix_millis(F.col("timestamp").cast("timestamp"))
+    known = list(cfg.weights.keys())
+    status = (
+        F.when(F.col("_corrupt_record").isNotNull(), "malformed")
+        .when(F.col("eventId").isNull() | F.col("type").isNull() | F.col("ts").isNull(), "malformed")
+        .when(~F.col("type").isin(known), "unknownType")
+        .when((F.col("type") != "search") & F.col("itemId").isNull(), "malformed")
+        .otherwise("ok")
+    )
+    return raw.withColumn("ts", ts).withColumn("status", status)
+
+
+def weighted(events: DataFrame, cfg: WeightsConfig) -> DataFrame:
+    """The base weight of each event, before decay: the same arithmetic as buildInteractions."""
+    w_map = F.create_map(*[x for t, w in cfg.weights.items() for x in (F.lit(t), F.lit(w))])
+    w = w_map[F.col("type")]
+    rating = w * (F.coalesce(F.col("value"), F.lit(cfg.rating_midpoint)) - cfg.rating_midpoint) / cfg.rating_scale
+    w = F.when(F.col("type") == "rating", rating).otherwise(w)
+    if cfg.quantity == "log":
+        scaled = (
+            (F.col("type") != "rating")
+            & F.col("value").isNotNull()
+            & (F.col("value") > 1)
+            & (w != 0)
+            & (w != float("-inf"))
+        )
+        w = F.when(scaled, w * (1 + F.log(F.col("value")))).otherwise(w)
+    return events.withColumn("w", w.cast("double"))
+
+
+def decay(df: DataFrame, half_life_days: Optional[float], now_ms: int) -> DataFrame:
+    if half_life_days is None or not half_life_days > 0:
+        return df
+    k = math.log(2) / (half_life_days * DAY_MS)
+    return df.withColumn("w", F.col("w") * F.exp(F.lit(-k) * F.greatest(F.lit(0), F.lit(now_ms) - F.col("ts"))))
+
+
+def confidences(events: DataFrame) -> DataFrame:
+    """Sums per (user, item) and keeps positive sums. A veto is -Infinity, so its pair sums to -Infinity (or
+    NaN next to a decayed-to-zero veto): both dropped, as in the TS CSR build. NaN must be filtered by name:
+    Spark orders NaN above every number, so `NaN > 0` is true in Spark SQL."""
+    conf = events.groupBy("userId", "itemId").agg(F.sum("w").alias("conf"))
+    return conf.where(~F.isnan("conf") & (F.col("conf") > 0))
+
+
+# ---------------------------------------------------------------------------------------------- ids
+
+
+def index_ids(spark: SparkSession, ids: DataFrame, col: str, partitions: int) -> DataFrame:
+    """Dense 0-based indices in sorted id order (deterministic, and users.txt line i = index i). zipWithIndex
+    numbers a sorted RDD across partitions without collecting the ids to the driver."""
+    rdd = ids.select(col).distinct().orderBy(col).rdd.map(lambda r: r[0]).zipWithIndex()
+    schema = T.StructType([T.StructField(col, T.StringType(), False), T.StructField("idx", T.IntegerType(), False)])
+    return spark.createDataFrame(rdd.map(lambda p: (p[0], int(p[1]))), schema)
+
+
+@dataclass
+class Matrix:
+    """The (user, item, confidence) matrix with dense indices: u, i, conf."""
+
+    pairs: DataFrame  # u, i, conf, userId, itemId
+    users: DataFrame  # userId, idx
+    items: DataFrame  # itemId, idx
+    n_users: int
+    n_items: int
+    nnz: int
+
+
+def build_matrix(spark: SparkSession, conf: DataFrame, partitions: int) -> Matrix:
+    conf = conf.persist(StorageLevel.MEMORY_AND_DISK)
+    users = index_ids(spark, conf, "userId", partitions).persist(StorageLevel.MEMORY_AND_DISK)
+    items = index_ids(spark, conf, "itemId", partitions).persist(StorageLevel.MEMORY_AND_DISK)
+    pairs = (
+        conf.join(items.withColumnRenamed("idx", "i"), "itemId")
+        .join(users.withColumnRenamed("idx", "u"), "userId")
+        .select("u", "i", "conf", "userId", "itemId")
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    return Matrix(pairs, users, items, users.count(), items.count(), pairs.count())
+
+
+# ---------------------------------------------------------------------------------------------- ALS
+
+
+@dataclass
+class AlsParams:
+    rank: int = 64
+    iterations: int = 10
+    reg: float = 0.01
+    alpha: float = 1.0
+    transform: str = "log"
+    seed: int = 42
+    partitions: int = 8
+
+    def spec(self) -> dict:
+        return {
+            "kind": "als",
+            "params": {
+                "rank": self.rank,
+                "iterations": self.iterations,
+                "regularization": self.reg,
+                "alpha": self.alpha,
+                "transform": self.transform,
+                "seed": self.seed,
+                "implicitPrefs": True,
+            },
+        }
+
+
+def als_rating(conf_col, transform: str):
+    """Spark's implicit ALS uses c = 1 + alpha·r; the TS iALS uses c = 1 + alpha·transform(value). Feeding
+    r = transform(confidence) makes the two confidences the same."""
+    if transform == "log":
+        return F.log1p(conf_col)
+    if transform == "binary":
+        return F.lit(1.0)
+    return conf_col
+
+
+def fit_als(m: Matrix, p: AlsParams):
+    data = m.pairs.select("u", "i", als_rating(F.col("conf"), p.transform).cast("float").alias("r"))
+    als = ALS(
+        rank=p.rank,
+        maxIter=p.iterations,
+        regParam=p.reg,
+        alpha=p.alpha,
+        implicitPrefs=True,
+        userCol="u",
+        itemCol="i",
+        ratingCol="r",
+        numUserBlocks=p.partitions,
+        numItemBlocks=p.partitions,
+        seed=p.seed,
+        coldStartStrategy="drop",
+        intermediateStorageLevel="MEMORY_AND_DISK",
+        finalStorageLevel="MEMORY_AND_DISK",
+    )
+    return als.fit(data)
+
+
+def history_lists(pairs: DataFrame) -> DataFrame:
+    """u → array of training item indices (what the lists must exclude)."""
+    return pairs.groupBy("u").agg(F.collect_list("i").alias("hist"))
+
+
+def top_excluding(model, users: Optional[DataFrame], hist: DataFrame, n: int, margin: int, n_items: int) -> DataFrame:
+    """Top-n per user with the user's training items removed: recommendForAllUsers (or ForUserSubset) over
+    n + margin candidates, then a higher-order filter against the history array, no explode/join per item."""
+    want = min(n_items, n + margin)
+    recs = model.recommendForAllUsers(want) if users is None else model.recommendForUserSubset(users, want)
+    return (
+        recs.join(hist, "u", "left")
+        .select(
+            "u",
+            F.slice(
+                F.filter(
+                    "recommendations",
+                    lambda x: ~F.coalesce(F.array_contains(F.col("hist"), x["i"]), F.lit(False)),
+                ),
+                1,
+                n,
+            ).alias("recs"),
+        )
+    )
+
+
+def exclusion_margin(hist: DataFrame) -> int:
+    longest = hist.select(F.max(F.size("hist"))).first()[0] or 0
+    return min(int(longest), MAX_EXCLUSION_MARGIN)
+
+
+# ---------------------------------------------------------------------------------------------- output
+
+
+class ArtifactWriter:
+    """Small files are written on the driver; partitioned outputs by Spark. Local output goes straight to
+    the directory. Remote output (s3:// on EMR) is staged on the driver's disk and copied with the Hadoop
+    FileSystem API through the JVM gateway — EMRFS, so the instance profile's credentials and the security
+    configuration's S3 encryption apply without a second client (boto3) to configure — and Spark's part files
+    are renamed with the same API. Either way manifest.json is written last."""
+
+    def __init__(self, spark: SparkSession, out: str):
+        self.spark = spark
+        self.out = out.rstrip("/")
+        self.local = is_local(out)
+        self.dir = local_path(self.out) if self.local else tempfile.mkdtemp(prefix="recsys-artifact-")
+        os.makedirs(self.dir, exist_ok=True)
+        self.files: List[str] = []
+        self.counts: Dict[str, int] = {}
+
+    def path(self, name: str) -> str:
+        p = os.path.join(self.dir, name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        self.files.append(name)
+        return p
+
+    def write_text_parts(self, name: str, lines: DataFrame, rows: int) -> int:
+        """`name/part-00000.jsonl`…, ≤ LINES_PER_PART lines each. Spark writes `part-…-c000.txt` names into a
+        scratch folder; they are renamed in order to the artifact's names."""
+        tmp = f"{self.out}/_tmp_{name}"
+        parts = max(1, math.ceil(rows / (LINES_PER_PART * 0.9)))
+        lines.repartition(parts).write.mode("overwrite").option("maxRecordsPerFile", LINES_PER_PART).text(tmp)
+        jvm = self.spark._jvm
+        conf = self.spark._jsc.hadoopConfiguration()
+        src_dir = jvm.org.apache.hadoop.fs.Path(tmp)
+        fs = src_dir.getFileSystem(conf)
+        names = sorted(
+            s.getPath().getName() for s in fs.listStatus(src_dir) if s.getPath().getName().startswith("part-")
+        )
+        fs.mkdirs(jvm.org.apache.hadoop.fs.Path(f"{self.out}/{name}"))
+        for k, n in enumerate(names):
+            rel = f"{name}/part-{k:05d}.jsonl"
+            dst = jvm.org.apache.hadoop.fs.Path(f"{self.out}/{rel}")
+            if not fs.rename(jvm.org.apache.hadoop.fs.Path(f"{tmp}/{n}"), dst):
+                raise IOError(f"could not move {tmp}/{n} to {self.out}/{rel}")
+            self.files.append(rel)
+        fs.delete(src_dir, True)
+        if self.local:
+            # Hadoop's local filesystem leaves .crc checksum siblings; they are not part of the artifact.
+            d = os.path.join(self.dir, name)
+            for f in os.listdir(d):
+                if f.endswith(".crc"):
+                    os.remove(os.path.join(d, f))
+        self.counts[name] = len(names)
+        return len(names)
+
+    def finish(self, manifest: dict) -> None:
+        manifest["files"] = sorted(set(self.files + ["manifest.json"]))
+        if self.local:
+            tmp = os.path.join(self.dir, ".manifest.json.tmp")
+            with open(tmp, "w", encoding="utf-8") as f:
+                json.dump(manifest, f, indent=2)
+                f.write("\n")
+            os.replace(tmp, os.path.join(self.dir, "manifest.json"))  # atomic: present means complete
+            return
+        with open(os.path.join(self.dir, "manifest.json"), "w", encoding="utf-8") as f:
+            json.dump(manifest, f, indent=2)
+            f.write("\n")
+        jvm = self.spark._jvm
+        conf = self.spark._jsc.hadoopConfiguration()
+        Path = jvm.org.apache.hadoop.fs.Path
+        fs = Path(self.out).getFileSystem(conf)
+        driver_files = [f for f in manifest["files"] if f != "manifest.json" and os.path.exists(os.path.join(self.dir, f))]
+        for rel in driver_files + ["manifest.json"]:
+            fs.copyFromLocalFile(False, True, Path("file://" + os.path.join(self.dir, rel)), Path(f"{self.out}/{rel}"))
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def ordered_chunks(df: DataFrame, key: str, partitions: int, pack) -> Iterator:
+    """Streams a large keyed DataFrame to the driver in key order, one packed chunk per partition, so the
+    driver never holds the whole thing and Python handles numpy chunks rather than millions of Rows."""
+    rdd = df.repartitionByRange(partitions, key).sortWithinPartitions(key).rdd.mapPartitions(pack)
+    return rdd.toLocalIterator(prefetchPartitions=True)
+
+
+def write_ids(w: ArtifactWriter, ids: DataFrame, col: str, name: str, partitions: int) -> None:
+    def pack(rows):
+        yield "".join(r[col] + "\n" for r in rows)
+
+    with open(w.path(name), "w", encoding="utf-8", newline="\n") as f:
+        for chunk in ordered_chunks(ids, "idx", partitions, pack):
+            f.write(chunk)
+
+
+def write_factors(w: ArtifactWriter, factors: DataFrame, n: int, rank: int, name: str, partitions: int) -> np.ndarray:
+    """Rows in index order as little-endian float32; an index ALS has no vector for (none, since every
+    indexed id has a positive pair) would be a zero row. Returns the matrix when it is small enough to keep
+    (the item side, for neighbours)."""
+
+    def pack(rows):
+        ids, vecs = [], []
+        for r in rows:
+            ids.append(r["id"])
+            vecs.append(r["features"])
+        if ids:
+            yield np.asarray(ids, dtype=np.int64), np.asarray(vecs, dtype="<f4").reshape(len(ids), rank)
+
+    keep = name == "item-factors.f32"
+    out = np.zeros((n, rank), dtype="<f4") if keep else None
+    zero = np.zeros(rank, dtype="<f4").tobytes()
+    nxt = 0
+    with open(w.path(name), "wb") as f:
+        for ids, mat in ordered_chunks(factors, "id", partitions, pack):
+            for k in range(len(ids)):
+                i = int(ids[k])
+                while nxt < i:
+                    f.write(zero)
+                    nxt += 1
+                f.write(mat[k].tobytes())
+                nxt += 1
+            if keep:
+                out[ids] = mat
+        while nxt < n:
+            f.write(zero)
+            nxt += 1
+    return out
+
+
+def write_history(w: ArtifactWriter, m: Matrix, partitions: int) -> None:
+    """CSR of the training matrix; rows by user index, column indices ascending within a row."""
+
+    def pack(rows):
+        u, i, v = [], [], []
+        for r in rows:
+            u.append(r["u"])
+            i.append(r["i"])
+            v.append(r["conf"])
+        if u:
+            yield np.asarray(u, dtype=np.int64), np.asarray(i, dtype="<i4"), np.asarray(v, dtype="<f4")
+
+    counts = np.zeros(m.n_users, dtype=np.int64)
+    df = m.pairs.select("u", "i", "conf").withColumn("key", F.col("u").cast("long") * m.n_items + F.col("i"))
+    with open(w.path("history.indices.i32"), "wb") as fi, open(w.path("history.values.f32"), "wb") as fv:
+        for u, i, v in ordered_chunks(df, "key", partitions, pack):
+            counts += np.bincount(u, minlength=m.n_users)
+            fi.write(i.tobytes())
+            fv.write(v.tobytes())
+    indptr = np.zeros(m.n_users + 1, dtype="<i4")
+    np.cumsum(counts, out=indptr[1:])
+    with open(w.path("history.indptr.i32"), "wb") as f:
+        f.write(indptr.tobytes())
+
+
+def cosine_neighbours(item_factors: np.ndarray, item_ids: List[str], spark: SparkSession, partitions: int) -> Iterator[str]:
+    """Top-50 cosine neighbours over the item factors, blocked both ways: executors each take blocks of query
+    items and scan the (broadcast, normalised) factor matrix in candidate chunks, keeping a running top-50,
+    so memory is block × chunk floats whatever the catalogue size. Only positive similarities are kept."""
+    n = item_factors.shape[0]
+    norms = np.linalg.norm(item_factors, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    unit = (item_factors / safe[:, None]).astype(np.float32)
+    unit[norms == 0] = 0.0
+    b_unit = spark.sparkContext.broadcast(unit)
+    b_ids = spark.sparkContext.broadcast(item_ids)
+    block, chunk, k = 256, 16384, NEIGHBOURS_PER_ITEM
+
+    def run(starts: Iterable[int]) -> Iterator[str]:
+        y = b_unit.value
+        ids = b_ids.value
+        for s in starts:
+            e = min(s + block, n)
+            q = y[s:e]
+            best_s = np.full((e - s, 0), -np.inf, dtype=np.float32)
+            best_i = np.zeros((e - s, 0), dtype=np.int64)
+            for c in range(0, n, chunk):
+                ce = min(c + chunk, n)
+                sc = q @ y[c:ce].T
+                # Never one's own neighbour.
+                for r in range(s, e):
+                    if c <= r < ce:
+                        sc[r - s, r - c] = -np.inf
+                cand_s = np.concatenate([best_s, sc], axis=1)
+                cand_i = np.concatenate([best_i, np.broadcast_to(np.arange(c, ce), sc.shape)], axis=1)
+                if cand_s.shape[1] > k:
+                    part = np.argpartition(-cand_s, k - 1, axis=1)[:, :k]
+                    cand_s = np.take_along_axis(cand_s, part, axis=1)
+                    cand_i = np.take_along_axis(cand_i, part, axis=1)
+                best_s, best_i = cand_s, cand_i
+            order = np.argsort(-best_s, axis=1, kind="stable")
+            for r in range(e - s):
+                pairs = [
+                    [ids[int(best_i[r, o])], round(float(best_s[r, o]), 6)]
+                    for o in order[r]
+                    if best_s[r, o] > 0
+                ]
+                if pairs:
+                    yield json.dumps({"itemId": ids[s + r], "neighbours": pairs}, separators=(",", ":")) + "\n"
+
+    starts = list(range(0, n, block))
+    slices = max(1, min(len(starts), partitions * 2))
+    return spark.sparkContext.parallelize(starts, slices).mapPartitions(run).toLocalIterator(prefetchPartitions=True)
+
+
+def json_lines_of_lists(recs: DataFrame, users: DataFrame, item_ids_b) -> DataFrame:
+    """(u, recs array<struct<i, rating>>) → one JSON line per user with ids in place of indices."""
+    joined = recs.join(users.withColumnRenamed("idx", "u"), "u").select("userId", "recs")
+
+    def to_line(rows):
+        ids = item_ids_b.value
+        for r in rows:
+            items = [[ids[x["i"]], round(float(x["rating"]), 6)] for x in r["recs"]]
+            yield (json.dumps({"userId": r["userId"], "items": items}, separators=(",", ":")),)
+
+    return joined.rdd.mapPartitions(to_line).toDF(T.StructType([T.StructField("value", T.StringType())]))
+
+
+# ---------------------------------------------------------------------------------------------- holdout
+
+
+@dataclass
+class Holdout:
+    method: str
+    users: int
+    pairs: int
+    lines: Optional[DataFrame]
+
+
+def holdout_lists(spark: SparkSession, events: DataFrame, cfg: WeightsConfig, p: AlsParams, days: int, k: int) -> Holdout:
+    """The TS validation split: events of the last `days` before the newest event are held out; relevant are
+    the held-out items of known users and items that are new pairs (not in the user's training matrix) and
+    evidence of interest. A candidate ALS fitted without them ranks top-k, and popularity on the same split
+    gives the baseline, both excluding each user's training items."""
+    newest = events.agg(F.max("ts")).first()[0]
+    cutoff = newest - days * DAY_MS
+    train, test = events.where(F.col("ts") < cutoff), events.where(F.col("ts") >= cutoff)
+    method = f"temporal:{days}d"
+    m, rel = _holdout_split(spark, train, test, cfg, p)
+    if rel.select("u").distinct().count() < MIN_HOLDOUT_USERS:
+        # Leave-last-1: per user, the pair first touched last is held out (users with one pair keep it).
+        pair_first = events.where(F.col("userId").isNotNull()).groupBy("userId", "itemId").agg(F.min("ts").alias("first"))
+        from pyspark.sql.window import Window
+
+        wnd = Window.partitionBy("userId").orderBy(F.col("first").desc(), F.col("itemId").desc())
+        ranked = pair_first.withColumn("rn", F.row_number().over(wnd)).withColumn("n", F.count("*").over(Window.partitionBy("userId")))
+        held = ranked.where((F.col("rn") == 1) & (F.col("n") > 1)).select("userId", "itemId")
+        test = events.join(held, ["userId", "itemId"], "left_semi")
+        train = events.join(held, ["userId", "itemId"], "left_anti")
+        method = "leave-last-1"
+        m, rel = _holdout_split(spark, train, test, cfg, p)
+    n_users = rel.select("u").distinct().count()
+    n_pairs = rel.count()
+    if n_users == 0 or m is None:
+        return Holdout(method, 0, 0, None)
+    model = fit_als(m, p)
+    hist = history_lists(m.pairs)
+    test_users = rel.select("u").distinct()
+    test_hist = hist.join(test_users, "u", "left_semi")
+    margin = exclusion_margin(test_hist)
+    recs = top_excluding(model, test_users, hist, k, margin, m.n_items)
+    # Popularity on the training split (distinct users per item), ties by item index, top k + the longest
+    # history among test users: enough for every user's list after removing their own items.
+    pop = m.pairs.groupBy("i").agg(F.count("*").alias("n")).orderBy(F.col("n").desc(), F.col("i")).limit(min(m.n_items, k + margin)).collect()
+    pop_order = [r["i"] for r in pop]
+    item_ids = [r["itemId"] for r in m.items.orderBy("idx").collect()]
+    b_ids = spark.sparkContext.broadcast(item_ids)
+    b_pop = spark.sparkContext.broadcast(pop_order)
+    relevant = rel.groupBy("u").agg(F.collect_set("i").alias("relevant"))
+    joined = (
+        relevant.join(recs, "u", "left")
+        .join(test_hist, "u", "left")
+        .join(m.users.withColumnRenamed("idx", "u"), "u")
+        .select("userId", "relevant", "recs", "hist")
+    )
+
+    def to_line(rows):
+        ids, popular = b_ids.value, b_pop.value
+        for r in rows:
+            own = set(r["hist"] or [])
+            baseline = []
+            for i in popular:
+                if i not in own:
+                    baseline.append(ids[i])
+                    if len(baseline) == k:
+                        break
+            line = {
+                "userId": r["userId"],
+                "relevant": sorted(ids[i] for i in r["relevant"]),
+                "recommended": [ids[x["i"]] for x in (r["recs"] or [])],
+                "baseline": baseline,
+            }
+            yield (json.dumps(line, separators=(",", ":")),)
+
+    lines = joined.rdd.mapPartitions(to_line).toDF(T.StructType([T.StructField("value", T.StringType())]))
+    return Holdout(method, n_users, n_pairs, lines)
+
+
+def _holdout_split(spark, train: DataFrame, test: DataFrame, cfg: WeightsConfig, p: AlsParams):
+    train_w = train.where(F.col("userId").isNotNull() & (F.col("w") != 0) & ~F.isnan("w"))
+    if train_w.limit(1).count() == 0:
+        return None, spark.createDataFrame([], "u int, i int")
+    now = train_w.agg(F.max("ts")).first()[0]
+    m = build_matrix(spark, confidences(decay(train_w, cfg.half_life_days, now)), p.partitions)
+    rel = (
+        test.where(~F.col("type").isin(*NOT_RELEVANT) & F.col("userId").isNotNull() & F.col("itemId").isNotNull())
+        .select("userId", "itemId")
+        .distinct()
+        .join(m.users.withColumnRenamed("idx", "u"), "userId")
+        .join(m.items.withColumnRenamed("idx", "i"), "itemId")
+        .join(m.pairs.select("u", "i"), ["u", "i"], "left_anti")
+        .select("u", "i")
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    return m, rel
+
+
+# ---------------------------------------------------------------------------------------------- trending
+
+
+def trending(events: DataFrame, cfg: WeightsConfig, items: DataFrame, now_ms: int) -> dict:
+    """Per window W: Σ weight × 2^(−age / (W/2)) over the item's events of the last W (popularity.ts trending):
+    attention, not sentiment, so only positive finite type weights count, without rating or quantity terms."""
+    positive = [t for t, w in cfg.weights.items() if w > 0 and math.isfinite(w)]
+    w_map = F.create_map(*[x for t in positive for x in (F.lit(t), F.lit(cfg.weights[t]))])
+    base = (
+        events.where(F.col("type").isin(*positive))
+        .join(items.select("itemId"), "itemId", "left_semi")
+        .withColumn("age", F.lit(now_ms) - F.col("ts"))
+        .where((F.col("age") >= 0) & (F.col("age") <= max(TRENDING_WINDOWS_MS.values())))
+        .withColumn("bw", w_map[F.col("type")])
+    )
+    aggs = [
+        F.sum(F.when(F.col("age") <= win, F.col("bw") * F.pow(F.lit(2.0), -F.col("age") / (win / 2)))).alias(key)
+        for key, win in TRENDING_WINDOWS_MS.items()
+    ]
+    per_item = base.groupBy("itemId").agg(*aggs).persist(StorageLevel.MEMORY_AND_DISK)
+    windows = {}
+    for key in TRENDING_WINDOWS_MS:
+        rows = per_item.where(F.col(key) > 0).orderBy(F.col(key).desc(), F.col("itemId")).limit(TRENDING_TOP).collect()
+        windows[key] = [[r["itemId"], round(float(r[key]), 6)] for r in rows]
+    per_item.unpersist()
+    return {"asOf": iso_ms(now_ms), "windows": windows}
+
+
+def iso_ms(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def new_version(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    a = argparse.ArgumentParser(description="Train Spark ALS on the lake's raw events and write a model artifact.")
+    src = a.add_mutually_exclusive_group(required=True)
+    src.add_argument("--events", help="raw events zone: a local path or s3://bucket/raw/events/")
+    src.add_argument("--glue-table", help="db.table crawled from the raw events zone (Glue Data Catalog)")
+    a.add_argument("--items", help="catalog zone (accepted for the content model; not used by ALS yet)")
+    a.add_argument("--out", required=True, help="the artifact directory: local path or s3://bucket/models/<version>")
+    a.add_argument("--version", help="artifact version (default: the last path segment of --out if it is one, else new)")
+    a.add_argument("--config", required=True, help="shared/model/event-weights.json (local or s3://)")
+    a.add_argument("--rank", type=int, default=64)
+    a.add_argument("--iterations", type=int, default=10)
+    a.add_argument("--reg", type=float, default=0.01, help="ALS regParam (Spark scales it by each row's count)")
+    a.add_argument("--alpha", type=float, default=1.0)
+    a.add_argument("--transform", choices=["log", "linear", "binary"], default="log")
+    a.add_argument("--seed", type=int, default=42)
+    a.add_argument("--partitions", type=int, default=8, help="ALS blocks and the partitions of large outputs")
+    a.add_argument("--holdout-days", type=int, default=30)
+    a.add_argument("--k", type=int, default=10, help="length of the holdout lists")
+    a.add_argument("--checkpoint-dir", help="checkpoint dir for long ALS lineages (e.g. hdfs:///tmp/als-checkpoints)")
+    return a.parse_args(argv)
+
+
+VERSION_SHAPE = 25  # YYYYMMDDTHHMMSSZ-xxxxxxxx
+
+
+def log(msg: str) -> None:
+    print(f"[train_als] {msg}", file=sys.stderr, flush=True)
+
+
+def run(spark: SparkSession, args: argparse.Namespace) -> dict:
+    started = time.time()
+    created = datetime.now(timezone.utc)
+    version = args.version
+    if version is None:
+        last = args.out.rstrip("/").rsplit("/", 1)[-1]
+        version = last if len(last) == VERSION_SHAPE and last[8] == "T" and last[15] == "Z" else new_version(created)
+    cfg = parse_weights_config(read_text(spark, args.config))
+    p = AlsParams(args.rank, args.iterations, args.reg, args.alpha, args.transform, args.seed, args.partitions)
+    if args.checkpoint_dir:
+        spark.sparkContext.setCheckpointDir(args.checkpoint_dir)
+
+    raw = read_glue_table(spark, args.glue_table) if args.glue_table else read_lake(spark, args.events)
+    source = f"glue:{args.glue_table}" if args.glue_table else (args.events if not is_local(args.events) else f"lake:{args.events}")
+    # Cached once: counting, the holdout fit and the final fit all read it; the lake is read once.
+    classified = classify(raw, cfg).persist(StorageLevel.MEMORY_AND_DISK)
+    counts = {r["status"]: r["count"] for r in classified.groupBy("status").count().collect()}
+    total = sum(counts.values())
+    valid = classified.where(F.col("status") == "ok").select("eventId", "type", "userId", "itemId", "value", "ts")
+    valid_n = counts.get("ok", 0)
+    deduped = weighted(valid.dropDuplicates(["eventId"]), cfg).persist(StorageLevel.MEMORY_AND_DISK)
+    unique_n = deduped.count()
+    classified.unpersist()
+    log(f"{total} lines: {valid_n} valid, {counts.get('malformed', 0)} malformed, "
+        f"{counts.get('unknownType', 0)} unknown types, {valid_n - unique_n} duplicates")
+    if unique_n == 0:
+        raise SystemExit("train_als: no valid events to train on")
+
+    trainable = deduped.where(F.col("userId").isNotNull() & (F.col("w") != 0) & ~F.isnan("w"))
+    span = deduped.agg(F.min("ts"), F.max("ts")).first()
+    now_ms = trainable.agg(F.max("ts")).first()[0]
+    skipped = unique_n - trainable.count()
+
+    log(f"holdout split: last {args.holdout_days} days")
+    hold = holdout_lists(spark, deduped, cfg, p, args.holdout_days, args.k)
+    log(f"holdout ({hold.method}): {hold.users} users, {hold.pairs} pairs")
+
+    m = build_matrix(spark, confidences(decay(trainable, cfg.half_life_days, now_ms)), p.partitions)
+    log(f"matrix: {m.n_users} users × {m.n_items} items, {m.nnz} pairs; fitting ALS rank {p.rank}, {p.iterations} iterations")
+    model = fit_als(m, p)
+
+    w = ArtifactWriter(spark, args.out)
+    write_ids(w, m.users, "userId", "users.txt", p.partitions)
+    write_ids(w, m.items, "itemId", "items.txt", p.partitions)
+    write_history(w, m, p.partitions)
+    pop = m.pairs.groupBy("i").agg(F.count("*").alias("n")).collect()
+    popularity = np.zeros(m.n_items, dtype="<f4")
+    for r in pop:
+        popularity[r["i"]] = r["n"]
+    with open(w.path("popularity.f32"), "wb") as f:
+        f.write(popularity.tobytes())
+    with open(w.path("trending.json"), "w", encoding="utf-8") as f:
+        json.dump(trending(deduped, cfg, m.items, now_ms), f, separators=(",", ":"))
+    write_factors(w, model.userFactors, m.n_users, p.rank, "user-factors.f32", p.partitions)
+    item_factors = write_factors(w, model.itemFactors, m.n_items, p.rank, "item-factors.f32", p.partitions)
+    item_ids = [r["itemId"] for r in m.items.orderBy("idx").collect()]
+    log("neighbours: blocked cosine over item factors")
+    with open(w.path("neighbours.jsonl"), "w", encoding="utf-8", newline="\n") as f:
+        for line in cosine_neighbours(item_factors, item_ids, spark, p.partitions):
+            f.write(line)
+
+    log("recommendations: top-50 per user, training items excluded")
+    hist = history_lists(m.pairs).persist(StorageLevel.MEMORY_AND_DISK)
+    margin = exclusion_margin(hist)
+    recs = top_excluding(model, None, hist, RECOMMENDATIONS_PER_USER, margin, m.n_items).persist(StorageLevel.MEMORY_AND_DISK)
+    # Short only when the catalogue minus the user's own items would have allowed a full list.
+    short = (
+        recs.join(hist, "u")
+        .where(F.size("recs") < F.least(F.lit(RECOMMENDATIONS_PER_USER), F.lit(m.n_items) - F.size("hist")))
+        .count()
+    )
+    if short:
+        log(f"{short} users got fewer than {RECOMMENDATIONS_PER_USER} items (history longer than the margin {margin})")
+    b_ids = spark.sparkContext.broadcast(item_ids)
+    w.write_text_parts("recommendations", json_lines_of_lists(recs, m.users, b_ids), m.n_users)
+    if hold.lines is not None:
+        w.write_text_parts("holdout", hold.lines, hold.users)
+    else:
+        # The gate must find the file list complete even when no user could be held out.
+        open(w.path("holdout/part-00000.jsonl"), "w").close()
+
+    manifest = {
+        "schemaVersion": SCHEMA_VERSION,
+        "version": version,
+        "engine": "spark",
+        "createdAt": created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created.microsecond // 1000:03d}Z",
+        "model": p.spec(),
+        "data": {
+            "source": source,
+            "events": total,
+            "duplicates": valid_n - unique_n,
+            "malformed": counts.get("malformed", 0),
+            "unknownTypes": counts.get("unknownType", 0),
+            "skipped": skipped,
+            "users": m.n_users,
+            "items": m.n_items,
+            "interactions": m.nnz,
+            "from": iso_ms(span[0]),
+            "to": iso_ms(span[1]),
+        },
+        "eventWeights": cfg.raw_weights,
+        # Metrics are computed from holdout/ by the TypeScript quality gate, not here.
+        "validation": {"k": args.k, "split": hold.method, "users": hold.users, "pairs": hold.pairs},
+        "shapes": {
+            "users": m.n_users,
+            "items": m.n_items,
+            "rank": p.rank,
+            "historyNnz": m.nnz,
+            "recommendationsPerUser": RECOMMENDATIONS_PER_USER,
+        },
+        "trainingSeconds": round(time.time() - started, 3),
+    }
+    w.finish(manifest)
+    log(f"artifact {version} written to {args.out} in {manifest['trainingSeconds']} s")
+    return manifest
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+    builder = SparkSession.builder.appName("recsys-train-als")
+    if args.glue_table:
+        # On EMR the Glue Data Catalog is the Hive metastore (spark-hive-site classification).
+        builder = builder.enableHiveSupport()
+    spark = builder.getOrCreate()
+    try:
+        run(spark, args)
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()
