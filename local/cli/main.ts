@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
 import { registerImport } from './commands/import.ts';
 import { registerIngest } from './commands/ingest.ts';
+import { registerRecommend } from './commands/recommend.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTrain } from './commands/train.ts';
 import { CliError } from './errors.ts';
@@ -18,6 +20,8 @@ registerDemo(program);
 registerIngest(program);
 registerImport(program);
 registerTrain(program);
+registerRecommend(program);
+registerEvaluate(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -68,7 +68,7 @@ export interface ArtifactManifest {
     resolved?: { ials?: Required<IalsParams>; ease?: Required<EaseParams> };
   };
   data: DataStats;
-  /** Event type → weight; a veto (−∞) is written as the string "-Infinity" (JSON has no infinities). */
+  /** Event type → weight, as in shared/model/event-weights.json: a veto (−∞) is the string "veto". */
   eventWeights: Record<string, number | string>;
   validation: ArtifactValidation;
   shapes: {
@@ -189,7 +189,8 @@ function trendingJson(model: TrainedModel): string {
 
 function weightsJson(w: Record<string, number>): Record<string, number | string> {
   const out: Record<string, number | string> = {};
-  for (const [k, v] of Object.entries(w)) out[k] = Number.isFinite(v) ? v : String(v);
+  // JSON has no infinities; event-weights.json spells −∞ "veto", so the manifest does too.
+  for (const [k, v] of Object.entries(w)) out[k] = Number.isFinite(v) ? v : v < 0 ? 'veto' : String(v);
   return out;
 }
 

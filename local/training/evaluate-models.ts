@@ -1,0 +1,152 @@
+import {
+  buildTestSet,
+  type EvaluationResult,
+  evaluate,
+  evaluateWithBaseline,
+} from '../../shared/evaluation/evaluate.ts';
+import { leaveLastNSplit, randomSplit, temporalSplit } from '../../shared/evaluation/splits.ts';
+import type { ContentItem } from '../../shared/model/content.ts';
+import { EASE_DEFAULT_MAX_ITEMS } from '../../shared/model/ease.ts';
+import { buildInteractions, type InteractionRecord } from '../../shared/model/interactions.ts';
+import type { Scorer } from '../../shared/model/scorer.ts';
+import { fitModel, modelScorer } from '../../shared/model/trained-model.ts';
+import { autoTune } from '../../shared/model/tuning.ts';
+import { fixedSpec, type ModelChoice, TrainingInputError } from '../../shared/training/pipeline.ts';
+
+export type SplitSpec =
+  | { kind: 'temporal'; cutoff: string }
+  | { kind: 'random'; ratio: number }
+  | { kind: 'last'; n: number };
+
+/** `temporal:2011-10-01`, `random:0.75`, `last:1`. */
+export function parseSplit(text: string): SplitSpec {
+  const [kind, arg = ''] = text.split(/:(.*)/s);
+  if (kind === 'temporal') {
+    const iso = /^\d{4}-\d{2}-\d{2}$/.test(arg) ? `${arg}T00:00:00Z` : arg;
+    if (!Number.isFinite(Date.parse(iso)))
+      throw new TrainingInputError(`--split temporal:${arg}: not a date (e.g. temporal:2011-10-01)`);
+    return { kind, cutoff: iso };
+  }
+  if (kind === 'random') {
+    const ratio = Number(arg);
+    if (!(ratio > 0 && ratio < 1))
+      throw new TrainingInputError(
+        `--split random:${arg}: the training share must be in (0, 1), e.g. random:0.75`,
+      );
+    return { kind, ratio };
+  }
+  if (kind === 'last') {
+    const n = Number(arg);
+    if (!Number.isInteger(n) || n < 1)
+      throw new TrainingInputError(
+        `--split last:${arg}: the held-out count must be a positive integer, e.g. last:1`,
+      );
+    return { kind, n };
+  }
+  throw new TrainingInputError(`--split ${text}: expected temporal:DATE, random:RATIO or last:N`);
+}
+
+export function applySplit(records: readonly InteractionRecord[], split: SplitSpec, seed = 42) {
+  if (split.kind === 'temporal') return temporalSplit(records, split.cutoff);
+  if (split.kind === 'random') return randomSplit(records, split.ratio, seed);
+  return leaveLastNSplit(records, split.n);
+}
+
+export interface EvaluateModelsOptions {
+  models: ModelChoice[];
+  k: number;
+  seed?: number;
+  budgetSeconds?: number;
+  catalog?: readonly ContentItem[];
+  onProgress?: (message: string) => void;
+}
+
+export interface EvaluateModelsResult {
+  trainUsers: number;
+  items: number;
+  trainPairs: number;
+  testUsers: number;
+  testPairs: number;
+  results: (EvaluationResult & { trainSeconds?: number })[];
+}
+
+/**
+ * Fits each requested model on `train` and ranks the top-k of every test user (new pairs of known users and
+ * items, training items excluded); popularity on the same split is always reported first.
+ */
+export function evaluateModels(
+  train: readonly InteractionRecord[],
+  test: readonly InteractionRecord[],
+  options: EvaluateModelsOptions,
+): EvaluateModelsResult {
+  const log = options.onProgress ?? (() => {});
+  const ix = buildInteractions(train);
+  if (ix.stats.pairs === 0) throw new TrainingInputError('the training part has no interactions');
+  if (ix.stats.users < 2)
+    throw new TrainingInputError(
+      `the training part has only one user (${ix.userIds[0]}): nothing to compare`,
+    );
+  const testSet = buildTestSet(ix, test);
+  if (testSet.users.length === 0)
+    throw new TrainingInputError(
+      `no test interaction is a new pair of a user and an item seen in training (${test.length} test records): nothing to evaluate`,
+    );
+  const catalog = options.catalog !== undefined && options.catalog.length > 0 ? options.catalog : undefined;
+  const scorers: { scorer: Scorer; trainSeconds: number }[] = [];
+  for (const choice of options.models) {
+    if (choice === 'popularity') continue;
+    const t0 = performance.now();
+    if (choice === 'auto' || choice === 'hybrid') {
+      log(
+        `${choice}: tuning within ${options.budgetSeconds ?? 120} s on a validation split of the training part`,
+      );
+      const tuned = autoTune(train, {
+        k: options.k,
+        seed: options.seed ?? 42,
+        budgetSeconds: options.budgetSeconds ?? 120,
+        ...(catalog !== undefined ? { catalog } : {}),
+        onProgress: (m) => log(`  ${m}`),
+      });
+      if (
+        tuned.model.itemIds.length !== ix.itemIds.length ||
+        tuned.model.userIds.length !== ix.userIds.length
+      )
+        throw new Error('the tuned model has another id space than the training part');
+      scorers.push({
+        scorer: { ...modelScorer(tuned.model), name: `${choice} (${tuned.spec.kind})` },
+        trainSeconds: (performance.now() - t0) / 1000,
+      });
+      continue;
+    }
+    if (choice === 'content' && catalog === undefined) {
+      log('content: skipped, no catalog (item titles) in this data source');
+      continue;
+    }
+    if (choice === 'ease' && ix.stats.items > EASE_DEFAULT_MAX_ITEMS) {
+      log(`ease: skipped, ${ix.stats.items} items is above its ${EASE_DEFAULT_MAX_ITEMS}-item limit`);
+      continue;
+    }
+    log(`${choice}: fitting`);
+    const model = fitModel(ix, train, fixedSpec(choice, options.seed ?? 42), {
+      ...(catalog !== undefined ? { catalog } : {}),
+    });
+    scorers.push({
+      scorer: { ...modelScorer(model), name: choice },
+      trainSeconds: (performance.now() - t0) / 1000,
+    });
+  }
+  const base = evaluateWithBaseline([], ix, testSet, options.k)[0]!;
+  const results: EvaluateModelsResult['results'] = [{ ...base, name: 'popularity' }];
+  for (const s of scorers) {
+    log(`${s.scorer.name}: evaluating ${testSet.users.length} users`);
+    results.push({ ...evaluate(s.scorer, ix.csr, testSet, options.k), trainSeconds: s.trainSeconds });
+  }
+  return {
+    trainUsers: ix.stats.users,
+    items: ix.stats.items,
+    trainPairs: ix.stats.pairs,
+    testUsers: testSet.users.length,
+    testPairs: testSet.pairs,
+    results,
+  };
+}

@@ -1,0 +1,49 @@
+import { access } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { listLakeObjects, readLakeObject } from '../../shared/adapters/local/lake-reader.ts';
+import { artifactDirectory, createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
+import { decodeArtifact, type LoadedModel } from '../../shared/model/artifact.ts';
+import { createCatalogCollector } from '../../shared/training/events.ts';
+
+export class ModelNotFoundError extends Error {}
+
+/**
+ * Opens an artifact: a directory path, a version under `<data-dir>/models/`, or `latest` (the newest complete
+ * version there).
+ */
+export async function openModel(ref: string, dataDir: string): Promise<{ dir: string; model: LoadedModel }> {
+  const store = createLocalModelStore({ root: join(dataDir, 'models') });
+  let dir = resolve(ref);
+  if (ref === 'latest') {
+    const versions = await store.list();
+    if (versions.length === 0)
+      throw new ModelNotFoundError(`no trained model under ${join(dataDir, 'models')} (run recsys train)`);
+    dir = store.location(versions.at(-1)!);
+  } else if (!(await present(join(dir, 'manifest.json')))) {
+    if (await present(join(store.location(ref), 'manifest.json'))) dir = store.location(ref);
+    else
+      throw new ModelNotFoundError(
+        `${ref}: not a model artifact (no manifest.json there, and no version of that name under ${join(dataDir, 'models')})`,
+      );
+  }
+  const a = artifactDirectory(dir);
+  return { dir, model: await decodeArtifact(a.read, { exists: a.exists }) };
+}
+
+async function present(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Item titles from the lake's catalog zone (latest version per item); empty when there is none. */
+export async function catalogTitles(dataDir: string): Promise<Map<string, string>> {
+  const lake = join(dataDir, 'lake');
+  const catalog = createCatalogCollector();
+  for (const key of await listLakeObjects(lake, 'raw/items'))
+    for await (const v of readLakeObject(lake, key)) catalog.add(v);
+  return new Map(catalog.items().map((i) => [i.itemId, i.title]));
+}
