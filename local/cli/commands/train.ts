@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ArtifactManifest, ArtifactMetrics } from '../../../shared/model/artifact.ts';
 import type { TrainingRequest, TrainingSource } from '../../../shared/ports/training-engine.ts';
@@ -120,24 +121,52 @@ interface TrainOptions {
   timeCol?: string;
 }
 
-async function sparkEngine(dataDir: string) {
-  // The Spark engine is optional at build time (issue 4 adds it): load it only when asked for.
+/**
+ * `--engine spark`: the same artifact from the PySpark job in local mode (issue 4). Spark trains ALS only, from
+ * the lake; it writes `<out or data-dir/models>/<version>/`.
+ */
+async function trainSpark(opts: TrainOptions, dataDir: string, log: (line: string) => void) {
+  if (opts.data !== 'lake') throw new CliError('--engine spark reads the lake only (--data lake)');
+  if (opts.model !== 'auto' && opts.model !== 'als')
+    throw new CliError(`--engine spark trains ALS only (--model als or auto), not ${opts.model}`);
+  // Loaded on demand: the Spark engine (local/training/spark.ts, issue 4) is optional for everything else.
   const path = '../../training/spark.ts';
-  let mod: { trainWithSpark?: (options: unknown) => Promise<unknown> };
+  let spark: SparkModule;
   try {
-    mod = await import(path);
+    spark = (await import(path)) as SparkModule;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
-      throw new CliError(
-        '--engine spark is not available yet (local/training/spark.ts is missing); use --engine typescript',
-      );
+      throw new CliError('--engine spark is not available yet (local/training/spark.ts is missing)', 1, {
+        cause: error,
+      });
     throw error;
   }
-  if (typeof mod.trainWithSpark !== 'function')
-    throw new CliError(
-      '--engine spark is not available yet (local/training/spark.ts exports no trainWithSpark)',
-    );
-  return { dataDir, trainWithSpark: mod.trainWithSpark };
+  try {
+    const { artifactDir } = await spark.trainWithSpark({
+      lakeRoot: join(dataDir, 'lake'),
+      outDir: opts.out !== undefined ? resolve(opts.out) : join(dataDir, 'models'),
+      onLine: log,
+    });
+    const manifest = JSON.parse(
+      await readFile(join(artifactDir, 'manifest.json'), 'utf8'),
+    ) as ArtifactManifest;
+    return { manifest, location: artifactDir };
+  } catch (error) {
+    if (error instanceof spark.SparkUnavailableError || error instanceof spark.SparkJobError)
+      throw new CliError(`--engine spark: ${(error as Error).message}`, 1, { cause: error });
+    throw error;
+  }
+}
+
+/** The slice of local/training/spark.ts this command uses. */
+interface SparkModule {
+  trainWithSpark(options: {
+    lakeRoot: string;
+    outDir: string;
+    onLine?: (line: string) => void;
+  }): Promise<{ artifactDir: string }>;
+  SparkUnavailableError: new (...args: never[]) => Error;
+  SparkJobError: new (...args: never[]) => Error;
 }
 
 export function registerTrain(program: Command): void {
@@ -156,7 +185,10 @@ export function registerTrain(program: Command): void {
           .default(300)
           .argParser(positiveNumber),
       )
-      .option('--out <dir>', 'write the artifact into this directory instead of <data-dir>/models/<version>')
+      .option(
+        '--out <dir>',
+        'write the artifact into this directory instead of <data-dir>/models/<version> (spark: into <dir>/<version>)',
+      )
       .addOption(
         new Option('--engine <engine>', 'trainer: in-process TypeScript, or Spark (local mode)')
           .choices(['typescript', 'spark'])
@@ -195,15 +227,11 @@ Examples:
       };
       try {
         if (opts.engine === 'spark') {
-          const spark = await sparkEngine(dataDir);
-          const outcome = (await spark.trainWithSpark({ ...request, dataDir })) as {
-            manifest?: ArtifactManifest;
-            location?: string;
-          };
+          const outcome = await trainSpark(opts, dataDir, progress.message);
           progress.finish();
-          if (outcome?.manifest !== undefined)
-            for (const line of formatManifestSummary(outcome.manifest, outcome.location ?? '?'))
-              console.log(line);
+          if (opts.json === true) console.log(JSON.stringify(outcome.manifest, null, 2));
+          else
+            for (const line of formatManifestSummary(outcome.manifest, outcome.location)) console.log(line);
           return;
         }
         const outcome = await createTypeScriptTrainingEngine({ dataDir }).train(request);
@@ -217,6 +245,9 @@ Examples:
       } catch (error) {
         progress.finish();
         if (error instanceof TrainingInputError) throw new CliError(error.message, 1, { cause: error });
+        // --out onto an existing artifact: the user's to resolve, not a crash.
+        if (error instanceof Error && /already exists and is not empty/.test(error.message))
+          throw new CliError(`--out ${error.message}`, 1, { cause: error });
         throw error;
       }
     });
