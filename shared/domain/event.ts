@@ -171,7 +171,8 @@ export interface RejectedEvent {
 }
 
 export interface BatchValidation {
-  valid: { index: number; event: ShopperEvent }[];
+  /** `json` is the event serialized, as validated (sinks reuse it instead of serializing again). */
+  valid: { index: number; event: ShopperEvent; json: string }[];
   rejected: RejectedEvent[];
 }
 
@@ -191,7 +192,7 @@ export function validateEventBatch(inputs: readonly unknown[], now: number): Bat
       });
     } else {
       seen.add(result.event.eventId);
-      valid.push({ index, event: result.event });
+      valid.push({ index, event: result.event, json: result.json });
     }
   });
   return { valid, rejected };

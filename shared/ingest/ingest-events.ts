@@ -1,5 +1,5 @@
 import { type RejectedEvent, type StoredEvent, shopperKey, validateEventBatch } from '../domain/event.ts';
-import type { RecordSink, SinkFailure } from '../ports/record-sink.ts';
+import type { RecordSink } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
 
 export interface IngestEventsDeps {
@@ -49,8 +49,4 @@ export async function ingestEvents(
   const landed = stored.filter((_, i) => !failedAt.has(i));
   await deps.store.appendActivity(landed.map((event) => ({ shopperKey: shopperKey(event), event })));
   return { accepted: landed.length, rejected, unavailable };
-}
-
-export function isRetryable(failure: SinkFailure): boolean {
-  return failure.code === 'unavailable';
 }

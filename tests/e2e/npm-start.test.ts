@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readLakeZone } from '../../shared/adapters/local/lake-reader.ts';
 import { makeEvent } from '../helpers/events.ts';
+import { bodyOf } from '../helpers/local-api.ts';
 import { freePort, type Started, startProcess } from '../helpers/processes.ts';
 
 const DEMO = join(process.cwd(), 'data/online-retail/online_retail.parquet');
@@ -51,7 +52,7 @@ describe('e2e: npm start', () => {
     // Act + Assess: the demo catalog is there, the API guards and validates
     const item = await fetch(`${url}/v1/items/85123A`, { headers: { 'x-api-key': key! } });
     expect(item.status).toBe(200);
-    expect((await item.json()).title).toMatch(/HEART/);
+    expect((await bodyOf(item)).title).toMatch(/HEART/);
     expect((await post([makeEvent()], null)).status).toBe(401);
     expect((await post([{ type: 'view' }])).status).toBe(400);
     expect((await post({ events: [] })).status).toBe(400);

@@ -44,3 +44,17 @@ export async function startLocalApi(): Promise<{
     },
   };
 }
+
+/** The shapes API responses take, loosely: tests assert on the values. */
+export interface ApiBody {
+  accepted: number;
+  upserted: number;
+  rejected: unknown[];
+  unavailable: unknown[];
+  title: string;
+  error: { code: string; message: string; details: { path: string; message: string }[] };
+}
+
+export async function bodyOf(res: Response): Promise<ApiBody> {
+  return (await res.json()) as ApiBody;
+}

@@ -5,7 +5,7 @@ import { startLocalServer } from '../../local/server/http-server.ts';
 import { readLakeZone } from '../../shared/adapters/local/lake-reader.ts';
 import type { RecordSink } from '../../shared/ports/record-sink.ts';
 import { makeEvent } from '../helpers/events.ts';
-import { startLocalApi, TEST_API_KEY } from '../helpers/local-api.ts';
+import { bodyOf, startLocalApi, TEST_API_KEY } from '../helpers/local-api.ts';
 
 type Api = Awaited<ReturnType<typeof startLocalApi>>;
 
@@ -30,7 +30,7 @@ describe('HTTP API on the local server', () => {
       });
       // Assess
       expect(res.status).toBe(202);
-      const body = await res.json();
+      const body = await bodyOf(res);
       expect(body.accepted).toBe(2);
       expect(body.rejected).toEqual([
         {
@@ -62,7 +62,7 @@ describe('HTTP API on the local server', () => {
         body: JSON.stringify({ events: [{ type: 'view' }, makeEvent({ type: 'rating', value: 9 })] }),
       });
       expect(res.status).toBe(400);
-      const body = await res.json();
+      const body = await bodyOf(res);
       expect(body.error.code).toBe('invalid_events');
       expect(body.error.details.map((d: { path: string }) => d.path)).toEqual(
         expect.arrayContaining(['events[0].eventId', 'events[0].timestamp', 'events[1].value']),
@@ -72,7 +72,7 @@ describe('HTTP API on the local server', () => {
     it('returns 400 naming the position of malformed JSON', async () => {
       const res = await api.request('/v1/events', { method: 'POST', body: '{"events": [ {"eventId": } ]}' });
       expect(res.status).toBe(400);
-      const body = await res.json();
+      const body = await bodyOf(res);
       expect(body.error.code).toBe('invalid_json');
       expect(body.error.message).toBe('malformed JSON: value expected at position 25 (line 1, column 26)');
     });
@@ -83,7 +83,7 @@ describe('HTTP API on the local server', () => {
       const many = Array.from({ length: 501 }, () => makeEvent());
       const tooMany = await api.request('/v1/events', { method: 'POST', body: JSON.stringify(many) });
       expect(tooMany.status).toBe(400);
-      expect((await tooMany.json()).error.details).toEqual([
+      expect((await bodyOf(tooMany)).error.details).toEqual([
         { path: 'events', message: 'must hold 1 to 500 entries' },
       ]);
     });
@@ -198,7 +198,7 @@ describe('POST /v1/events when the lake cannot take everything', () => {
       // Assess
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('2');
-      const body = await res.json();
+      const body = await bodyOf(res);
       expect(body.accepted).toBe(1);
       expect(body.unavailable).toEqual([
         { index: 1, eventId: events[1]!.eventId, errors: [{ path: '(root)', message: 'throttled' }] },

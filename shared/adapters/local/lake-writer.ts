@@ -19,7 +19,7 @@ export interface LakeWriterOptions {
   maxObjectBytes?: number;
   /** …or when the object is this old (Firehose's buffering interval). */
   maxObjectAgeMs?: number;
-  /** Skip fsync: only for bulk imports that fsync once at the end through `close()`. */
+  /** Skip the fsync per put: for bulk imports, which fsync each object once when it is finished. */
   durable?: boolean;
   now?: () => number;
 }
@@ -84,12 +84,14 @@ export function createLakeWriter(options: LakeWriterOptions): RecordSink & {
   }
 
   async function finish(obj: OpenObject): Promise<void> {
+    // Bulk mode skips the per-commit fsync; one per finished object still makes what it published durable.
+    if (!durable && obj.bytes > 0) await obj.handle.datasync();
     await obj.handle.close();
     if (obj.bytes === 0) {
       await rm(obj.stagingPath, { force: true });
       return;
     }
-    await publish(options.root, obj.stagingPath, obj.key, durable);
+    await publish(options.root, obj.stagingPath, obj.key);
   }
 
   async function commit(batch: Pending[]): Promise<void> {
@@ -200,14 +202,12 @@ export function createLakeWriter(options: LakeWriterOptions): RecordSink & {
   };
 }
 
-async function publish(root: string, stagingPath: string, key: string, durable: boolean): Promise<void> {
+async function publish(root: string, stagingPath: string, key: string): Promise<void> {
   const finalPath = join(root, key);
   await mkdir(dirname(finalPath), { recursive: true });
   await rename(stagingPath, finalPath);
-  if (durable) {
-    await fsyncDir(dirname(finalPath));
-    await fsyncDir(dirname(stagingPath));
-  }
+  await fsyncDir(dirname(finalPath));
+  await fsyncDir(dirname(stagingPath));
 }
 
 async function recoverStaging(root: string, stagingDir: string, durable: boolean): Promise<string[]> {
@@ -235,7 +235,7 @@ async function recoverStaging(root: string, stagingDir: string, durable: boolean
     await h.datasync();
     await h.close();
     await rename(tmp, stagingPath);
-    await publish(root, stagingPath, key, durable);
+    await publish(root, stagingPath, key);
     recovered.push(key);
   }
   return recovered;

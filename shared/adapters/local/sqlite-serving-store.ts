@@ -14,28 +14,31 @@ export interface SqliteServingStoreOptions {
 
 // Times are integers: updated_at and ts in epoch ms (ISO strings with offsets do not sort as text),
 // expires_at in epoch seconds like the DynamoDB TTL attribute, so both adapters expire on the same second.
+// Activity is one b-tree keyed newest-first per shopper: an append is one insert, a read one range scan.
+// The key holds ts, so idempotency is on (shopper, timestamp, eventId) — a genuine resend repeats all three.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS catalog (
   item_id TEXT PRIMARY KEY,
   updated_at INTEGER NOT NULL,
   json TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS activity (
+CREATE TABLE IF NOT EXISTS shopper_activity (
   shopper_key TEXT NOT NULL,
-  event_id TEXT NOT NULL,
   ts INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
   expires_at INTEGER NOT NULL,
   json TEXT NOT NULL,
-  PRIMARY KEY (shopper_key, event_id)
+  PRIMARY KEY (shopper_key, ts DESC, event_id DESC)
 ) WITHOUT ROWID;
--- Covers the newest-first read and the trim, expiry included, without visiting the table rows.
-CREATE INDEX IF NOT EXISTS activity_newest ON activity (shopper_key, ts DESC, event_id DESC, expires_at);
--- Appends land at its end (receivedAt is about now), so it costs one hot page and makes the purge cheap.
-CREATE INDEX IF NOT EXISTS activity_expiry ON activity (expires_at);
 `;
 
-/** Expired rows deleted per write transaction at most, so a mass expiry never stalls one ingest request. */
-const PURGE_PER_WRITE = 5_000;
+/**
+ * A shopper may hold up to this many rows beyond maxPerShopper before a trim: trimming on every append would
+ * cost as much as the append itself, and reads only ever return the newest maxPerShopper anyway.
+ */
+export const TRIM_SLACK = 50;
+/** Expired rows are purged at most this often (a full pass; storage is bounded by the trim meanwhile). */
+export const PURGE_INTERVAL_MS = 60_000;
 
 /**
  * The embedded ServingStore: node:sqlite (built into Node 22, no native build) in one file under
@@ -68,23 +71,25 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
   );
   const selectItem = db.prepare('SELECT json FROM catalog WHERE item_id = ?');
   const insertActivity = db.prepare(
-    'INSERT OR IGNORE INTO activity (shopper_key, event_id, ts, expires_at, json) VALUES (?, ?, ?, ?, ?)',
+    'INSERT OR IGNORE INTO shopper_activity (shopper_key, ts, event_id, expires_at, json) VALUES (?, ?, ?, ?, ?)',
   );
-  const purgeExpired = db.prepare(
-    `DELETE FROM activity WHERE (shopper_key, event_id) IN (
-       SELECT shopper_key, event_id FROM activity WHERE expires_at <= ? LIMIT ${PURGE_PER_WRITE})`,
-  );
-  // The cut-off is the oldest of the newest maxPerShopper live rows, so an expired row not yet purged never
-  // pushes a live one out; the comparison is NULL (deletes nothing) when a shopper has fewer rows.
+  const countActivity = db.prepare('SELECT count(*) AS n FROM shopper_activity WHERE shopper_key = ?');
+  const purgeExpired = db.prepare('DELETE FROM shopper_activity WHERE expires_at <= ?');
+  // Keeps the newest maxPerShopper live rows: the cut-off is the oldest of them, so an expired row not yet
+  // purged never pushes a live one out; NULL (deletes nothing) when a shopper has fewer rows.
   const trimActivity = db.prepare(
-    `DELETE FROM activity WHERE shopper_key = ?1 AND (ts, event_id) < (
-       SELECT ts, event_id FROM activity WHERE shopper_key = ?1 AND expires_at > ?2
+    `DELETE FROM shopper_activity WHERE shopper_key = ?1 AND (ts, event_id) < (
+       SELECT ts, event_id FROM shopper_activity WHERE shopper_key = ?1 AND expires_at > ?2
        ORDER BY ts DESC, event_id DESC LIMIT 1 OFFSET ${ACTIVITY_LIMITS.maxPerShopper - 1})`,
   );
   const selectActivity = db.prepare(
-    `SELECT json FROM activity WHERE shopper_key = ? AND expires_at > ?
+    `SELECT json FROM shopper_activity WHERE shopper_key = ? AND expires_at > ?
      ORDER BY ts DESC, event_id DESC LIMIT ?`,
   );
+  // Rows per shopper as far as this process knows: counted once on first touch, then kept up to date, so the
+  // append path decides to trim without a query.
+  const rowCounts = new Map<string, number>();
+  let lastPurge = Number.NEGATIVE_INFINITY;
 
   let open = true;
 
@@ -126,21 +131,30 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
 
     async appendActivity(entries) {
       if (entries.length === 0) return;
-      const nowSeconds = Math.floor(now() / 1000);
+      const at = now();
+      const nowSeconds = Math.floor(at / 1000);
       inTransaction(() => {
-        const touched = new Set<string>();
+        if (at - lastPurge >= PURGE_INTERVAL_MS) {
+          purgeExpired.run(nowSeconds);
+          rowCounts.clear();
+          lastPurge = at;
+        }
         for (const { shopperKey, event } of entries) {
-          insertActivity.run(
+          const { changes } = insertActivity.run(
             shopperKey,
-            event.eventId,
             epochMs(event.timestamp, 'timestamp'),
+            event.eventId,
             expiresAtSeconds(event),
             JSON.stringify(toActivityEntry(event)),
           );
-          touched.add(shopperKey);
+          let count = rowCounts.get(shopperKey);
+          if (count === undefined) count = (countActivity.get(shopperKey) as { n: number }).n;
+          else count += Number(changes);
+          if (count > ACTIVITY_LIMITS.maxPerShopper + TRIM_SLACK) {
+            count -= Number(trimActivity.run(shopperKey, nowSeconds).changes);
+          }
+          rowCounts.set(shopperKey, count);
         }
-        purgeExpired.run(nowSeconds);
-        for (const shopperKey of touched) trimActivity.run(shopperKey, nowSeconds);
       });
     },
 
