@@ -1,0 +1,188 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLakeWriter } from '../../shared/adapters/local/lake-writer.ts';
+import {
+  itemTitle,
+  plantedRecords,
+  recordsCsv,
+  runCli,
+  tempDir,
+  writeText,
+} from '../fixtures/training-data.ts';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let dataDir: string;
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
+beforeAll(async () => {
+  dir = await tempDir('recsys-train-cli-');
+  dataDir = join(dir.path, 'data');
+  // The lake exactly as the ingest path writes it: the real lake writer, StoredEvents with receivedAt.
+  const lakeRoot = join(dataDir, 'lake');
+  const events = createLakeWriter({
+    root: lakeRoot,
+    zonePrefix: 'raw/events',
+    streamName: 'recsys-local-events',
+  });
+  const items = createLakeWriter({
+    root: lakeRoot,
+    zonePrefix: 'raw/items',
+    streamName: 'recsys-local-items',
+  });
+  const receivedAt = '2024-03-01T00:00:00.000Z';
+  const stored = plantedRecords().map((r, n) => ({
+    eventId: uuid(n + 1),
+    type: r.type,
+    userId: r.userId,
+    itemId: r.itemId,
+    value: 1,
+    timestamp: new Date(r.timestamp).toISOString(),
+    receivedAt,
+  }));
+  const extra = [
+    stored[0]!, // delivered twice (Firehose is at-least-once)
+    stored[1]!,
+    { ...stored[2]!, eventId: uuid(90_001), userId: undefined, sessionId: 's-1' }, // anonymous
+    { ...stored[3]!, eventId: uuid(90_002), sessionId: 's-2', userId: undefined },
+  ];
+  await events.put([...stored, ...extra].map((e) => ({ id: e.eventId, json: JSON.stringify(e) })));
+  await events.put([
+    { id: 'bad-1', json: '{"eventId": "x", "type": "view"}' }, // no timestamp
+    { id: 'bad-2', json: 'not json at all' },
+  ]);
+  await events.close();
+  const ids = [...new Set(stored.map((e) => e.itemId))];
+  await items.put(
+    ids.map((itemId) => ({
+      id: itemId,
+      json: JSON.stringify({ itemId, title: itemTitle(itemId), inStock: true, updatedAt: receivedAt }),
+    })),
+  );
+  await items.close();
+});
+
+afterAll(async () => {
+  await dir.remove();
+});
+
+describe('CLI: recsys train', () => {
+  it('trains from the lake into <data-dir>/models/<version> and reports data counts and validation', async () => {
+    // Act
+    const run = await runCli(['train', '--data-dir', dataDir, '--model', 'als', '--budget', '5']);
+    // Assess
+    expect(run.stderr).not.toMatch(/^error/m);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/winner: ials/);
+    expect(run.stdout).toMatch(/nDCG@10\s+\d\.\d{4}\s+\d\.\d{4}/);
+    expect(run.stderr).toMatch(/iALS iteration 10\/10/);
+    const versions = (await readdir(join(dataDir, 'models'))).filter((v) => !v.startsWith('.'));
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    const manifest = JSON.parse(
+      await readFile(join(dataDir, 'models', versions[0]!, 'manifest.json'), 'utf8'),
+    );
+    expect(manifest).toMatchObject({
+      schemaVersion: 1,
+      engine: 'typescript',
+      model: { kind: 'ials' },
+      data: {
+        events: 806,
+        duplicates: 2,
+        malformed: 2,
+        skipped: 2,
+        skippedAnonymous: 2,
+        users: 80,
+        items: 40,
+      },
+      shapes: { users: 80, items: 40, rank: 64, recommendationsPerUser: 50 },
+    });
+    expect(manifest.data.interactions).toBe(800);
+    expect(manifest.validation.model.ndcg).toBeGreaterThan(manifest.validation.baseline.ndcg);
+    for (const f of manifest.files) await readFile(join(dataDir, 'models', versions[0]!, f));
+    expect(manifest.files).toContain('content-neighbours.jsonl');
+  });
+
+  it('tunes (auto) from a CSV with renamed columns into --out', async () => {
+    // Prepare
+    const csv = await writeText(
+      join(dir.path, 'ratings.csv'),
+      recordsCsv(plantedRecords(), 'userId,movieId,stars,when'),
+    );
+    const out = join(dir.path, 'auto-model');
+    // Act
+    const run = await runCli([
+      'train',
+      '--data-dir',
+      dataDir,
+      '--data',
+      csv,
+      '--user-col',
+      'userId',
+      '--item-col',
+      'movieId',
+      '--rating-col',
+      'stars',
+      '--time-col',
+      'when',
+      '--budget',
+      '3',
+      '--out',
+      out,
+    ]);
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/winner:/);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
+    expect(manifest.data.source).toBe(`csv:${csv}`);
+    expect(manifest.validation.tried.length).toBeGreaterThan(1);
+    // The same --out again is refused, not overwritten.
+    const again = await runCli([
+      'train',
+      '--data-dir',
+      dataDir,
+      '--data',
+      await writeText(join(dir.path, 'plain.csv'), recordsCsv(plantedRecords())),
+      '--model',
+      'popularity',
+      '--out',
+      out,
+    ]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it('returns exit 1 naming the missing columns and the columns found', async () => {
+    const csv = await writeText(join(dir.path, 'cols.csv'), 'customer,product\na,b\n');
+    const run = await runCli(['train', '--data-dir', dataDir, '--data', csv]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `error: ${csv}: missing columns "user", "item"; the columns found are: "customer", "product"`,
+    );
+  });
+
+  it('returns exit 1 with file and line for a non-numeric rating', async () => {
+    const csv = await writeText(join(dir.path, 'rating.csv'), 'user,item,rating\na,x,5\nb,y,five\n');
+    const run = await runCli(['train', '--data-dir', dataDir, '--data', csv]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: ${csv}:3: rating "five" is not a number`);
+  });
+
+  it('returns exit 1 for a CSV without data rows and for a single user', async () => {
+    const empty = await writeText(join(dir.path, 'empty.csv'), 'user,item\n');
+    const one = await writeText(join(dir.path, 'one.csv'), 'user,item\na,x\na,y\na,z\n');
+    const r1 = await runCli(['train', '--data-dir', dataDir, '--data', empty]);
+    const r2 = await runCli(['train', '--data-dir', dataDir, '--data', one]);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain(`error: ${empty}: no data rows after the header`);
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(/error: only one user \(a\) has interactions/);
+  });
+
+  it('returns exit 1 when the lake is empty', async () => {
+    const run = await runCli(['train', '--data-dir', join(dir.path, 'nothing')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: the lake .* has no events under raw\/events/);
+  });
+});
