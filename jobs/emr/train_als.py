@@ -732,7 +732,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     a.add_argument("--seed", type=int, default=42)
     a.add_argument("--partitions", type=int, default=8, help="ALS blocks and the partitions of large outputs")
     a.add_argument("--holdout-days", type=int, default=30)
-    a.add_argument("--k", type=int, default=10, help="length of the holdout lists")
+    a.add_argument("--k", type=int, default=50, help="length of the holdout lists (the gate picks its k ≤ this)")
+    a.add_argument("--gate-k", type=int, default=10, help="the k the gate's metrics are taken at (manifest validation.k)")
     a.add_argument("--checkpoint-dir", help="checkpoint dir for long ALS lineages (e.g. hdfs:///tmp/als-checkpoints)")
     return a.parse_args(argv)
 
@@ -845,8 +846,9 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
             "to": iso_ms(span[1]),
         },
         "eventWeights": cfg.raw_weights,
-        # Metrics are computed from holdout/ by the TypeScript quality gate, not here.
-        "validation": {"k": args.k, "split": hold.method, "users": hold.users, "pairs": hold.pairs},
+        # Metrics (model, baseline) are computed from holdout/ by the TypeScript gate code, not here:
+        # local/training/spark.ts adds them locally, the pipeline's evaluate step on AWS.
+        "validation": {"k": args.gate_k, "split": hold.method, "holdoutK": args.k, "users": hold.users, "pairs": hold.pairs},
         "shapes": {
             "users": m.n_users,
             "items": m.n_items,
