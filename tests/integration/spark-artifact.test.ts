@@ -180,9 +180,9 @@ describe('Spark job: artifact and parity with the TS trainer', () => {
       holdout.push(line);
     // Same split on both sides: the Spark job's held-out sets are exactly the TS buildTestSet's.
     const tsRelevant = new Map<string, string[]>();
-    testSet.users.forEach((u, t) =>
-      tsRelevant.set(ix.userIds[u]!, [...testSet.relevant[t]!].map((j) => ix.itemIds[j]!).sort()),
-    );
+    testSet.users.forEach((u, t) => {
+      tsRelevant.set(ix.userIds[u]!, [...testSet.relevant[t]!].map((j) => ix.itemIds[j]!).sort());
+    });
     expect(holdout.length).toBe(tsRelevant.size);
     for (const h of holdout) expect([...h.relevant].sort()).toEqual(tsRelevant.get(h.userId));
 
