@@ -1,0 +1,149 @@
+'use strict';
+/**
+ * Serverless plugin: ships the EMR training job with the deployment.
+ *
+ * - `${emrjob:scriptKey}` / `${emrjob:configKey}` / `${emrjob:prefix}` resolve at package time (offline) to
+ *   `code/emr/<sha256-12>/train_als.py` and `…/event-weights.json` in the lake bucket. The hash covers both
+ *   files, so the keys change exactly when the job or the shared weights change: a state machine execution
+ *   that started before a deploy keeps reading the version it started with, and old keys can be expired.
+ * - after `sls deploy`, uploads both files under those keys (skipped when already there) and, once, the PEM
+ *   bundle of the EMR in-transit encryption (resources/emr.yml) generated with openssl.
+ *
+ * CommonJS because the Serverless plugin loader require()s local plugins.
+ */
+const { createHash } = require('node:crypto');
+const { spawnSync } = require('node:child_process');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { crc32 } = require('node:zlib');
+
+const JOB = 'jobs/emr/train_als.py';
+const WEIGHTS = 'shared/model/event-weights.json';
+const TLS_KEY = 'security/emr-tls/certificates.zip';
+
+function jobKeys(root) {
+  const script = readFileSync(join(root, JOB));
+  const config = readFileSync(join(root, WEIGHTS));
+  const hash = createHash('sha256').update(script).update('\0').update(config).digest('hex').slice(0, 12);
+  const prefix = `code/emr/${hash}`;
+  return {
+    prefix,
+    scriptKey: `${prefix}/train_als.py`,
+    configKey: `${prefix}/event-weights.json`,
+    files: [
+      [`${prefix}/train_als.py`, script, 'text/x-python'],
+      [`${prefix}/event-weights.json`, config, 'application/json'],
+    ],
+  };
+}
+
+/** A zip of stored (uncompressed) entries: all the PEM provider needs, without a zip dependency. */
+function storedZip(entries) {
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const [name, data] of entries) {
+    const n = Buffer.from(name);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(n.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(n.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, n, data);
+    centrals.push(central, n);
+    offset += local.length + n.length + data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+/** The file names EMR's PEM provider expects; one self-signed certificate serves as chain and trust. */
+function tlsBundle(region) {
+  const dir = mkdtempSync(join(tmpdir(), 'emr-tls-'));
+  try {
+    const domain = region === 'us-east-1' ? '*.ec2.internal' : `*.${region}.compute.internal`;
+    const r = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '825', '-subj', `/CN=${domain}`,
+        '-keyout', join(dir, 'privateKey.pem'), '-out', join(dir, 'certificateChain.pem')],
+      { encoding: 'utf8' },
+    );
+    if (r.error || r.status !== 0) throw new Error(`openssl failed: ${r.error?.message ?? r.stderr}`);
+    const key = readFileSync(join(dir, 'privateKey.pem'));
+    const cert = readFileSync(join(dir, 'certificateChain.pem'));
+    return storedZip([
+      ['privateKey.pem', key],
+      ['certificateChain.pem', cert],
+      ['trustedCertificates.pem', cert],
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+class EmrJobPlugin {
+  constructor(serverless, _options, { log } = {}) {
+    this.serverless = serverless;
+    this.log = log ?? { notice: console.log, info: console.log };
+    const root = serverless.config.servicePath;
+    this.configurationVariablesSources = {
+      emrjob: {
+        resolve: ({ address }) => {
+          const keys = jobKeys(root);
+          if (!(address in keys) || address === 'files') throw new Error(`emrjob: unknown address "${address}"`);
+          return { value: keys[address] };
+        },
+      },
+    };
+    this.hooks = { 'after:deploy:deploy': () => this.upload(root) };
+  }
+
+  async upload(root) {
+    const provider = this.serverless.getProvider('aws');
+    const stackName = provider.naming.getStackName();
+    const stacks = await provider.request('CloudFormation', 'describeStacks', { StackName: stackName });
+    const bucket = stacks.Stacks[0].Outputs.find((o) => o.OutputKey === 'LakeBucketName')?.OutputValue;
+    if (!bucket) throw new Error(`stack ${stackName} has no LakeBucketName output`);
+    const exists = (Key) =>
+      provider.request('S3', 'headObject', { Bucket: bucket, Key }).then(
+        () => true,
+        (e) => {
+          if (e.providerErrorCodeExtension === 'NOT_FOUND' || e.code === 'AWS_S3_HEAD_OBJECT_NOT_FOUND' || /NotFound|404/.test(String(e.code ?? e.message))) return false;
+          throw e;
+        },
+      );
+    for (const [Key, Body, ContentType] of jobKeys(root).files) {
+      if (await exists(Key)) continue;
+      await provider.request('S3', 'putObject', { Bucket: bucket, Key, Body, ContentType });
+      this.log.notice(`EMR job: uploaded s3://${bucket}/${Key}`);
+    }
+    if (!(await exists(TLS_KEY))) {
+      const Body = tlsBundle(provider.getRegion());
+      await provider.request('S3', 'putObject', { Bucket: bucket, Key: TLS_KEY, Body, ContentType: 'application/zip' });
+      this.log.notice(`EMR in-transit encryption: generated s3://${bucket}/${TLS_KEY}`);
+    }
+  }
+}
+
+module.exports = EmrJobPlugin;
+module.exports.jobKeys = jobKeys;
+module.exports.storedZip = storedZip;
