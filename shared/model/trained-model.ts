@@ -69,6 +69,8 @@ export interface FitOptions {
   /** Reference time for recency; defaults to the newest record. */
   now?: number;
   onProgress?: (message: string) => void;
+  /** Threads for EASE and iALS (default: the machine's parallelism; RECSYS_THREADS overrides). */
+  threads?: number;
 }
 
 function baseSpecs(spec: ModelSpec): BaseSpec[] {
@@ -111,12 +113,16 @@ export function fitModel(
   for (const part of parts) {
     if (part.kind === 'ials') {
       log('training iALS');
-      model.ials = trainIals(csr, csc, part.params, (it) =>
-        log(`iALS iteration ${it}/${part.params.iterations}`),
+      model.ials = trainIals(
+        csr,
+        csc,
+        part.params,
+        (it) => log(`iALS iteration ${it}/${part.params.iterations}`),
+        { threads: options.threads },
       );
     } else if (part.kind === 'ease') {
       log('training EASE');
-      model.ease = trainEase(csr, part.params);
+      model.ease = trainEase(csr, part.params, { threads: options.threads });
     } else if (part.kind === 'item-knn' && part.params.neighbours !== SERVING_NEIGHBOURS) {
       model.knn = trainItemKnn(csr, csc, part.params);
     } else if (part.kind === 'content' && model.contentNeighbours === undefined) {
