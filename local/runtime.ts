@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createLakeWriter } from '../shared/adapters/local/lake-writer.ts';
@@ -98,9 +99,16 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A process killed with -9 whose parent died too can linger as a zombie where PID 1 does not reap
+  // (containers): signal 0 still succeeds, but it holds nothing. Linux says so in /proc.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

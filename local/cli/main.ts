@@ -23,14 +23,18 @@ registerTrain(program);
 registerRecommend(program);
 registerEvaluate(program);
 
+// exitCode rather than process.exit(): exit() drops output still queued for a pipe, which is where CI and
+// scripts read our error messages from.
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) process.exit(error.exitCode);
-  if (error instanceof CliError) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode;
+  } else if (error instanceof CliError) {
     console.error(`error: ${error.message}`);
-    process.exit(error.exitCode);
+    process.exitCode = error.exitCode;
+  } else {
+    console.error(error);
+    process.exitCode = 1;
   }
-  console.error(error);
-  process.exit(1);
 }

@@ -1,4 +1,4 @@
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,13 @@ import { bodyOf } from '../helpers/local-api.ts';
 import { freePort, type Started, startProcess } from '../helpers/processes.ts';
 
 const DEMO = join(process.cwd(), 'data/online-retail/online_retail.parquet');
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
 
 async function lakeEventIds(dataDir: string): Promise<Set<string>> {
   const ids = new Set<string>();
@@ -73,8 +80,11 @@ describe('e2e: npm start', () => {
     // The demo import itself landed too (541,909 invoice lines, a handful of malformed ones skipped).
     expect(ids.size).toBeGreaterThan(500_000);
 
+    // A graceful stop publishes the open lake objects and releases the data directory.
     app.kill('SIGTERM');
-    expect(await app.exited).toBe(0);
+    await app.exited;
+    await expect.poll(() => exists(join(dataDir, 'LOCK')), { timeout: 15_000 }).toBe(false);
+    expect(await readdir(join(dataDir, 'lake/.staging/recsys-local-events'))).toEqual([]);
     app = undefined;
   }, 600_000);
 });
