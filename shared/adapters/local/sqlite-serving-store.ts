@@ -139,7 +139,9 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
           rowCounts.clear();
           lastPurge = at;
         }
-        for (const { shopperKey, event } of entries) {
+        // Key order: consecutive inserts land on the same b-tree pages instead of all over the table.
+        const ordered = entries.length > 1 ? [...entries].sort(byShopperNewestFirst) : entries;
+        for (const { shopperKey, event } of ordered) {
           const { changes } = insertActivity.run(
             shopperKey,
             epochMs(event.timestamp, 'timestamp'),
@@ -171,6 +173,14 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
       db.close();
     },
   };
+}
+
+function byShopperNewestFirst(
+  a: { shopperKey: string; event: StoredEvent },
+  b: { shopperKey: string; event: StoredEvent },
+): number {
+  if (a.shopperKey !== b.shopperKey) return a.shopperKey < b.shopperKey ? -1 : 1;
+  return a.event.timestamp < b.event.timestamp ? 1 : a.event.timestamp > b.event.timestamp ? -1 : 0;
 }
 
 function epochMs(iso: string, field: string): number {
