@@ -21,6 +21,9 @@ import {
 import { fitModel, type ModelSpec, modelScorer, type TrainedModel } from '../model/trained-model.ts';
 import { autoTune } from '../model/tuning.ts';
 
+/** Must equal the auto-tuner's default so that the holdout lists come from the split the winner was chosen on. */
+const DEFAULT_VALIDATION_DAYS = 70;
+
 export const MODEL_CHOICES = ['auto', 'als', 'ease', 'item-knn', 'content', 'popularity', 'hybrid'] as const;
 export type ModelChoice = (typeof MODEL_CHOICES)[number];
 
@@ -94,16 +97,24 @@ interface Carved {
 
 /**
  * The validation split, carved from the training records only, exactly as the auto-tuner carves it: the last
- * `days` are held out (new pairs of known users and items); fewer than 20 validation users falls back to
+ * `days` (default: 70, at most a quarter of the span) are held out (new pairs of known users and items); fewer than 20 validation users falls back to
  * leave-last-one per user. The holdout lists and the manifest's validation metrics come from a fit on it.
  */
 export function carveValidation(
   records: readonly InteractionRecord[],
-  days: number,
+  requestedDays: number | undefined,
   weights: Partial<EventWeights>,
 ): Carved {
   let newest = Number.NEGATIVE_INFINITY;
-  for (const r of records) newest = Math.max(newest, toEpochMs(r.timestamp));
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const r of records) {
+    const t = toEpochMs(r.timestamp);
+    if (t > newest) newest = t;
+    if (t < oldest) oldest = t;
+  }
+  // The tuner's default window (shared/model/tuning.ts): 70 days, at most a quarter of the data's span.
+  const span = Math.max(0, newest - oldest) / 86_400_000;
+  const days = requestedDays ?? Math.max(1, Math.min(DEFAULT_VALIDATION_DAYS, Math.round(span / 4)));
   let { train, test } = temporalSplit(records, newest - days * 86_400_000);
   let split = `temporal:${days}d`;
   let data = buildInteractions(train, { weights });
@@ -186,7 +197,7 @@ export function trainArtifact(
   }
 
   log('fitting the holdout model on the validation split (the quality gate’s lists)');
-  const carved = carveValidation(records, options.validationDays ?? 30, weights);
+  const carved = carveValidation(records, options.validationDays, weights);
   if (carved.set.users.length === 0)
     throw new TrainingInputError(
       'no user has held-out interactions with known items: too little data to validate a model',
