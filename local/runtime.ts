@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createLakeWriter } from '../shared/adapters/local/lake-writer.ts';
+import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
 import { createSqliteServingStore } from '../shared/adapters/local/sqlite-serving-store.ts';
+import type { PublicationStore } from '../shared/ports/publication-store.ts';
 import type { RecordSink } from '../shared/ports/record-sink.ts';
 import type { ServingStore } from '../shared/ports/serving-store.ts';
 
@@ -12,6 +14,8 @@ export interface LocalRuntime {
   eventSink: RecordSink;
   itemSink: RecordSink;
   store: ServingStore;
+  /** Published lists and the deployment record (own tables in the same serving.db). */
+  publications: PublicationStore;
   /** Closes the open lake objects so readers see everything acknowledged so far (Firehose's buffer flush). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -55,12 +59,14 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   await eventSink.recover();
   await itemSink.recover();
   const store = createSqliteServingStore({ path: join(dataDir, 'serving.db') });
+  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
   return {
     dataDir,
     lakeRoot,
     eventSink,
     itemSink,
     store,
+    publications,
     async flush() {
       await Promise.all([eventSink.rotate(), itemSink.rotate()]);
     },
@@ -68,6 +74,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
       await eventSink.close();
       await itemSink.close();
       await store.close();
+      await publications.close();
       await releaseLock();
     },
   };

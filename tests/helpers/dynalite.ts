@@ -19,12 +19,15 @@ const dynalite = require('dynalite') as (options: {
 }) => Server;
 
 const RESOURCES_FILE = new URL('../../resources/dynamodb.yml', import.meta.url);
+const PUBLICATION_FILE = new URL('../../resources/publication-tables.yml', import.meta.url);
 
 export interface Dynalite {
   endpoint: string;
   client: DynamoDBDocumentClient;
   /** Creates CatalogTable and ActivityTable exactly as resources/dynamodb.yml declares them, uniquely named. */
   createTablesFromResources(): Promise<{ catalogTable: string; activityTable: string }>;
+  /** Creates the tables of resources/publication-tables.yml, uniquely named. */
+  createPublicationTables(): Promise<{ listsTable: string; deploymentTable: string }>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +50,17 @@ export async function startDynalite(): Promise<Dynalite> {
   // Default marshalling, as a Lambda's client would have it: adapters must not rely on lenient options.
   const client = DynamoDBDocumentClient.from(raw);
   let stage = 0;
+  const create = async (inputs: CreateTableCommandInput[]) => {
+    for (const input of inputs) {
+      await raw.send(new CreateTableCommand(input));
+      while (
+        (await raw.send(new DescribeTableCommand({ TableName: input.TableName }))).Table?.TableStatus !==
+        'ACTIVE'
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+  };
 
   return {
     endpoint,
@@ -69,6 +83,14 @@ export async function startDynalite(): Promise<Dynalite> {
         catalogTable: inputs.CatalogTable.TableName as string,
         activityTable: inputs.ActivityTable.TableName as string,
       };
+    },
+    async createPublicationTables() {
+      stage += 1;
+      const vars = { service: 'recsys', stage: `test${stage}` };
+      const lists = await tableInputFromFile(PUBLICATION_FILE, 'RecommendationListsTable', vars);
+      const deployment = await tableInputFromFile(PUBLICATION_FILE, 'DeploymentTable', vars);
+      await create([lists, deployment]);
+      return { listsTable: lists.TableName as string, deploymentTable: deployment.TableName as string };
     },
     async stop() {
       client.destroy();
@@ -127,4 +149,34 @@ export async function tableInputsFromResources(vars: {
     };
   };
   return { CatalogTable: toInput('CatalogTable'), ActivityTable: toInput('ActivityTable') };
+}
+
+/** One table of a resources/*.yml file as a CreateTable input (variables substituted as above). */
+export async function tableInputFromFile(
+  file: URL,
+  logicalId: string,
+  vars: { service: string; stage: string },
+): Promise<CreateTableCommandInput> {
+  const values: Record<string, string> = { 'self:service': vars.service, 'sls:stage': vars.stage };
+  const doc = parse(await readFile(file, 'utf8'), (_key, value) =>
+    typeof value !== 'string'
+      ? value
+      : value.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+          const known = values[name];
+          if (known === undefined)
+            throw new Error(`${file.pathname} uses \${${name}}, unknown to the helper`);
+          return known;
+        }),
+  ) as { Resources: Record<string, TableResource> };
+  const resource = doc.Resources[logicalId];
+  if (resource?.Type !== 'AWS::DynamoDB::Table') throw new Error(`${logicalId} is not a DynamoDB table`);
+  const p = resource.Properties;
+  return {
+    TableName: p.TableName,
+    BillingMode: p.BillingMode,
+    AttributeDefinitions: p.AttributeDefinitions,
+    KeySchema: p.KeySchema,
+    GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+    SSESpecification: p.SSESpecification ? { Enabled: p.SSESpecification.SSEEnabled } : undefined,
+  };
 }
