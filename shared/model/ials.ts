@@ -317,7 +317,10 @@ export function foldIn(
   for (let i = 0; i < f; i++) out[i] = x[i]!;
 }
 
-/** Dot products of one user vector with every item vector into `out`. */
+/**
+ * Dot products of one user vector with every item vector into `out`. Four items per pass share each load of
+ * the user vector (1.25 loads per multiply-add instead of 2), which matters for 50k-item catalogs at serving.
+ */
 export function scoreAll(
   userVector: Float32Array,
   uo: number,
@@ -326,7 +329,29 @@ export function scoreAll(
   out: Float32Array,
 ): void {
   const n = out.length;
-  for (let j = 0; j < n; j++) {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const y0 = j * f;
+    const y1 = y0 + f;
+    const y2 = y1 + f;
+    const y3 = y2 + f;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let a = 0; a < f; a++) {
+      const x = userVector[uo + a]!;
+      s0 += x * y[y0 + a]!;
+      s1 += x * y[y1 + a]!;
+      s2 += x * y[y2 + a]!;
+      s3 += x * y[y3 + a]!;
+    }
+    out[j] = s0;
+    out[j + 1] = s1;
+    out[j + 2] = s2;
+    out[j + 3] = s3;
+  }
+  for (; j < n; j++) {
     const yo = j * f;
     let s = 0;
     for (let a = 0; a < f; a++) s += userVector[uo + a]! * y[yo + a]!;

@@ -173,20 +173,45 @@ function evaluateBlend(
   k: number,
   name: string,
 ): EvaluationResult {
+  const base = new Float32Array(set.users.length * n);
+  accumulateBlend(base, mats, weights, -1);
+  return evaluateWithBase(base, undefined, 0, set, n, k, name);
+}
+
+/** base += Σ_c w_c · mats[c], skipping component `skip` and zero weights (0 · −∞ would be NaN). */
+function accumulateBlend(
+  base: Float32Array,
+  mats: readonly Float32Array[],
+  weights: readonly number[],
+  skip: number,
+): void {
+  for (let c = 0; c < mats.length; c++) {
+    const w = weights[c]!;
+    if (w === 0 || c === skip) continue;
+    const m = mats[c]!;
+    for (let j = 0; j < base.length; j++) base[j]! += w * m[j]!;
+  }
+}
+
+/** Metrics of the blend `base + w · extra` (one fused pass per user into a reused buffer). */
+function evaluateWithBase(
+  base: Float32Array,
+  extra: Float32Array | undefined,
+  w: number,
+  set: TestSet,
+  n: number,
+  k: number,
+  name: string,
+): EvaluationResult {
   const started = performance.now();
   const acc = new MetricsAccumulator(k, n);
   const buf = new Float32Array(n);
   const idx = new Int32Array(k);
   const sc = new Float32Array(k);
   for (let t = 0; t < set.users.length; t++) {
-    buf.fill(0);
     const o = t * n;
-    for (let c = 0; c < mats.length; c++) {
-      const w = weights[c]!;
-      if (w === 0) continue;
-      const m = mats[c]!;
-      for (let j = 0; j < n; j++) buf[j]! += w * m[o + j]!;
-    }
+    if (extra === undefined || w === 0) buf.set(base.subarray(o, o + n));
+    else for (let j = 0; j < n; j++) buf[j] = base[o + j]! + w * extra[o + j]!;
     const got = topK(buf, k, idx, sc);
     acc.add(idx, got, set.relevant[t]!);
   }
@@ -268,11 +293,12 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
     for (let round = 0; round < 3 && elapsed() < budget * 1.2; round++) {
       let improved = false;
       for (let c = 1; c < families.length; c++) {
+        // Everything but component c, summed once; each trial weight is then one fused pass.
+        const base = new Float32Array(set.users.length * n);
+        accumulateBlend(base, mats, weights, c);
         for (const w of WEIGHT_GRID) {
           if (w === weights[c]) continue;
-          const trial = weights.slice();
-          trial[c] = w;
-          const r = evaluateBlend(mats, trial, set, n, k, 'hybrid');
+          const r = evaluateWithBase(base, mats[c], w, set, n, k, 'hybrid');
           if (r.ndcg > best.ndcg + 1e-6) {
             best = r;
             weights[c] = w;

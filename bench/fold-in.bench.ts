@@ -1,0 +1,168 @@
+/**
+ * Real-time fold-in latency: a user's vector from fresh events given fixed item factors (one ALS half-step
+ * for one user, Cholesky on f×f), the scores of the whole catalog and the top-10 without the user's items.
+ *   1. Online Retail iALS (64 factors, trained on the README split): 20 fresh events per user, every user.
+ *   2. A generated catalog of 50,000 items × 64 factors: 50 items per user (the issue's figure), 2,000 users.
+ *   3. EASE on Online Retail: the same 20 events summed over the item-item weights, plus top-10.
+ * Prints median and p99 per user in milliseconds. Run: npx node bench/fold-in.bench.ts
+ */
+import { easeScorer, trainEase } from '../shared/model/ease.ts';
+import { foldIn, gramian, type IalsModel, scoreAll, trainIals } from '../shared/model/ials.ts';
+import { shutdownPool } from '../shared/model/parallel.ts';
+import { mulberry32 } from '../shared/model/rng.ts';
+import { topK } from '../shared/model/topk.ts';
+import { loadOnlineRetail } from './lib/online-retail-split.ts';
+
+function quantile(sorted: Float64Array, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function report(name: string, times: number[]): void {
+  const s = Float64Array.from(times).sort();
+  console.log(
+    `${name.padEnd(58)} median ${quantile(s, 0.5).toFixed(3)} ms  p99 ${quantile(s, 0.99).toFixed(3)} ms  (${s.length} users)`,
+  );
+}
+
+type Factors = Pick<IalsModel, 'itemFactors' | 'factors' | 'params'>;
+
+/** Times fold-in + scoring + top-10 for each user's item list; returns per-user milliseconds. */
+function timeFoldIn(model: Factors, items: number, users: Int32Array[], values: Float32Array[]): number[] {
+  const f = model.factors;
+  const gram = new Float64Array(f * f);
+  gramian(model.itemFactors, items, f, model.params.regularization, gram);
+  const work = new Float64Array(2 * f * f + 2 * f);
+  const x = new Float32Array(f);
+  const scores = new Float32Array(items);
+  const idx = new Int32Array(10);
+  const sc = new Float32Array(10);
+  const times: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    // The first round warms the JIT up and is not recorded.
+    for (let t = 0; t < users.length; t++) {
+      const its = users[t]!;
+      const started = performance.now();
+      foldIn(model, gram, its, values[t]!, x, work);
+      scoreAll(x, 0, model.itemFactors, f, scores);
+      for (let q = 0; q < its.length; q++) scores[its[q]!] = Number.NaN;
+      topK(scores, 10, idx, sc);
+      if (round === 1) times.push(performance.now() - started);
+    }
+  }
+  return times;
+}
+
+const split = await loadOnlineRetail();
+const ix = split.interactions;
+const rand = mulberry32(7);
+
+// Each user's 20 "fresh" events: their 20 most recent distinct training items (or all, if fewer), value 5
+// (a purchase), so the fold-in sees realistic co-bought items.
+const lastItems: Int32Array[] = [];
+const lastValues: Float32Array[] = [];
+{
+  const newest = new Map<string, Map<number, number>>();
+  for (const r of split.train) {
+    const j = ix.itemIndex.get(r.itemId)!;
+    let m = newest.get(r.userId);
+    if (m === undefined) {
+      m = new Map();
+      newest.set(r.userId, m);
+    }
+    m.set(j, Math.max(m.get(j) ?? 0, Number(r.timestamp)));
+  }
+  for (const m of newest.values()) {
+    const its = [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20);
+    lastItems.push(Int32Array.from(its, (e) => e[0]));
+    lastValues.push(new Float32Array(its.length).fill(5));
+  }
+}
+
+const ials = trainIals(ix.csr, ix.csc, {
+  factors: 64,
+  iterations: 10,
+  regularization: 0.1,
+  alpha: 1,
+  transform: 'log',
+  seed: 42,
+});
+report(
+  `iALS Online Retail ${ix.itemIds.length} items × 64, ≤20 events`,
+  timeFoldIn(ials, ix.itemIds.length, lastItems, lastValues),
+);
+
+{
+  const items = 50_000;
+  const f = 64;
+  const itemFactors = new Float32Array(items * f);
+  for (let i = 0; i < itemFactors.length; i++) itemFactors[i] = (rand() - 0.5) * 0.2;
+  const users: Int32Array[] = [];
+  const values: Float32Array[] = [];
+  for (let u = 0; u < 2000; u++) {
+    const set = new Set<number>();
+    while (set.size < 50) set.add(Math.floor(rand() * items));
+    users.push(Int32Array.from(set));
+    values.push(Float32Array.from(set, () => 1 + Math.floor(rand() * 5)));
+  }
+  const model: Factors = {
+    itemFactors,
+    factors: f,
+    params: {
+      factors: f,
+      iterations: 0,
+      alpha: 1,
+      transform: 'log',
+      regularization: 0.1,
+      cgSteps: 3,
+      seed: 0,
+    },
+  };
+  report('generated 50,000 items × 64, 50 events', timeFoldIn(model, items, users, values));
+  report(
+    'generated 50,000 items × 64, 20 events',
+    timeFoldIn(
+      model,
+      items,
+      users.map((u) => u.slice(0, 20)),
+      values.map((v) => v.slice(0, 20)),
+    ),
+  );
+}
+
+{
+  const ease = trainEase(ix.csr, { lambda: 500 });
+  const n = ix.itemIds.length;
+  // EASE needs no solve: the fresh events form the user's row; score = x · B.
+  const history = {
+    rows: lastItems.length,
+    cols: n,
+    indptr: new Int32Array(lastItems.length + 1),
+    indices: new Int32Array(lastItems.reduce((s, a) => s + a.length, 0)),
+    values: new Float32Array(lastItems.reduce((s, a) => s + a.length, 0)),
+  };
+  let w = 0;
+  lastItems.forEach((its, u) => {
+    const sorted = Int32Array.from(its).sort();
+    history.indices.set(sorted, w);
+    history.values.fill(5, w, w + sorted.length);
+    w += sorted.length;
+    history.indptr[u + 1] = w;
+  });
+  const scorer = easeScorer(ease, history);
+  const scores = new Float32Array(n);
+  const idx = new Int32Array(10);
+  const sc = new Float32Array(10);
+  const times: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    for (let u = 0; u < history.rows; u++) {
+      const started = performance.now();
+      scorer.scoreUser(u, scores);
+      for (let p = history.indptr[u]!; p < history.indptr[u + 1]!; p++)
+        scores[history.indices[p]!] = Number.NaN;
+      topK(scores, 10, idx, sc);
+      if (round === 1) times.push(performance.now() - started);
+    }
+  }
+  report(`EASE Online Retail ${n} items, ≤20 events`, times);
+}
+await shutdownPool();
