@@ -20,6 +20,7 @@ const dynalite = require('dynalite') as (options: {
 
 const RESOURCES_FILE = new URL('../../resources/dynamodb.yml', import.meta.url);
 const PUBLICATION_FILE = new URL('../../resources/publication-tables.yml', import.meta.url);
+const FEEDBACK_FILE = new URL('../../resources/feedback-tables.yml', import.meta.url);
 
 export interface Dynalite {
   endpoint: string;
@@ -28,6 +29,8 @@ export interface Dynalite {
   createTablesFromResources(): Promise<{ catalogTable: string; activityTable: string }>;
   /** Creates the tables of resources/publication-tables.yml, uniquely named. */
   createPublicationTables(): Promise<{ listsTable: string; deploymentTable: string }>;
+  /** Creates the tables of resources/feedback-tables.yml, uniquely named. */
+  createFeedbackTables(): Promise<{ feedbackTable: string; countersTable: string }>;
   stop(): Promise<void>;
 }
 
@@ -91,6 +94,14 @@ export async function startDynalite(): Promise<Dynalite> {
       const deployment = await tableInputFromFile(PUBLICATION_FILE, 'DeploymentTable', vars);
       await create([lists, deployment]);
       return { listsTable: lists.TableName as string, deploymentTable: deployment.TableName as string };
+    },
+    async createFeedbackTables() {
+      stage += 1;
+      const vars = { service: 'recsys', stage: `test${stage}` };
+      const feedback = await tableInputFromFile(FEEDBACK_FILE, 'FeedbackTable', vars);
+      const counters = await tableInputFromFile(FEEDBACK_FILE, 'ExperimentCountersTable', vars);
+      await create([feedback, counters]);
+      return { feedbackTable: feedback.TableName as string, countersTable: counters.TableName as string };
     },
     async stop() {
       client.destroy();
