@@ -9,7 +9,7 @@ import {
   toEpochMs,
 } from './interactions.ts';
 import { type ItemKnnParams, trainItemKnn } from './item-knn.ts';
-import { type Neighbours, neighbourScorer } from './neighbours.ts';
+import { emptyNeighbours, type Neighbours, neighbourScorer } from './neighbours.ts';
 import {
   decayedPopularity,
   popularity,
@@ -71,6 +71,11 @@ export interface FitOptions {
   onProgress?: (message: string) => void;
   /** Threads for EASE and iALS (default: the machine's parallelism; RECSYS_THREADS overrides). */
   threads?: number;
+  /**
+   * Fit only what `modelScorer` needs for this spec and leave the serving extras (trending, serving
+   * neighbours, content neighbours the spec does not use) empty: for the tuner's many validation fits.
+   */
+  scoringOnly?: boolean;
 }
 
 function baseSpecs(spec: ModelSpec): BaseSpec[] {
@@ -93,6 +98,15 @@ export function fitModel(
     parts.find((s): s is Extract<BaseSpec, { kind: 'recent-popularity' }> => s.kind === 'recent-popularity')
       ?.halfLifeDays ?? DEFAULT_RECENT_HALF_LIFE_DAYS;
   const knnSpec = parts.find((s): s is Extract<BaseSpec, { kind: 'item-knn' }> => s.kind === 'item-knn');
+  const lean = options.scoringOnly === true;
+  const uses = (kind: BaseSpec['kind']) => parts.some((p) => p.kind === kind);
+  const n = data.itemIds.length;
+  const servingKnn = () =>
+    trainItemKnn(csr, csc, {
+      neighbours: SERVING_NEIGHBOURS,
+      shrink: knnSpec?.params.shrink ?? 10,
+      transform: knnSpec?.params.transform ?? 'binary',
+    });
   const model: TrainedModel = {
     schemaVersion: 1,
     spec,
@@ -101,15 +115,18 @@ export function fitModel(
     history: csr,
     trainedAt: now,
     popularity: popularity(csc),
-    recentPopularity: decayedPopularity(records, data.itemIndex, now, recentHalfLife),
-    trending: trending(records, data.itemIndex, now),
-    neighbours: trainItemKnn(csr, csc, {
-      neighbours: SERVING_NEIGHBOURS,
-      shrink: knnSpec?.params.shrink ?? 10,
-      transform: knnSpec?.params.transform ?? 'binary',
-    }),
+    recentPopularity:
+      lean && !uses('recent-popularity')
+        ? new Float32Array(n)
+        : decayedPopularity(records, data.itemIndex, now, recentHalfLife),
+    trending: lean
+      ? { '1h': new Float32Array(n), '24h': new Float32Array(n), '7d': new Float32Array(n) }
+      : trending(records, data.itemIndex, now),
+    neighbours:
+      lean && knnSpec?.params.neighbours !== SERVING_NEIGHBOURS ? emptyNeighbours(n, 0) : servingKnn(),
   };
-  if (options.catalog !== undefined) model.contentNeighbours = trainContent(data.itemIds, options.catalog);
+  if (options.catalog !== undefined && (!lean || uses('content')))
+    model.contentNeighbours = trainContent(data.itemIds, options.catalog);
   for (const part of parts) {
     if (part.kind === 'ials') {
       log('training iALS');

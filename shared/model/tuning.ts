@@ -272,7 +272,7 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
       continue;
     }
     const t0 = performance.now();
-    const model = fitModel(data, train, spec, { catalog: options.catalog, threads });
+    const model = fitModel(data, train, spec, { catalog: options.catalog, threads, scoringOnly: true });
     const mat = scoreMatrix(model, set, data.csr);
     const result = evaluateBlend([mat], [1], set, n, k, label(spec));
     const seconds = (performance.now() - t0) / 1000;
