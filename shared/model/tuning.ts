@@ -265,10 +265,16 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
   const tried: TuneResult['tried'] = [];
   const bestOf = new Map<string, { spec: BaseSpec; result: EvaluationResult; mat: Float32Array }>();
   let baseline: EvaluationResult | undefined;
+  // The blend search runs on cached scores and is the biggest lever: keep part of the budget for it.
+  const blendReserve = Math.min(0.15 * budget, 10_000);
+  // Measured / estimated seconds of the last fit per kind: the estimates assume an idle machine.
+  const calibration = new Map<BaseSpec['kind'], number>();
   for (const spec of candidates) {
-    const remaining = budget - elapsed();
-    if (tried.length > 0 && estimateSeconds(spec, data, threads) * 1000 > remaining) {
-      log(`skipping ${label(spec)}: not enough budget left`);
+    const remaining = budget - blendReserve - elapsed();
+    const estimate = estimateSeconds(spec, data, threads);
+    const expected = estimate * (calibration.get(spec.kind) ?? 1);
+    if (tried.length > 0 && expected * 1000 > remaining) {
+      log(`skipping ${label(spec)}: not enough budget left (~${expected.toFixed(0)} s expected)`);
       continue;
     }
     const t0 = performance.now();
@@ -276,6 +282,7 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
     const mat = scoreMatrix(model, set, data.csr);
     const result = evaluateBlend([mat], [1], set, n, k, label(spec));
     const seconds = (performance.now() - t0) / 1000;
+    if (estimate > 0.5) calibration.set(spec.kind, seconds / estimate);
     tried.push({ spec, result, seconds });
     log(`${label(spec)}: nDCG@${k} ${result.ndcg.toFixed(4)} (${seconds.toFixed(1)} s)`);
     if (spec.kind === 'popularity') baseline = result;
@@ -290,7 +297,8 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
   if (families.length > 1) {
     const mats = families.map((f) => f.mat);
     const weights: number[] = families.map((_, c) => (c === 0 ? 1 : 0));
-    for (let round = 0; round < 3 && elapsed() < budget * 1.2; round++) {
+    // The first round always runs (a few seconds); further rounds only inside the budget.
+    for (let round = 0; round < 3 && (round === 0 || elapsed() < budget); round++) {
       let improved = false;
       for (let c = 1; c < families.length; c++) {
         // Everything but component c, summed once; each trial weight is then one fused pass.
