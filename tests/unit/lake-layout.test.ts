@@ -12,7 +12,7 @@ describe('Lake layout', () => {
     const id = '1b4e28ba-2fa1-11d2-883f-0016d3cca427';
     const key = objectKey('raw/events', 'recsys-local-events', new Date('2026-03-04T05:06:07Z'), id);
     expect(key).toBe(
-      'raw/events/year=2026/month=03/day=04/recsys-local-events-1-2026-03-04-05-06-07-' + id + '.gz',
+      `raw/events/year=2026/month=03/day=04/recsys-local-events-1-2026-03-04-05-06-07-${id}.gz`,
     );
     expect(parseObjectKey(key)).toEqual({
       zone: 'raw/events',

@@ -198,7 +198,7 @@ export function createLakeWriter(options: LakeWriterOptions): RecordSink & {
       while (writing !== undefined) await writing;
       await rotate();
     },
-    recover: () => recoverStaging(options.root, stagingDir, durable),
+    recover: () => recoverStaging(options.root, stagingDir),
   };
 }
 
@@ -210,7 +210,7 @@ async function publish(root: string, stagingPath: string, key: string): Promise<
   await fsyncDir(dirname(stagingPath));
 }
 
-async function recoverStaging(root: string, stagingDir: string, durable: boolean): Promise<string[]> {
+async function recoverStaging(root: string, stagingDir: string): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(stagingDir);
