@@ -1,0 +1,147 @@
+import type { LoadedModel } from '../model/artifact.ts';
+import type { ValueTransform } from '../model/ease.ts';
+import { gramian } from '../model/ials.ts';
+import { DEFAULT_EVENT_WEIGHTS, type EventWeights } from '../model/interactions.ts';
+import type { Deployment, PublicationStore } from '../ports/publication-store.ts';
+
+/** What fold-in needs: the item factors and the training's confidence parameters. */
+export interface FoldInModel {
+  factors: number;
+  itemFactors: Float32Array;
+  params: { alpha: number; transform: ValueTransform; regularization: number };
+  /** YᵀY + λI, computed once per model version. */
+  gram: Float64Array;
+}
+
+/** One model version as serving holds it: the artifact plus what is derived from it once. */
+export interface ServingModel {
+  version: string;
+  model: LoadedModel;
+  /** Epoch ms of the newest training event: activity after it is "fresh" (the model has not seen it). */
+  trainedAt: number;
+  foldIn?: FoldInModel;
+  /** Item indices, most popular first (the head used for backfill). */
+  popularOrder: Int32Array;
+  /** Event type → weight as the model was trained with (a veto is −∞). */
+  weights: EventWeights;
+}
+
+export const POPULAR_HEAD = 1000;
+
+function weightsOf(model: LoadedModel): EventWeights {
+  const out = { ...DEFAULT_EVENT_WEIGHTS };
+  for (const [type, w] of Object.entries(model.manifest.eventWeights ?? {})) {
+    if (!(type in out)) continue;
+    out[type as keyof EventWeights] = w === 'veto' ? Number.NEGATIVE_INFINITY : Number(w);
+  }
+  return out;
+}
+
+function foldInOf(model: LoadedModel): FoldInModel | undefined {
+  const f = model.factors;
+  if (f === undefined) return undefined;
+  // TypeScript artifacts record the resolved iALS parameters; Spark records its own (regParam is scaled per
+  // row there, so λ here is an approximation for Spark models — the ranking it produces is what matters).
+  const resolved = model.manifest.model.resolved?.ials;
+  const params = model.manifest.model.params as
+    | { alpha?: number; transform?: ValueTransform; regularization?: number }
+    | undefined;
+  const alpha = resolved?.alpha ?? params?.alpha ?? 1;
+  const transform = resolved?.transform ?? params?.transform ?? 'log';
+  const regularization = resolved?.regularization ?? params?.regularization ?? 0.1;
+  const gram = new Float64Array(f.rank * f.rank);
+  gramian(f.item, model.itemIds.length, f.rank, regularization, gram);
+  return { factors: f.rank, itemFactors: f.item, params: { alpha, transform, regularization }, gram };
+}
+
+/** Derives the serving extras of a loaded artifact (gramian for fold-in, popularity order). */
+export function servingModel(version: string, model: LoadedModel): ServingModel {
+  const n = model.itemIds.length;
+  const order = Array.from({ length: n }, (_, j) => j);
+  const pop = model.popularity;
+  order.sort((a, b) => pop[b]! - pop[a]! || a - b);
+  const trainedAt = Date.parse(model.trending.asOf);
+  const fold = foldInOf(model);
+  return {
+    version,
+    model,
+    trainedAt: Number.isFinite(trainedAt) ? trainedAt : 0,
+    ...(fold !== undefined ? { foldIn: fold } : {}),
+    popularOrder: Int32Array.from(order.slice(0, POPULAR_HEAD)),
+    weights: weightsOf(model),
+  };
+}
+
+export interface ModelCache {
+  /** The version, loaded once and kept; concurrent first requests share one load. */
+  get(version: string): Promise<ServingModel>;
+  /** Versions in memory, newest use last. */
+  loaded(): string[];
+}
+
+/**
+ * Artifacts loaded once per version and kept in memory (the few most recently used: a champion and a challenger
+ * or two). A failed load is not cached, so the next request tries again (the artifact may still be copying).
+ */
+export function createModelCache(options: {
+  load: (version: string) => Promise<LoadedModel>;
+  maxVersions?: number;
+}): ModelCache {
+  const max = options.maxVersions ?? 3;
+  const entries = new Map<string, Promise<ServingModel>>();
+  return {
+    get(version) {
+      let entry = entries.get(version);
+      if (entry !== undefined) {
+        // Refresh its place in the LRU order.
+        entries.delete(version);
+        entries.set(version, entry);
+        return entry;
+      }
+      entry = options.load(version).then((m) => servingModel(version, m));
+      entries.set(version, entry);
+      entry.catch(() => {
+        if (entries.get(version) === entry) entries.delete(version);
+      });
+      while (entries.size > max) entries.delete(entries.keys().next().value as string);
+      return entry;
+    },
+    loaded: () => [...entries.keys()],
+  };
+}
+
+/**
+ * The deployment record, re-read at most every `ttlMs` (a new champion or experiment reaches every server
+ * within that time, without a restart). A read that fails keeps serving the last record it had.
+ */
+export function createDeploymentSource(options: {
+  publications: PublicationStore;
+  ttlMs?: number;
+  now?: () => number;
+}): { get(): Promise<Deployment | undefined> } {
+  const ttl = options.ttlMs ?? 5_000;
+  const now = options.now ?? Date.now;
+  let value: Deployment | undefined;
+  let readAt = Number.NEGATIVE_INFINITY;
+  let pending: Promise<Deployment | undefined> | undefined;
+  return {
+    async get() {
+      if (now() - readAt < ttl) return value;
+      pending ??= options.publications
+        .getDeployment()
+        .then((d) => {
+          value = d;
+          readAt = now();
+          return d;
+        })
+        .catch((error) => {
+          if (readAt === Number.NEGATIVE_INFINITY) throw error;
+          return value;
+        })
+        .finally(() => {
+          pending = undefined;
+        });
+      return pending;
+    },
+  };
+}
