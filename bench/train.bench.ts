@@ -27,7 +27,6 @@ const models: [string, BaseSpec, boolean][] = [
   ['item-knn k50 s10', { kind: 'item-knn', params: { neighbours: 50, shrink: 10 } }, false],
   ['content tf-idf', { kind: 'content' }, false],
   ['ials f64 it10', ials(64), true],
-  ['ials f128 it10', ials(128), true],
   ['ease l500', { kind: 'ease', params: { lambda: 500 } }, true],
 ];
 let peak = process.memoryUsage().rss;
