@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createLakeWriter } from '../shared/adapters/local/lake-writer.ts';
+import { createSqliteFeedbackStore } from '../shared/adapters/local/sqlite-feedback-store.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
 import { createSqliteServingStore } from '../shared/adapters/local/sqlite-serving-store.ts';
+import type { FeedbackStore } from '../shared/ports/feedback-store.ts';
 import type { PublicationStore } from '../shared/ports/publication-store.ts';
 import type { RecordSink } from '../shared/ports/record-sink.ts';
 import type { ServingStore } from '../shared/ports/serving-store.ts';
@@ -16,6 +18,8 @@ export interface LocalRuntime {
   store: ServingStore;
   /** Published lists and the deployment record (own tables in the same serving.db). */
   publications: PublicationStore;
+  /** Exclusions, idempotency keys and experiment counters (own tables in the same serving.db). */
+  feedback: FeedbackStore;
   /** Closes the open lake objects so readers see everything acknowledged so far (Firehose's buffer flush). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -60,6 +64,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   await itemSink.recover();
   const store = createSqliteServingStore({ path: join(dataDir, 'serving.db') });
   const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const feedback = createSqliteFeedbackStore({ path: join(dataDir, 'serving.db') });
   return {
     dataDir,
     lakeRoot,
@@ -67,6 +72,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     itemSink,
     store,
     publications,
+    feedback,
     async flush() {
       await Promise.all([eventSink.rotate(), itemSink.rotate()]);
     },
@@ -75,6 +81,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
       await itemSink.close();
       await store.close();
       await publications.close();
+      await feedback.close();
       await releaseLock();
     },
   };

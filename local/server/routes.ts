@@ -1,9 +1,16 @@
+import { createGetExperimentHandler } from '../../functions/api/get-experiment/get-experiment.ts';
 import { createGetItemHandler } from '../../functions/api/get-item/get-item.ts';
+import { createGetRecommendationsHandler } from '../../functions/api/get-recommendations/get-recommendations.ts';
+import { createGetSessionRecommendationsHandler } from '../../functions/api/get-session-recommendations/get-session-recommendations.ts';
+import { createGetSimilarItemsHandler } from '../../functions/api/get-similar-items/get-similar-items.ts';
+import { createGetTrendingHandler } from '../../functions/api/get-trending/get-trending.ts';
 import { createHealthHandler } from '../../functions/api/health/health.ts';
 import { createIngestEventsHandler } from '../../functions/api/ingest-events/ingest-events.ts';
+import { createPostFeedbackHandler } from '../../functions/api/post-feedback/post-feedback.ts';
 import { createPutItemsHandler } from '../../functions/api/put-items/put-items.ts';
 import type { ApiHandler } from '../../shared/runtime/middleware.ts';
 import type { LocalRuntime } from '../runtime.ts';
+import { type LocalServingOptions, localServing } from '../serving.ts';
 
 export interface Route {
   method: string;
@@ -15,8 +22,14 @@ export interface Route {
 }
 
 /** The same handler factories the Lambda entry points use, bound to the embedded adapters. */
-export function localRoutes(runtime: LocalRuntime, version: string): Route[] {
+export function localRoutes(
+  runtime: LocalRuntime,
+  version: string,
+  servingOptions?: LocalServingOptions,
+): Route[] {
   const { eventSink, itemSink, store } = runtime;
+  const serving = localServing(runtime, servingOptions);
+  const recommender = () => serving.recommender;
   return [
     {
       method: 'GET',
@@ -41,6 +54,42 @@ export function localRoutes(runtime: LocalRuntime, version: string): Route[] {
       resource: '/v1/items/{itemId}',
       keyRequired: true,
       handler: createGetItemHandler({ store }),
+    },
+    {
+      method: 'GET',
+      resource: '/v1/users/{userId}/recommendations',
+      keyRequired: true,
+      handler: createGetRecommendationsHandler({ recommender }),
+    },
+    {
+      method: 'GET',
+      resource: '/v1/sessions/{sessionId}/recommendations',
+      keyRequired: true,
+      handler: createGetSessionRecommendationsHandler({ recommender }),
+    },
+    {
+      method: 'GET',
+      resource: '/v1/items/{itemId}/similar',
+      keyRequired: true,
+      handler: createGetSimilarItemsHandler({ recommender }),
+    },
+    {
+      method: 'GET',
+      resource: '/v1/trending',
+      keyRequired: true,
+      handler: createGetTrendingHandler({ recommender }),
+    },
+    {
+      method: 'POST',
+      resource: '/v1/feedback',
+      keyRequired: true,
+      handler: createPostFeedbackHandler(() => serving.feedback),
+    },
+    {
+      method: 'GET',
+      resource: '/v1/experiments/{name}',
+      keyRequired: true,
+      handler: createGetExperimentHandler(() => serving.experiments),
     },
   ];
 }

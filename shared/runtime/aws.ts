@@ -17,7 +17,7 @@ function firehoseClient(): FirehoseClient {
   return firehose;
 }
 
-function documentClient(): DynamoDBDocumentClient {
+export function documentClient(): DynamoDBDocumentClient {
   documents ??= DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });

@@ -1,0 +1,22 @@
+import { HttpError, jsonResponse } from '../../../shared/runtime/http.ts';
+import { type ApiMiddlewareOptions, apiHandler } from '../../../shared/runtime/middleware.ts';
+import { intParam, pathParam } from '../../../shared/runtime/serving-params.ts';
+import { type Recommender, UnknownItemError } from '../../../shared/serving/recommender.ts';
+
+/** GET /v1/items/{itemId}/similar */
+export function createGetSimilarItemsHandler(
+  deps: { recommender: () => Recommender },
+  options?: ApiMiddlewareOptions,
+) {
+  return apiHandler(async (event) => {
+    const itemId = pathParam(event, 'itemId');
+    const k = intParam(event, 'k', 1, 100, 10);
+    try {
+      return jsonResponse(200, await deps.recommender().similar(itemId, k));
+    } catch (error) {
+      if (error instanceof UnknownItemError)
+        throw new HttpError(404, 'not_found', error.message, { cause: error });
+      throw error;
+    }
+  }, options);
+}
