@@ -31,6 +31,8 @@ export interface SparkTrainOptions {
   onLine?: (line: string) => void;
   /** Where `.venv` lives; defaults to the repository root. */
   venvDir?: string;
+  /** The artifact version (the retrain state machine fixes it up front); default: now + random suffix. */
+  version?: string;
 }
 
 export class SparkUnavailableError extends Error {
@@ -80,7 +82,7 @@ export function sparkTools(venvDir = join(ROOT, '.venv')): { sparkSubmit: string
  */
 export async function trainWithSpark(options: SparkTrainOptions): Promise<{ artifactDir: string }> {
   const { sparkSubmit, python } = sparkTools(options.venvDir);
-  const version = sparkModelVersion();
+  const version = options.version ?? sparkModelVersion();
   const artifactDir = resolve(options.outDir, version);
   const cores = availableParallelism();
   const partitions = options.partitions ?? Math.max(2, cores * 2);

@@ -26,7 +26,7 @@ export function createTypeScriptTrainingEngine(options: { dataDir: string }): Tr
     name: 'typescript',
     async train(request: TrainingRequest): Promise<TrainingOutcome> {
       const startedAt = Date.now();
-      const version = modelVersion(startedAt, randomBytes(4).toString('hex'));
+      const version = request.version ?? modelVersion(startedAt, randomBytes(4).toString('hex'));
       const input = await loadSource(options.dataDir, request);
       const result = trainArtifact(input.records, {
         model: request.model,

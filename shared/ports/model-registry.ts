@@ -15,8 +15,6 @@ export interface CreateModelPackageInput {
   ModelApprovalStatus: ApprovalStatus;
   /** At most 50 entries of at most 256 characters each (SageMaker's limits); see shared/registry/model-package.ts. */
   CustomerMetadataProperties: Record<string, string>;
-  /** The artifact's manifest.json as the model-quality statistics report. */
-  ModelMetrics?: { ModelQuality?: { Statistics?: { ContentType: string; S3Uri: string } } };
 }
 
 export interface GateRecord {

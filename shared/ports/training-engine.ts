@@ -16,6 +16,8 @@ export interface TrainingRequest {
   budgetSeconds?: number;
   k?: number;
   seed?: number;
+  /** The artifact version to write (the retrain state machine fixes it up front); default: start time + random. */
+  version?: string;
   /** Write the artifact into this directory instead of the model store. */
   outDir?: string;
   /** Free-text progress (iteration, validation metric, elapsed time). */

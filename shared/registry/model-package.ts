@@ -91,18 +91,6 @@ export function createModelPackageInput(f: PackageFields): CreateModelPackageInp
     ModelPackageDescription: summary.slice(0, 1024),
     ModelApprovalStatus: f.status,
     CustomerMetadataProperties: props,
-    ...(f.artifactUri.startsWith('s3://')
-      ? {
-          ModelMetrics: {
-            ModelQuality: {
-              Statistics: {
-                ContentType: 'application/json',
-                S3Uri: `${f.artifactUri.replace(/\/$/, '')}/manifest.json`,
-              },
-            },
-          },
-        }
-      : {}),
   };
 }
 

@@ -20,7 +20,6 @@ interface StoredPackage {
   CreationTime: string;
   LastModifiedTime?: string;
   CustomerMetadataProperties: Record<string, string>;
-  ModelMetrics?: CreateModelPackageInput['ModelMetrics'];
 }
 
 /**
@@ -67,7 +66,6 @@ export function createFileModelRegistry(options: { root: string; groupName: stri
         ModelApprovalStatus: input.ModelApprovalStatus,
         CreationTime: new Date().toISOString(),
         CustomerMetadataProperties: { ...input.CustomerMetadataProperties },
-        ...(input.ModelMetrics !== undefined ? { ModelMetrics: input.ModelMetrics } : {}),
       };
       await save(stored, true);
       return decodeModelPackage(stored);

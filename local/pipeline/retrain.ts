@@ -1,0 +1,346 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { createActivateModel } from '../../functions/pipeline/activate-model/activate-model.ts';
+import { createCheckPublication } from '../../functions/pipeline/check-publication/check-publication.ts';
+import { EXECUTION_TAG } from '../../functions/pipeline/cleanup-clusters/cleanup-clusters.ts';
+import { createEvaluateModel } from '../../functions/pipeline/evaluate-model/evaluate-model.ts';
+import { createListRecommendationParts } from '../../functions/pipeline/list-recommendation-parts/list-recommendation-parts.ts';
+import {
+  createPrepareRun,
+  type DescribeLake,
+  lakeFingerprint,
+} from '../../functions/pipeline/prepare-run/prepare-run.ts';
+import { createWriteRecommendations } from '../../functions/pipeline/write-recommendations/write-recommendations.ts';
+import { createFileModelRegistry } from '../../shared/adapters/local/file-model-registry.ts';
+import { listLakeObjects } from '../../shared/adapters/local/lake-reader.ts';
+import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
+import { createSqlitePublicationStore } from '../../shared/adapters/local/sqlite-publication-store.ts';
+import { stageConfig } from '../../shared/evaluation/quality-gate.ts';
+import type { CreateModelPackageInput, ModelRegistry } from '../../shared/ports/model-registry.ts';
+import type { TrainingEngine } from '../../shared/ports/training-engine.ts';
+import type { ModelChoice } from '../../shared/training/pipeline.ts';
+import { createTypeScriptTrainingEngine } from '../training/typescript-engine.ts';
+import { loadRetrainDefinition } from './asl.ts';
+import { crawlLake, localClusters, writeJsonAtomically } from './local-services.ts';
+
+export const LOCAL_STAGE = 'local';
+const SERVICE = 'recsys';
+
+export interface LocalRetrainOptions {
+  dataDir: string;
+  stage?: string;
+  engine?: 'typescript' | 'spark';
+  model?: ModelChoice;
+  /** The TypeScript trainer's model-search budget (auto/hybrid). */
+  budgetSeconds?: number;
+  /** Publish and activate this registered version instead of training (approval, rollback). */
+  publish?: { version: string; reason: string };
+  /** Replaces the engine `engine` names (tests inject one that fails). */
+  trainingEngine?: TrainingEngine;
+  /** The local crawler never reports READY (tests: the crawler timeout path). */
+  crawlerNeverReady?: boolean;
+  onProgress?: (line: string) => void;
+}
+
+export interface StateRecord {
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'CAUGHT';
+  enteredAt: string;
+  seconds: number;
+  /** Map iterations run inside a state's ItemProcessor carry the iteration index. */
+  index?: number;
+  error?: string;
+}
+
+export interface RunRecord {
+  name: string;
+  kind: 'retrain' | 'publish';
+  stage: string;
+  engine: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
+  /** The terminal state reached (Activate, GateRejected, AwaitingApproval, NothingNew, CrawlTimedOut …). */
+  outcome: string;
+  startedAt: string;
+  finishedAt: string;
+  seconds: number;
+  modelVersion?: string;
+  states: StateRecord[];
+  output?: unknown;
+  error?: { name: string; cause: string };
+}
+
+/** The local group: `<service>-<stage>`, as on AWS. */
+export function groupName(stage: string): string {
+  return `${SERVICE}-${stage}`;
+}
+
+export function localRegistry(dataDir: string, stage = LOCAL_STAGE): ModelRegistry {
+  return createFileModelRegistry({ root: join(resolve(dataDir), 'registry'), groupName: groupName(stage) });
+}
+
+function describeLocalLake(lakeRoot: string): DescribeLake {
+  return async () => {
+    const keys = await listLakeObjects(lakeRoot, 'raw/events');
+    const newestKey = keys.at(-1);
+    return newestKey === undefined ? undefined : { newestKey, objects: keys.length };
+  };
+}
+
+const runsDir = (dataDir: string) => join(resolve(dataDir), 'runs');
+
+export async function listRuns(dataDir: string): Promise<RunRecord[]> {
+  const dir = runsDir(dataDir);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+  const runs = await Promise.all(
+    names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as RunRecord),
+  );
+  return runs.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+function argAfter(args: unknown, flag: string): string {
+  if (!Array.isArray(args)) throw new Error('the EMR step has no Args array');
+  const i = args.indexOf(flag);
+  const v = args[i + 1];
+  if (i < 0 || typeof v !== 'string') throw new Error(`the EMR step's Args lack ${flag}`);
+  return v;
+}
+
+/**
+ * Runs statemachines/retrain.asl.yml here with aws-local-stepfunctions. Each Task state is bound to its local
+ * implementation: the crawler to a partition scan, EMR to the local TrainingEngine with a record of
+ * "clusters" (`<data-dir>/clusters.json`), SageMaker to the file registry, the Lambdas to the same factories
+ * with local adapters. The execution name is deterministic (the lake's newest object + configuration), so a
+ * second trigger for the same data finds its run and does nothing. Each run is recorded in `<data-dir>/runs/`.
+ */
+export async function runRetrainLocally(options: LocalRetrainOptions): Promise<RunRecord> {
+  const dataDir = resolve(options.dataDir);
+  const stage = options.stage ?? LOCAL_STAGE;
+  const engineName = options.trainingEngine?.name ?? options.engine ?? 'typescript';
+  const model = options.model ?? 'auto';
+  const log = options.onProgress ?? (() => {});
+  const lakeRoot = join(dataDir, 'lake');
+  const models = createLocalModelStore({ root: join(dataDir, 'models') });
+  const registry = localRegistry(dataDir, stage);
+  const describeLake = describeLocalLake(lakeRoot);
+  const clusters = localClusters(join(dataDir, 'clusters.json'));
+
+  const startedAt = new Date();
+  let name: string;
+  if (options.publish !== undefined) {
+    name = `publish-${options.publish.version}-${startedAt.getTime()}`;
+  } else {
+    const lake = await describeLake();
+    if (lake === undefined)
+      throw new Error(
+        `the lake ${join(lakeRoot, 'raw/events')} holds no events: import or ingest some first`,
+      );
+    name = `retrain-${lakeFingerprint(lake.newestKey, lake.objects, { stage, engine: engineName, model })}`;
+    const previous = (await listRuns(dataDir)).find((r) => r.name === name && r.status === 'SUCCEEDED');
+    if (previous !== undefined) {
+      log(`${name} ran already for this data (${previous.outcome}, ${previous.startedAt}): nothing to do`);
+      return { ...previous, status: 'SKIPPED', outcome: `duplicate of ${previous.name}` };
+    }
+  }
+  const executionArn = `arn:aws:states:us-east-1:000000000000:execution:${SERVICE}-${stage}-retrain:${name}`;
+  const input: Record<string, string> =
+    options.publish !== undefined
+      ? { publishVersion: options.publish.version, reason: options.publish.reason }
+      : { trigger: 'cli', engine: engineName, model };
+
+  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const engine =
+    options.trainingEngine ??
+    (engineName === 'spark' ? sparkEngine(dataDir) : createTypeScriptTrainingEngine({ dataDir }));
+  const artifactUri = (v: string) => models.location(v);
+  const lambdas = {
+    Prepare: createPrepareRun({ describeLake, registry, artifactUri }),
+    Evaluate: createEvaluateModel({ models, registry, stage: stageConfig, artifactUri }),
+    ListParts: createListRecommendationParts({ models }),
+    WriteRecommendations: createWriteRecommendations({ models, publications }),
+    CheckPublication: createCheckPublication({ models, publications }),
+    Activate: createActivateModel({ publications }),
+  };
+  const terminate = async (i: unknown) => {
+    await clusters.terminate([(i as { ClusterId: string }).ClusterId]);
+    return {};
+  };
+  const handlers: Record<string, (input: never) => Promise<unknown>> = {
+    ...lambdas,
+    StartCrawler: async () => {
+      const summary = await crawlLake(lakeRoot, join(dataDir, 'catalog', 'events.json'));
+      log(
+        `crawled ${summary.objects} objects in ${summary.partitions.length} partitions; fields: ${Object.keys(summary.schema).join(', ')}`,
+      );
+      return {};
+    },
+    GetCrawler: async () => ({
+      Crawler: options.crawlerNeverReady
+        ? { State: 'RUNNING' }
+        : { State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } },
+    }),
+    CreateCluster: async (i: { Name: string; Tags: { Key: string; Value: string }[] }) => {
+      const c = await clusters.create(i.Name, Object.fromEntries(i.Tags.map((t) => [t.Key, t.Value])));
+      log(`cluster ${c.id} (${engine.name} trainer) for ${i.Name}`);
+      return { ClusterId: c.id };
+    },
+    TrainStep: async (i: {
+      ClusterId: string;
+      Step: { Name: string; HadoopJarStep: { Args: string[] } };
+    }) => {
+      const args = i.Step.HadoopJarStep.Args;
+      const version = argAfter(args, '--version');
+      await clusters.update(i.ClusterId, (c) => {
+        c.state = 'RUNNING';
+        c.steps.push({ name: i.Step.Name, state: 'RUNNING' });
+      });
+      try {
+        await engine.train({
+          source: { kind: 'lake' },
+          model,
+          version,
+          ...(options.budgetSeconds !== undefined ? { budgetSeconds: options.budgetSeconds } : {}),
+          onProgress: (m) => log(`  train: ${m}`),
+        });
+      } catch (error) {
+        await clusters.update(i.ClusterId, (c) => {
+          c.state = 'WAITING';
+          const s = c.steps.at(-1);
+          if (s) Object.assign(s, { state: 'FAILED', error: (error as Error).message });
+        });
+        // What addStep.sync reports when the step fails.
+        throw Object.assign(new Error(`step ${i.Step.Name} failed: ${(error as Error).message}`), {
+          name: 'States.TaskFailed',
+        });
+      }
+      await clusters.update(i.ClusterId, (c) => {
+        c.state = 'WAITING';
+        const s = c.steps.at(-1);
+        if (s) s.state = 'COMPLETED';
+      });
+      return {};
+    },
+    TerminateCluster: terminate,
+    TerminateAfterFailure: terminate,
+    Register: async (i: CreateModelPackageInput) => {
+      const p = await registry.createModelPackage(i);
+      log(
+        `registered ${p.modelVersion} as ${p.modelPackageGroupName}/${p.modelPackageVersion}: ${p.approvalStatus}`,
+      );
+      return { ModelPackageArn: p.modelPackageArn };
+    },
+  };
+
+  const definition = await loadRetrainDefinition({ 'self:service': SERVICE, 'sls:stage': stage });
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input, {
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      waitTimeOverrides: { WaitForCrawler: 0 },
+      retryIntervalOverrides: Object.fromEntries(
+        [
+          'Prepare',
+          'StartCrawler',
+          'GetCrawler',
+          'CreateCluster',
+          'TerminateCluster',
+          'TerminateAfterFailure',
+          'Evaluate',
+          'Register',
+          'ListParts',
+          'WriteRecommendations',
+          'CheckPublication',
+          'Activate',
+        ].map((s) => [s, 0]),
+      ),
+    },
+    context: {
+      Execution: { Id: executionArn, Name: name, StartTime: startedAt.toISOString(), Input: input },
+    } as never,
+  });
+
+  const states: StateRecord[] = [];
+  const entered = new Map<string, number>();
+  let lastState = '';
+  const collect = (async () => {
+    for await (const e of execution.eventLogs) {
+      if (!('state' in e)) continue;
+      const key = `${e.state.name}#${e.index ?? ''}`;
+      if (e.type === 'StateEntered') {
+        entered.set(key, e.timestamp);
+        if (e.index === undefined) {
+          lastState = e.state.name;
+          log(`▶ ${e.state.name}`);
+        }
+      } else if (e.type === 'StateExited' || e.type === 'StateFailed' || e.type === 'StateCaught') {
+        const t0 = entered.get(key) ?? e.timestamp;
+        states.push({
+          name: e.state.name,
+          status: e.type === 'StateExited' ? 'SUCCEEDED' : e.type === 'StateFailed' ? 'FAILED' : 'CAUGHT',
+          enteredAt: new Date(t0).toISOString(),
+          seconds: (e.timestamp - t0) / 1000,
+          ...(e.index !== undefined ? { index: e.index } : {}),
+          ...('Error' in e ? { error: `${e.Error}: ${e.Cause ?? ''}` } : {}),
+        });
+      }
+    }
+  })();
+
+  let output: unknown;
+  let error: RunRecord['error'];
+  try {
+    output = await execution.result;
+  } catch (e) {
+    // ExecutionError wraps the state's error (a Fail state's Error/Cause, or a task's thrown error).
+    const err = e as Error & { cause?: Error };
+    const inner = err.cause instanceof Error ? err.cause : err;
+    error = { name: inner.name, cause: inner.message };
+  } finally {
+    await publications.close();
+  }
+  await collect.catch(() => {});
+  const finishedAt = new Date();
+  const modelVersion =
+    options.publish?.version ??
+    (output as { model?: { modelVersion?: string } } | undefined)?.model?.modelVersion;
+  const record: RunRecord = {
+    name,
+    kind: options.publish !== undefined ? 'publish' : 'retrain',
+    stage,
+    engine: engineName,
+    status: error === undefined ? 'SUCCEEDED' : 'FAILED',
+    outcome: lastState,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    ...(modelVersion !== undefined ? { modelVersion } : {}),
+    states,
+    ...(output !== undefined ? { output } : {}),
+    ...(error !== undefined ? { error } : {}),
+  };
+  await writeJsonAtomically(join(runsDir(dataDir), `${name}.json`), record);
+  // The FAILED execution's EventBridge rule → the cleanup Lambda: terminate whatever still carries its tag.
+  if (error !== undefined) {
+    const left = await clusters.activeClustersTagged(EXECUTION_TAG, executionArn);
+    if (left.length > 0) await clusters.terminate(left);
+  }
+  return record;
+}
+
+/** `--engine spark`: the EMR job in Spark local mode (local/training/spark.ts), loaded only when asked for. */
+function sparkEngine(dataDir: string): TrainingEngine {
+  return {
+    name: 'spark',
+    async train(request) {
+      const spark = await import('../training/spark.ts');
+      const { artifactDir } = await spark.trainWithSpark({
+        lakeRoot: join(dataDir, 'lake'),
+        outDir: join(dataDir, 'models'),
+        ...(request.version !== undefined ? { version: request.version } : {}),
+        onLine: (l) => request.onProgress?.(l),
+      });
+      const manifest = JSON.parse(await readFile(join(artifactDir, 'manifest.json'), 'utf8'));
+      return { version: manifest.version, location: artifactDir, manifest, warnings: [] };
+    },
+  };
+}
