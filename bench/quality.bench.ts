@@ -15,7 +15,7 @@ import { fitModel, type ModelSpec, modelScorer } from '../shared/model/trained-m
 import { autoTune } from '../shared/model/tuning.ts';
 import { EXPECTED, loadOnlineRetail } from './lib/online-retail-split.ts';
 
-const budgetSeconds = Number(process.argv[2] ?? 300);
+const budgetSeconds = Number(process.argv[2] ?? 60);
 const TARGET = 0.115;
 let t = performance.now();
 const split = await loadOnlineRetail();
