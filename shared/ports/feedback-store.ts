@@ -43,6 +43,8 @@ export interface FeedbackStore {
    * seen and has not expired. Atomic: of two concurrent calls with one key exactly one gets true.
    */
   recordOnce(key: string, ttlSeconds?: number): Promise<boolean>;
+  /** Forgets `key` (an effect it guarded failed: the client's retry must be applied, not ignored). */
+  release(key: string): Promise<void>;
   /** Upsert (a later call replaces reason and expiry). */
   addExclusion(
     shopperKey: string,

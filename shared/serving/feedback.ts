@@ -57,14 +57,35 @@ export function eventIdFor(key: string): string {
 }
 
 /**
- * Applies one feedback. The effects that are idempotent by themselves (the exclusion upsert, the lake event with
- * a derived eventId) run first, so a retry after a failure completes them; the counters, which are not, run only
- * for the first delivery of the key. A list counts one exposure, at most one click and one conversion, so that
- * CTR and conversion rate are proportions of exposed lists (what the two-proportion test assumes).
+ * Applies one feedback once per idempotency key: the key is claimed first, and released again if an effect
+ * fails, so a repeated request changes nothing while a retried failed one is applied in full. The lake event's
+ * id is derived from the key (training dedupes on it). A list counts one exposure, at most one click and one
+ * conversion, so that CTR and conversion rate are proportions of exposed lists (what the two-proportion test
+ * assumes).
  */
 export async function recordFeedback(f: Feedback, deps: FeedbackDeps): Promise<FeedbackResult> {
-  const now = (deps.now ?? Date.now)();
   const key = idempotencyKey(f);
+  const type = FEEDBACK_EVENT_TYPE[f.action];
+  const eventId = type !== undefined ? eventIdFor(key) : undefined;
+  const withEvent = eventId !== undefined ? { eventId } : {};
+  if (!(await deps.feedback.recordOnce(`fb#${key}`)))
+    return { feedbackId: key, duplicate: true, ...withEvent };
+  try {
+    const counted = await apply(f, deps, eventId);
+    return { feedbackId: key, duplicate: false, ...withEvent, ...(counted !== undefined ? { counted } : {}) };
+  } catch (error) {
+    // The effects did not all happen: let the client's retry apply them instead of answering "duplicate".
+    await deps.feedback.release(`fb#${key}`).catch(() => {});
+    throw error;
+  }
+}
+
+async function apply(
+  f: Feedback,
+  deps: FeedbackDeps,
+  eventId: string | undefined,
+): Promise<FeedbackResult['counted']> {
+  const now = (deps.now ?? Date.now)();
   const shopperKey = f.userId !== undefined ? `u:${f.userId}` : `s:${f.sessionId}`;
   if (f.action === 'not_interested')
     await deps.feedback.addExclusion(
@@ -78,9 +99,7 @@ export async function recordFeedback(f: Feedback, deps: FeedbackDeps): Promise<F
 
   const parsed = parseRecommendationId(f.recommendationId);
   const type = FEEDBACK_EVENT_TYPE[f.action];
-  let eventId: string | undefined;
-  if (type !== undefined) {
-    eventId = eventIdFor(key);
+  if (type !== undefined && eventId !== undefined) {
     const event = {
       eventId,
       type,
@@ -98,31 +117,20 @@ export async function recordFeedback(f: Feedback, deps: FeedbackDeps): Promise<F
       throw new Error(`the feedback event was rejected: ${JSON.stringify(result.rejected)}`);
   }
 
-  if (!(await deps.feedback.recordOnce(`fb#${key}`)))
-    return { feedbackId: key, duplicate: true, ...(eventId !== undefined ? { eventId } : {}) };
-
-  let counted: FeedbackResult['counted'];
   const experiment = (await deps.deployment.get())?.experiment;
   if (
-    parsed !== undefined &&
-    experiment?.name === parsed.experiment &&
-    experiment.variants.some((v) => v.name === parsed.variant)
-  ) {
-    const list = `${parsed.experiment}#${f.recommendationId}`;
-    const delta: CounterDelta = {};
-    if (await deps.feedback.recordOnce(`exposure#${list}`)) delta.exposures = 1;
-    if (f.action === 'click' && (await deps.feedback.recordOnce(`click#${list}`))) delta.clicks = 1;
-    if (f.action === 'purchase' && (await deps.feedback.recordOnce(`conversion#${list}`)))
-      delta.conversions = 1;
-    if (Object.keys(delta).length > 0) {
-      await deps.feedback.incrementCounters(parsed.experiment, parsed.variant, delta);
-      counted = { experiment: parsed.experiment, variant: parsed.variant, delta };
-    }
-  }
-  return {
-    feedbackId: key,
-    duplicate: false,
-    ...(eventId !== undefined ? { eventId } : {}),
-    ...(counted !== undefined ? { counted } : {}),
-  };
+    parsed === undefined ||
+    experiment?.name !== parsed.experiment ||
+    !experiment.variants.some((v) => v.name === parsed.variant)
+  )
+    return undefined;
+  const list = `${parsed.experiment}#${f.recommendationId}`;
+  const delta: CounterDelta = {};
+  if (await deps.feedback.recordOnce(`exposure#${list}`)) delta.exposures = 1;
+  if (f.action === 'click' && (await deps.feedback.recordOnce(`click#${list}`))) delta.clicks = 1;
+  if (f.action === 'purchase' && (await deps.feedback.recordOnce(`conversion#${list}`)))
+    delta.conversions = 1;
+  if (Object.keys(delta).length === 0) return undefined;
+  await deps.feedback.incrementCounters(parsed.experiment, parsed.variant, delta);
+  return { experiment: parsed.experiment, variant: parsed.variant, delta };
 }

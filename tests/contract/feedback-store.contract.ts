@@ -39,6 +39,17 @@ export function feedbackStoreContract(name: string, setup: FeedbackStoreSetup): 
       expect([first, again, other, afterExpiry]).toEqual([true, false, true, true]);
     });
 
+    it('returns true again for a released key', async () => {
+      // Act
+      const first = await store.recordOnce('fb:r');
+      await store.release('fb:r');
+      const again = await store.recordOnce('fb:r');
+      const third = await store.recordOnce('fb:r');
+
+      // Assess
+      expect([first, again, third]).toEqual([true, true, false]);
+    });
+
     it('returns exactly one true among concurrent claims of one key', async () => {
       // Act
       const results = await Promise.all(Array.from({ length: 20 }, () => store.recordOnce('same')));

@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import {
   type Exclusion,
   type ExclusionReason,
@@ -42,6 +48,9 @@ export function createDynamoDbFeedbackStore(options: DynamoDbFeedbackStoreOption
         if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return false;
         throw error;
       }
+    },
+    async release(key) {
+      await client.send(new DeleteCommand({ TableName: feedbackTable, Key: { pk: `k#${key}`, sk: '-' } }));
     },
     async addExclusion(shopperKey, itemId, reason, ttlSeconds) {
       await client.send(

@@ -53,6 +53,7 @@ export function createSqliteFeedbackStore(options: SqliteFeedbackStoreOptions): 
     `INSERT INTO feedback_keys (key, expires_at) VALUES (?, ?)
      ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE feedback_keys.expires_at <= ?`,
   );
+  const forget = db.prepare('DELETE FROM feedback_keys WHERE key = ?');
   const upsertExclusion = db.prepare(
     `INSERT INTO feedback_exclusions (shopper_key, item_id, reason, expires_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (shopper_key, item_id) DO UPDATE SET reason = excluded.reason, expires_at = excluded.expires_at`,
@@ -75,6 +76,9 @@ export function createSqliteFeedbackStore(options: SqliteFeedbackStoreOptions): 
     async recordOnce(key, ttlSeconds = FEEDBACK_LIMITS.idempotencyTtlSeconds) {
       const t = seconds();
       return Number(claim.run(key, t + ttlSeconds, t).changes) === 1;
+    },
+    async release(key) {
+      forget.run(key);
     },
     async addExclusion(shopperKey, itemId, reason, ttlSeconds) {
       upsertExclusion.run(shopperKey, itemId, reason, seconds() + ttlSeconds);

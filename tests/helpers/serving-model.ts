@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
+import { encodeArtifact, precomputeRecommendations } from '../../shared/model/artifact.ts';
+import { buildInteractions, DEFAULT_EVENT_WEIGHTS } from '../../shared/model/interactions.ts';
+import { fitModel, type ModelSpec, type TrainedModel } from '../../shared/model/trained-model.ts';
+import type { PublicationStore } from '../../shared/ports/publication-store.ts';
+import { plantedRecords } from '../fixtures/training-data.ts';
+
+export const GROUPS = ['red mug', 'blue lamp', 'green vase', 'yellow towel'] as const;
+
+/** Item j of the planted shop: group ⌊j/10⌋ is its category, its price is j + 1. */
+export function shopItem(j: number) {
+  const group = GROUPS[Math.floor(j / 10) % 4]!;
+  return {
+    itemId: `i${j}`,
+    title: `${group} ${j}`,
+    categories: ['Home', group],
+    price: j + 1,
+    inStock: true,
+  };
+}
+
+export function groupOf(itemId: string): number {
+  return Math.floor(Number(itemId.slice(1)) / 10) % 4;
+}
+
+/**
+ * Trains `spec` on the planted shop (80 users in 4 taste groups, 40 items), writes the artifact into
+ * `<dataDir>/models/<version>/` and publishes its lists, as retraining would.
+ */
+export async function publishTestModel(
+  dataDir: string,
+  publications: PublicationStore,
+  version: string,
+  spec: ModelSpec,
+): Promise<TrainedModel> {
+  const records = plantedRecords();
+  const data = buildInteractions(records);
+  const catalog = Array.from({ length: 40 }, (_, j) => shopItem(j));
+  const model = fitModel(data, records, spec, { catalog, threads: 1 });
+  const zero = { precision: 0, recall: 0, ndcg: 0, map: 0, mrr: 0, hitRate: 0, coverage: 0 };
+  const files = encodeArtifact(model, {
+    version,
+    data: {
+      source: 'test',
+      events: records.length,
+      duplicates: 0,
+      malformed: 0,
+      unknownTypes: 0,
+      skipped: 0,
+      users: data.userIds.length,
+      items: data.itemIds.length,
+      interactions: records.length,
+      from: null,
+      to: null,
+    },
+    eventWeights: { ...DEFAULT_EVENT_WEIGHTS },
+    validation: { k: 10, split: 'none', model: zero, baseline: zero },
+    holdout: [],
+    trainingSeconds: 0,
+  });
+  await createLocalModelStore({ root: join(dataDir, 'models') }).write(version, files);
+  await publications.putRecommendations(version, precomputeRecommendations(model));
+  return model;
+}
+
+export const IALS: ModelSpec = {
+  kind: 'ials',
+  params: { factors: 8, iterations: 12, regularization: 0.05, alpha: 10, seed: 7 },
+};
+export const KNN: ModelSpec = { kind: 'item-knn', params: { neighbours: 50, shrink: 5 } };
