@@ -83,8 +83,21 @@ function tlsBundle(region) {
     const domain = region === 'us-east-1' ? '*.ec2.internal' : `*.${region}.compute.internal`;
     const r = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '825', '-subj', `/CN=${domain}`,
-        '-keyout', join(dir, 'privateKey.pem'), '-out', join(dir, 'certificateChain.pem')],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '825',
+        '-subj',
+        `/CN=${domain}`,
+        '-keyout',
+        join(dir, 'privateKey.pem'),
+        '-out',
+        join(dir, 'certificateChain.pem'),
+      ],
       { encoding: 'utf8' },
     );
     if (r.error || r.status !== 0) throw new Error(`openssl failed: ${r.error?.message ?? r.stderr}`);
@@ -109,7 +122,8 @@ class EmrJobPlugin {
       emrjob: {
         resolve: ({ address }) => {
           const keys = jobKeys(root);
-          if (!(address in keys) || address === 'files') throw new Error(`emrjob: unknown address "${address}"`);
+          if (!(address in keys) || address === 'files')
+            throw new Error(`emrjob: unknown address "${address}"`);
           return { value: keys[address] };
         },
       },
@@ -127,7 +141,12 @@ class EmrJobPlugin {
       provider.request('S3', 'headObject', { Bucket: bucket, Key }).then(
         () => true,
         (e) => {
-          if (e.providerErrorCodeExtension === 'NOT_FOUND' || e.code === 'AWS_S3_HEAD_OBJECT_NOT_FOUND' || /NotFound|404/.test(String(e.code ?? e.message))) return false;
+          if (
+            e.providerErrorCodeExtension === 'NOT_FOUND' ||
+            e.code === 'AWS_S3_HEAD_OBJECT_NOT_FOUND' ||
+            /NotFound|404/.test(String(e.code ?? e.message))
+          )
+            return false;
           throw e;
         },
       );
@@ -138,7 +157,12 @@ class EmrJobPlugin {
     }
     if (!(await exists(TLS_KEY))) {
       const Body = tlsBundle(provider.getRegion());
-      await provider.request('S3', 'putObject', { Bucket: bucket, Key: TLS_KEY, Body, ContentType: 'application/zip' });
+      await provider.request('S3', 'putObject', {
+        Bucket: bucket,
+        Key: TLS_KEY,
+        Body,
+        ContentType: 'application/zip',
+      });
       this.log.notice(`EMR in-transit encryption: generated s3://${bucket}/${TLS_KEY}`);
     }
   }
