@@ -56,6 +56,99 @@ const FUNCTIONS: Record<
     grants: { 'dynamodb:GetItem': ['CatalogTable'] },
   },
   Health: { method: 'GET', path: '/health', apiKey: false, env: [], grants: {} },
+  GetRecommendations: {
+    method: 'GET',
+    path: '/v1/users/{userId}/recommendations',
+    apiKey: true,
+    env: [
+      'RECSYS_LAKE_BUCKET',
+      'RECSYS_DEPLOYMENT_TABLE',
+      'RECSYS_CATALOG_TABLE',
+      'RECSYS_ACTIVITY_TABLE',
+      'RECSYS_FEEDBACK_TABLE',
+      'RECSYS_LISTS_TABLE',
+    ],
+    grants: {
+      's3:GetObject': ['LakeBucket'],
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable', 'RecommendationListsTable'],
+      'dynamodb:BatchGetItem': ['CatalogTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+    },
+  },
+  GetSessionRecommendations: {
+    method: 'GET',
+    path: '/v1/sessions/{sessionId}/recommendations',
+    apiKey: true,
+    env: [
+      'RECSYS_LAKE_BUCKET',
+      'RECSYS_DEPLOYMENT_TABLE',
+      'RECSYS_CATALOG_TABLE',
+      'RECSYS_ACTIVITY_TABLE',
+      'RECSYS_FEEDBACK_TABLE',
+    ],
+    grants: {
+      's3:GetObject': ['LakeBucket'],
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+      'dynamodb:BatchGetItem': ['CatalogTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+    },
+  },
+  GetSimilarItems: {
+    method: 'GET',
+    path: '/v1/items/{itemId}/similar',
+    apiKey: true,
+    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_DEPLOYMENT_TABLE', 'RECSYS_CATALOG_TABLE'],
+    grants: {
+      's3:GetObject': ['LakeBucket'],
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+      'dynamodb:BatchGetItem': ['CatalogTable'],
+    },
+  },
+  GetTrending: {
+    method: 'GET',
+    path: '/v1/trending',
+    apiKey: true,
+    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_DEPLOYMENT_TABLE', 'RECSYS_CATALOG_TABLE'],
+    grants: {
+      's3:GetObject': ['LakeBucket'],
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+      'dynamodb:BatchGetItem': ['CatalogTable'],
+    },
+  },
+  PostFeedback: {
+    method: 'POST',
+    path: '/v1/feedback',
+    apiKey: true,
+    env: [
+      'RECSYS_EVENTS_STREAM',
+      'RECSYS_ACTIVITY_TABLE',
+      'RECSYS_FEEDBACK_TABLE',
+      'RECSYS_COUNTERS_TABLE',
+      'RECSYS_DEPLOYMENT_TABLE',
+    ],
+    grants: {
+      'firehose:PutRecordBatch': ['EventsDeliveryStream'],
+      'dynamodb:BatchWriteItem': ['ActivityTable'],
+      'dynamodb:PutItem': ['FeedbackTable'],
+      'dynamodb:DeleteItem': ['FeedbackTable'],
+      'dynamodb:UpdateItem': ['ExperimentCountersTable'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+    },
+  },
+  GetExperiment: {
+    method: 'GET',
+    path: '/v1/experiments/{name}',
+    apiKey: true,
+    env: ['RECSYS_COUNTERS_TABLE', 'RECSYS_DEPLOYMENT_TABLE'],
+    grants: {
+      'dynamodb:Query': ['ExperimentCountersTable'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+    },
+  },
 };
 
 type StageParams = Record<string, string | number>;
@@ -314,7 +407,7 @@ describe('Infrastructure: sls package --stage ci', () => {
     }
   });
 
-  it('returns the four routes, each on its function, with an API key required on all but /health', () => {
+  it('returns every route, each on its function, with an API key required on all but /health', () => {
     // Prepare
     const methods = resourcesOfType(template, 'AWS::ApiGateway::Method').filter(
       ([, m]) => m.Properties?.HttpMethod !== 'OPTIONS',
