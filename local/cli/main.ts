@@ -4,6 +4,7 @@ import { registerEvaluate } from './commands/evaluate.ts';
 import { registerImport } from './commands/import.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerRecommend } from './commands/recommend.ts';
+import { registerRetrain } from './commands/retrain.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerTrain } from './commands/train.ts';
 import { CliError } from './errors.ts';
@@ -22,6 +23,7 @@ registerImport(program);
 registerTrain(program);
 registerRecommend(program);
 registerEvaluate(program);
+registerRetrain(program);
 
 // exitCode rather than process.exit(): exit() drops output still queued for a pipe, which is where CI and
 // scripts read our error messages from.
