@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerDemo } from './commands/demo.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
+import { registerExperiment } from './commands/experiment.ts';
 import { registerImport } from './commands/import.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerRecommend } from './commands/recommend.ts';
@@ -23,6 +24,7 @@ registerImport(program);
 registerTrain(program);
 registerRecommend(program);
 registerEvaluate(program);
+registerExperiment(program);
 registerRetrain(program);
 
 // exitCode rather than process.exit(): exit() drops output still queued for a pipe, which is where CI and

@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { createLocalModelStore } from '../../../shared/adapters/local/model-store.ts';
+import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
+import { type Deployment, DeploymentConflictError } from '../../../shared/ports/publication-store.ts';
+import {
+  ExperimentStateError,
+  promoteExperiment,
+  startExperiment,
+  stopExperiment,
+} from '../../../shared/serving/experiments.ts';
+import { resolveDataDir } from '../../runtime.ts';
+import { CliError } from '../errors.ts';
+import { dataDirOption } from '../options.ts';
+
+/**
+ * Applies `change` to the deployment record with optimistic concurrency. Opens the PublicationStore file itself
+ * rather than the runtime: the server may hold the data-dir lock, and sqlite lets both use the record (WAL).
+ */
+async function update(
+  dataDir: string,
+  change: (current: Deployment | undefined) => Deployment,
+): Promise<Deployment> {
+  const store = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  try {
+    const current = await store.getDeployment();
+    const next = change(current);
+    await store.putDeployment(next, current?.revision);
+    return next;
+  } catch (error) {
+    if (error instanceof ExperimentStateError) throw new CliError(error.message, 1, { cause: error });
+    if (error instanceof DeploymentConflictError)
+      throw new CliError(`${error.message}: someone changed it meanwhile; run the command again`, 1, {
+        cause: error,
+      });
+    throw error;
+  } finally {
+    await store.close();
+  }
+}
+
+function weight(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new CliError(`--weight must be a number between 0 and 1, got ${value}`);
+  return n;
+}
+
+function describe(d: Deployment): string {
+  const e = d.experiment;
+  const variants = e?.variants.map((v) => `${v.name}=${v.modelVersion} (${v.weight})`).join(', ');
+  return `revision ${d.revision}: champion ${d.champion}${e !== undefined ? `; experiment ${e.name}: ${variants}` : ''}`;
+}
+
+export function registerExperiment(program: Command): void {
+  const experiment = program
+    .command('experiment')
+    .description('A/B experiments: champion against a challenger model, in the deployment record');
+  experiment
+    .command('start <name>')
+    .description('start serving a challenger to a share of shoppers (sticky per shopper)')
+    .requiredOption('--challenger <version>', 'the model version to test against the champion')
+    .option('--weight <share>', 'share of shoppers served the challenger, 0–1', '0.5')
+    .addOption(dataDirOption())
+    .action(async (name: string, options: { challenger: string; weight: string; dataDir?: string }) => {
+      const dataDir = resolveDataDir(options.dataDir);
+      const share = weight(options.weight);
+      const models = createLocalModelStore({ root: join(dataDir, 'models') });
+      if (!(await models.list()).includes(options.challenger))
+        throw new CliError(`no complete model ${options.challenger} under ${join(dataDir, 'models')}`);
+      const next = await update(dataDir, (d) =>
+        startExperiment(d, { name, challenger: options.challenger, weight: share, now: new Date() }),
+      );
+      console.log(`experiment ${name} started — ${describe(next)}`);
+    });
+  experiment
+    .command('promote <name>')
+    .description("make the experiment's challenger the champion and end the experiment")
+    .addOption(dataDirOption())
+    .action(async (name: string, options: { dataDir?: string }) => {
+      const next = await update(resolveDataDir(options.dataDir), (d) =>
+        promoteExperiment(d, name, new Date()),
+      );
+      console.log(`experiment ${name} promoted — ${describe(next)}`);
+    });
+  experiment
+    .command('stop <name>')
+    .description('end the experiment; the champion serves everyone')
+    .addOption(dataDirOption())
+    .action(async (name: string, options: { dataDir?: string }) => {
+      const next = await update(resolveDataDir(options.dataDir), (d) => stopExperiment(d, name, new Date()));
+      console.log(`experiment ${name} stopped — ${describe(next)}`);
+    });
+}
