@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { ClusterControl } from '../../functions/pipeline/cleanup-clusters/cleanup-clusters.ts';
 import { parseObjectKey } from '../../shared/adapters/local/lake-layout.ts';
 import { listLakeObjects, readLakeObject } from '../../shared/adapters/local/lake-reader.ts';
+import type { ClusterControl } from '../../shared/ports/cluster-control.ts';
+import type { Crawler } from '../../shared/ports/crawler.ts';
 
 async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
@@ -61,6 +62,35 @@ export async function crawlLake(lakeRoot: string, catalogPath: string): Promise<
   };
   await writeJsonAtomically(catalogPath, summary);
   return summary;
+}
+
+/**
+ * The Crawler port here: a crawl is the partition scan, done by the time start() resolves, so the crawler is
+ * READY at once — or never, for tests of the state machine's crawler timeout.
+ */
+export function createLocalCrawler(options: {
+  lakeRoot: string;
+  catalogPath: string;
+  neverReady?: boolean;
+  onCrawled?: (summary: CatalogSummary) => void;
+}): Crawler {
+  let last: 'SUCCEEDED' | 'FAILED' | undefined;
+  return {
+    async start() {
+      try {
+        options.onCrawled?.(await crawlLake(options.lakeRoot, options.catalogPath));
+        last = 'SUCCEEDED';
+      } catch (error) {
+        last = 'FAILED';
+        throw error;
+      }
+      return true;
+    },
+    async status() {
+      if (options.neverReady) return { state: 'RUNNING' };
+      return { state: 'READY', ...(last !== undefined ? { lastCrawl: { status: last } } : {}) };
+    },
+  };
 }
 
 /** A local "cluster": what createCluster would have started, kept so tests (and people) can see it terminated. */

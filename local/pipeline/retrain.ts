@@ -22,7 +22,7 @@ import type { TrainingEngine } from '../../shared/ports/training-engine.ts';
 import type { ModelChoice } from '../../shared/training/pipeline.ts';
 import { createTypeScriptTrainingEngine } from '../training/typescript-engine.ts';
 import { loadRetrainDefinition } from './asl.ts';
-import { crawlLake, localClusters, writeJsonAtomically } from './local-services.ts';
+import { createLocalCrawler, localClusters, writeJsonAtomically } from './local-services.ts';
 
 export const LOCAL_STAGE = 'local';
 const SERVICE = 'recsys';
@@ -124,6 +124,15 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
   const registry = localRegistry(dataDir, stage);
   const describeLake = describeLocalLake(lakeRoot);
   const clusters = localClusters(join(dataDir, 'clusters.json'));
+  const crawler = createLocalCrawler({
+    lakeRoot,
+    catalogPath: join(dataDir, 'catalog', 'events.json'),
+    ...(options.crawlerNeverReady ? { neverReady: true } : {}),
+    onCrawled: (summary) =>
+      log(
+        `crawled ${summary.objects} objects in ${summary.partitions.length} partitions; fields: ${Object.keys(summary.schema).join(', ')}`,
+      ),
+  });
 
   const startedAt = new Date();
   let name: string;
@@ -168,17 +177,16 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
   const handlers: Record<string, (input: never) => Promise<unknown>> = {
     ...lambdas,
     StartCrawler: async () => {
-      const summary = await crawlLake(lakeRoot, join(dataDir, 'catalog', 'events.json'));
-      log(
-        `crawled ${summary.objects} objects in ${summary.partitions.length} partitions; fields: ${Object.keys(summary.schema).join(', ')}`,
-      );
+      await crawler.start();
       return {};
     },
-    GetCrawler: async () => ({
-      Crawler: options.crawlerNeverReady
-        ? { State: 'RUNNING' }
-        : { State: 'READY', LastCrawl: { Status: 'SUCCEEDED' } },
-    }),
+    // GetCrawler's response shape, as the Choice states read it.
+    GetCrawler: async () => {
+      const st = await crawler.status();
+      return {
+        Crawler: { State: st.state, ...(st.lastCrawl ? { LastCrawl: { Status: st.lastCrawl.status } } : {}) },
+      };
+    },
     CreateCluster: async (i: { Name: string; Tags: { Key: string; Value: string }[] }) => {
       const c = await clusters.create(i.Name, Object.fromEntries(i.Tags.map((t) => [t.Key, t.Value])));
       log(`cluster ${c.id} (${engine.name} trainer) for ${i.Name}`);

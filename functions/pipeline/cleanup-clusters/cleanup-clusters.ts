@@ -1,11 +1,9 @@
+import type { ClusterControl } from '../../../shared/ports/cluster-control.ts';
+
 /** The cluster tag the state machine sets at createCluster: its value is the execution ARN. */
 export const EXECUTION_TAG = 'recsys:execution';
 
-export interface ClusterControl {
-  /** Clusters not yet terminated that carry tag `key` = `value`. */
-  activeClustersTagged(key: string, value: string): Promise<string[]>;
-  terminate(clusterIds: string[]): Promise<void>;
-}
+export type { ClusterControl };
 
 /**
  * EventBridge "Step Functions Execution Status Change" (ABORTED, TIMED_OUT, FAILED) → terminate every cluster
