@@ -1,0 +1,6 @@
+import { pipelineAws, pipelineHandler } from '../aws.ts';
+import { createActivateModel } from './activate-model.ts';
+
+export const handler = pipelineHandler(() =>
+  createActivateModel({ publications: pipelineAws.publications() }),
+);

@@ -1,0 +1,6 @@
+import { pipelineAws, pipelineHandler } from '../aws.ts';
+import { createCheckPublication } from './check-publication.ts';
+
+export const handler = pipelineHandler(() =>
+  createCheckPublication({ models: pipelineAws.models(), publications: pipelineAws.publications() }),
+);

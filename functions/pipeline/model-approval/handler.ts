@@ -1,0 +1,10 @@
+import { pipelineAws, pipelineHandler } from '../aws.ts';
+import { createModelApproval } from './model-approval.ts';
+
+export const handler = pipelineHandler(() =>
+  createModelApproval({
+    registry: pipelineAws.registry(),
+    publications: pipelineAws.publications(),
+    startPublication: pipelineAws.startPublication,
+  }),
+);

@@ -1,0 +1,6 @@
+import { pipelineAws, pipelineHandler } from '../aws.ts';
+import { createWriteRecommendations } from './write-recommendations.ts';
+
+export const handler = pipelineHandler(() =>
+  createWriteRecommendations({ models: pipelineAws.models(), publications: pipelineAws.publications() }),
+);
