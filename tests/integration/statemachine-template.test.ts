@@ -127,7 +127,7 @@ let template: CfnTemplate;
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'recsys-sfn-package-'));
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: 'offline',
     AWS_SECRET_ACCESS_KEY: 'offline',

@@ -2,7 +2,9 @@ import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
 import { importOnlineRetail } from '../../import/online-retail.ts';
+import { runRetrainLocally } from '../../pipeline/retrain.ts';
 import { openLocalRuntime, resolveDataDir } from '../../runtime.ts';
 import { serve } from '../../serve.ts';
 import { addServerOptions, dataDirOption } from '../options.ts';
@@ -14,7 +16,7 @@ const DEMO_FILE = fileURLToPath(
 
 /**
  * `npm start`: the first thing a new user runs. Imports the bundled shop once (a marker in the data directory
- * remembers it), then serves.
+ * remembers it), trains and publishes a model through the retrain state machine when none serves yet, then serves.
  */
 export function registerDemo(program: Command): void {
   addServerOptions(
@@ -42,8 +44,32 @@ export function registerDemo(program: Command): void {
         await runtime.close();
       }
     }
+    await retrainIfNothingServes(dataDir);
     await serve({ dataDir, port: Number(opts.port), host: opts.host, apiKey: opts.apiKey });
   });
+}
+
+/** The first start ends with a served model: the retrain state machine runs once, here, before serving. */
+async function retrainIfNothingServes(dataDir: string): Promise<void> {
+  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const deployment = await publications.getDeployment().finally(() => publications.close());
+  if (deployment !== undefined) return;
+  console.log('no model serves yet: running the retrain state machine (recsys retrain)');
+  const run = await runRetrainLocally({
+    dataDir,
+    budgetSeconds: 10,
+    onProgress: (line) => {
+      if (!line.startsWith('  train:')) console.log(line);
+    },
+  });
+  if (run.status === 'FAILED')
+    console.warn(
+      `warning: retraining failed (${run.error?.name}: ${run.error?.cause}); serving without a model`,
+    );
+  else
+    console.log(
+      `${run.name}: ${run.outcome} in ${run.seconds.toFixed(1)} s (model ${run.modelVersion ?? '—'})`,
+    );
 }
 
 async function exists(path: string): Promise<boolean> {

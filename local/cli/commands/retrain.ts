@@ -91,7 +91,7 @@ export function registerRetrain(program: Command): void {
     .addOption(
       new Option('--budget <seconds>', 'model-search budget of the TypeScript trainer')
         .argParser(positiveNumber)
-        .default(20),
+        .default(10),
     )
     .addOption(
       new Option('--aws', 'start an execution of the deployed state machine instead (StartExecution)').env(
