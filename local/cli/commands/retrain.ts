@@ -24,6 +24,10 @@ const stageOption = () =>
   ).default(LOCAL_STAGE);
 
 function printRun(run: RunRecord): void {
+  if (run.status === 'SKIPPED') {
+    console.log(`${run.name}: SKIPPED (${run.outcome}; model ${run.modelVersion ?? '—'})`);
+    return;
+  }
   const width = Math.max(...run.states.map((s) => s.name.length), 5);
   // Map iterations are summed per state name; everything else is listed in order.
   const rows = new Map<string, { seconds: number; count: number; status: string }>();
