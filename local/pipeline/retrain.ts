@@ -345,7 +345,10 @@ function sparkEngine(dataDir: string): TrainingEngine {
         lakeRoot: join(dataDir, 'lake'),
         outDir: join(dataDir, 'models'),
         ...(request.version !== undefined ? { version: request.version } : {}),
-        onLine: (l) => request.onProgress?.(l),
+        // The job's own progress only; Spark's log is in the step's stderr on EMR, and too loud here.
+        onLine: (l) => {
+          if (l.startsWith('[train_als]')) request.onProgress?.(l.slice(12));
+        },
       });
       const manifest = JSON.parse(await readFile(join(artifactDir, 'manifest.json'), 'utf8'));
       return { version: manifest.version, location: artifactDir, manifest, warnings: [] };
