@@ -11,6 +11,7 @@ import { type Assignment, assignVariant } from './assignment.ts';
 import type { CatalogCache } from './catalog-cache.ts';
 import type { ModelCache, ServingModel } from './model-cache.ts';
 import { recommendationIdFor } from './recommendation-id.ts';
+import { type IndexMark, type Ranked, rankTop, type SparseScores, scratchFor } from './scoring.ts';
 
 /**
  * Real-time serving: the precomputed list of the shopper's variant, corrected with what the shopper did since
@@ -110,57 +111,38 @@ function round(x: number): number {
   return Number(x.toPrecision(6));
 }
 
-/** Min–max to [0, 1] so that lists on different scales can be blended. */
-function normalise(scores: Map<string, number>): Map<string, number> {
-  let lo = Number.POSITIVE_INFINITY;
-  let hi = Number.NEGATIVE_INFINITY;
-  for (const s of scores.values()) {
-    if (s < lo) lo = s;
-    if (s > hi) hi = s;
-  }
-  const span = hi - lo;
-  const out = new Map<string, number>();
-  for (const [id, s] of scores) out.set(id, span > 0 ? (s - lo) / span : 1);
-  return out;
-}
-
-function addInto(target: Map<string, number>, source: Map<string, number>, weight: number): void {
-  for (const [id, s] of source) target.set(id, (target.get(id) ?? 0) + weight * s);
-}
-
-/** Σ weight(i) × sim(i, j) over the neighbours of each signal item i (collaborative, then content). */
-function itemToItem(model: ServingModel, signals: Map<number, number>): Map<string, number> {
-  const { neighbours, contentNeighbours, itemIds } = model.model;
-  const scores = new Map<string, number>();
+/** Σ weight(i) × sim(i, j) over the neighbours of each signal item i (collaborative, then content), into `out`. */
+function itemToItem(model: ServingModel, signals: Map<number, number>, out: SparseScores): void {
+  const { neighbours, contentNeighbours } = model.model;
   const add = (nb: Neighbours, w: number) => {
+    const { k, indices, scores } = nb;
     for (const [i, weight] of signals) {
       if (!(weight > 0)) continue;
-      const o = i * nb.k;
-      for (let t = 0; t < nb.k; t++) {
-        const j = nb.indices[o + t]!;
+      const o = i * k;
+      for (let t = 0; t < k; t++) {
+        const j = indices[o + t]!;
         if (j < 0) break;
-        const id = itemIds[j]!;
-        scores.set(id, (scores.get(id) ?? 0) + w * weight * nb.scores[o + t]!);
+        out.add(j, w * weight * scores[o + t]!);
       }
     }
   };
   add(neighbours, COLLAB_WEIGHT);
   if (contentNeighbours !== undefined) add(contentNeighbours, 1 - COLLAB_WEIGHT);
-  return scores;
 }
 
 /**
  * The user's vector re-solved from their training row plus the fresh signals (one ALS half-step), scored against
- * every item; the top `n` outside the training row.
+ * every item; the top `n` outside the training row, into `out`.
  */
 function foldInScores(
   model: ServingModel,
   userIndex: number | undefined,
   signals: Map<number, number>,
   n: number,
-): Map<string, number> {
+  out: SparseScores,
+): void {
   const fold = model.foldIn!;
-  const { history, itemIds } = model.model;
+  const { history } = model.model;
   const values = new Map<number, number>();
   if (userIndex !== undefined)
     for (let p = history.indptr[userIndex]!; p < history.indptr[userIndex + 1]!; p++)
@@ -171,8 +153,7 @@ function foldInScores(
     if (v > 0 && Number.isFinite(v)) values.set(i, v);
     else values.delete(i);
   }
-  const scores = new Map<string, number>();
-  if (values.size === 0) return scores;
+  if (values.size === 0) return;
   const vector = new Float32Array(fold.factors);
   // foldIn reads only alpha and transform of the parameters.
   const params = { ...fold.params, factors: fold.factors, iterations: 0, cgSteps: 0, seed: 0 };
@@ -183,38 +164,70 @@ function foldInScores(
     [...values.values()],
     vector,
   );
-  const all = new Float32Array(itemIds.length);
+  const buffers = foldBuffers(model, n);
+  const all = buffers.all;
   scoreAll(vector, 0, fold.itemFactors, fold.factors, all);
   if (userIndex !== undefined)
     for (let p = history.indptr[userIndex]!; p < history.indptr[userIndex + 1]!; p++)
       all[history.indices[p]!] = Number.NaN;
-  const idx = new Int32Array(n);
-  const sc = new Float32Array(n);
-  const got = topK(all, n, idx, sc);
-  for (let t = 0; t < got; t++) scores.set(itemIds[idx[t]!]!, sc[t]!);
-  return scores;
+  const got = topK(all, n, buffers.idx, buffers.sc);
+  for (let t = 0; t < got; t++) out.set(buffers.idx[t]!, buffers.sc[t]!);
 }
 
-/** For each candidate reachable from an anchor's neighbours, the anchor explaining it best. */
-function anchorsFor(model: ServingModel, anchors: readonly Anchor[]): Map<string, Anchor> {
-  const { neighbours, contentNeighbours, itemIds } = model.model;
-  const best = new Map<string, { anchor: Anchor; strength: number }>();
+const foldScratch = new WeakMap<ServingModel, { all: Float32Array; idx: Int32Array; sc: Float32Array }>();
+
+/** Per-model buffers of fold-in scoring (used synchronously, like the rest of the scratch). */
+function foldBuffers(model: ServingModel, n: number) {
+  let b = foldScratch.get(model);
+  if (b === undefined || b.idx.length < n) {
+    b = {
+      all: new Float32Array(model.model.itemIds.length),
+      idx: new Int32Array(n),
+      sc: new Float32Array(n),
+    };
+    foldScratch.set(model, b);
+  }
+  return b;
+}
+
+/**
+ * For each ranked candidate reachable from an anchor's neighbours, the anchor explaining it best (strongest
+ * w × anchor weight × similarity; the first one visited on a tie). Only the ranked items are looked at.
+ */
+function anchorsFor(
+  model: ServingModel,
+  anchors: readonly Anchor[],
+  ranked: readonly Ranked[],
+  mark: IndexMark,
+): (Anchor | undefined)[] {
+  const { neighbours, contentNeighbours } = model.model;
+  const best: (Anchor | undefined)[] = new Array(ranked.length).fill(undefined);
+  if (anchors.length === 0) return best;
+  const strength = new Float64Array(ranked.length);
+  mark.clear();
+  ranked.forEach((r, p) => {
+    if (r.index >= 0) mark.add(r.index, p);
+  });
   const visit = (nb: Neighbours, w: number) => {
+    const { k, indices, scores } = nb;
     for (const a of anchors) {
-      const o = a.index * nb.k;
-      for (let t = 0; t < nb.k; t++) {
-        const j = nb.indices[o + t]!;
+      const o = a.index * k;
+      for (let t = 0; t < k; t++) {
+        const j = indices[o + t]!;
         if (j < 0) break;
-        const strength = w * a.weight * nb.scores[o + t]!;
-        const id = itemIds[j]!;
-        const cur = best.get(id);
-        if (cur === undefined || strength > cur.strength) best.set(id, { anchor: a, strength });
+        if (!mark.has(j)) continue;
+        const p = mark.slot[j]!;
+        const s = w * a.weight * scores[o + t]!;
+        if (best[p] === undefined || s > strength[p]!) {
+          best[p] = a;
+          strength[p] = s;
+        }
       }
     }
   };
   visit(neighbours, COLLAB_WEIGHT);
   if (contentNeighbours !== undefined) visit(contentNeighbours, 1 - COLLAB_WEIGHT);
-  return new Map([...best].map(([id, b]) => [id, b.anchor]));
+  return best;
 }
 
 function categoryMatches(item: Item | undefined, category: string): boolean {
@@ -240,7 +253,8 @@ class Selection {
     return this.items.length >= this.k;
   }
 
-  offer(c: Candidate, item: Item | undefined, reason: string): void {
+  /** `reason` may be a function: it is then only called for an item that is taken. */
+  offer(c: Candidate, item: Item | undefined, reason: string | (() => string)): void {
     if (this.full || this.taken.has(c.itemId) || this.excluded.has(c.itemId)) return;
     if (item?.inStock === false) return;
     const f = this.filters;
@@ -258,7 +272,7 @@ class Selection {
     this.items.push({
       itemId: c.itemId,
       score: round(c.score),
-      reason,
+      reason: typeof reason === 'string' ? reason : reason(),
       title: item?.title ?? null,
       price: item?.price ?? null,
     });
@@ -434,12 +448,20 @@ export function createRecommender(deps: ServingDeps): Recommender {
     for (const e of fresh) if (e.itemId !== undefined) signal(e.itemId, e.type);
     if (userIndex !== undefined) {
       // The strongest items of the training row explain the precomputed list ("bought" when the confidence is
-      // at least one purchase's worth; the row sums event weights, so this is a heuristic).
-      const row: [number, number][] = [];
-      for (let p = m.history.indptr[userIndex]!; p < m.history.indptr[userIndex + 1]!; p++)
-        row.push([m.history.indices[p]!, m.history.values[p]!]);
-      row.sort((a, b) => b[1] - a[1]);
-      for (const [i, v] of row.slice(0, 10))
+      // at least one purchase's worth; the row sums event weights, so this is a heuristic). The first 10 of a
+      // stable sort by value, descending, kept by insertion instead of sorting the row.
+      const top: number[] = [];
+      for (let p = m.history.indptr[userIndex]!; p < m.history.indptr[userIndex + 1]!; p++) {
+        const v = m.history.values[p]!;
+        if (top.length === 10 && !(v > m.history.values[top[9]!]!)) continue;
+        let at = top.length < 10 ? top.length : 9;
+        while (at > 0 && v > m.history.values[top[at - 1]!]!) at--;
+        if (top.length === 10) top.pop();
+        top.splice(at, 0, p);
+      }
+      for (const p of top) {
+        const i = m.history.indices[p]!;
+        const v = m.history.values[p]!;
         if (!anchors.some((a) => a.index === i))
           anchors.push({
             itemId: m.itemIds[i]!,
@@ -447,42 +469,82 @@ export function createRecommender(deps: ServingDeps): Recommender {
             verb: v >= model.weights.purchase ? 'bought' : 'viewed',
             weight: Math.min(v, model.weights.purchase),
           });
+      }
     }
 
-    const scores = new Map<string, number>();
-    const pre = new Map<string, number>((list ?? []).map(([id, s]) => [id, s]));
-    const needsFresh = signals.size > 0 || (pre.size === 0 && userIndex !== undefined);
+    // Scoring on the model's scratch (synchronous from here to the ranked list: no await in between).
+    const scratch = scratchFor(model, m.itemIds.length);
+    const { pre, fresh: freshScores, scores } = scratch;
+    pre.clear();
+    freshScores.clear();
+    scores.clear();
+    /** Precomputed ids the model does not know (none normally: the list comes from the same artifact). */
+    let strangers: Map<string, number> | undefined;
+    for (const [id, score] of list ?? []) {
+      const j = m.itemIndex.get(id);
+      if (j !== undefined) pre.set(j, score);
+      else {
+        strangers ??= new Map();
+        strangers.set(id, score);
+      }
+    }
+    const preSize = pre.size + (strangers?.size ?? 0);
+    const needsFresh = signals.size > 0 || (preSize === 0 && userIndex !== undefined);
+    const preWeight = !needsFresh ? 1 : preSize > 0 ? PRECOMPUTED_WEIGHT : 0;
+    const extras: [string, number][] = [];
+    if (strangers !== undefined) {
+      // Normalised together with the known ids, as one list.
+      let lo = Number.POSITIVE_INFINITY;
+      let hi = Number.NEGATIVE_INFINITY;
+      for (const s of [
+        ...strangers.values(),
+        ...Array.from(pre.touched.subarray(0, pre.size), (j) => pre.values[j]!),
+      ]) {
+        if (s < lo) lo = s;
+        if (s > hi) hi = s;
+      }
+      const span = hi - lo;
+      for (let p = 0; p < pre.size; p++) {
+        const j = pre.touched[p]!;
+        scores.add(j, preWeight * (span > 0 ? (pre.values[j]! - lo) / span : 1));
+      }
+      for (const [id, v] of strangers)
+        if (!excluded.has(id)) extras.push([id, 0 + preWeight * (span > 0 ? (v - lo) / span : 1)]);
+    } else {
+      pre.addNormalisedInto(scores, preWeight);
+    }
     if (needsFresh) {
       const n = Math.max(k * 4, 100);
-      const freshScores =
-        userId !== undefined && model.foldIn !== undefined
-          ? foldInScores(model, userIndex, signals, n)
-          : itemToItem(model, signals.size > 0 ? signals : historySignals(model, userIndex));
-      addInto(scores, normalise(pre), pre.size > 0 ? PRECOMPUTED_WEIGHT : 0);
-      addInto(scores, normalise(freshScores), pre.size > 0 ? 1 - PRECOMPUTED_WEIGHT : 1);
-    } else {
-      addInto(scores, normalise(pre), 1);
+      if (userId !== undefined && model.foldIn !== undefined)
+        foldInScores(model, userIndex, signals, n, freshScores);
+      else itemToItem(model, signals.size > 0 ? signals : historySignals(model, userIndex), freshScores);
+      freshScores.addNormalisedInto(scores, preSize > 0 ? 1 - PRECOMPUTED_WEIGHT : 1);
     }
 
-    const ranked: Candidate[] = [...scores]
-      .map(([itemId, score]) => ({ itemId, score }))
-      .filter((c) => !excluded.has(c.itemId))
-      .sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1))
-      .slice(0, Math.max(k * 4, 60));
-    const explained = anchorsFor(model, anchors);
+    const mark = scratch.excluded;
+    mark.clear();
+    for (const id of excluded) {
+      const j = m.itemIndex.get(id);
+      if (j !== undefined) mark.add(j);
+    }
+    const ranked = rankTop(scratch, scores, mark, m.itemIds, extras, Math.max(k * 4, 60));
+    const explained = anchorsFor(model, anchors, ranked, scratch.ranked);
+
     const items = await deps.catalog.getMany([
       ...ranked.map((c) => c.itemId),
       ...anchors.map((a) => a.itemId),
     ]);
     const selection = new Selection(k, filters, excluded);
-    for (const c of ranked) {
-      const a = explained.get(c.itemId);
-      const reason =
+    ranked.forEach((c, p) => {
+      const a = explained[p];
+      selection.offer(
+        c,
+        items.get(c.itemId),
         a === undefined
           ? 'recommended for you'
-          : `because you ${a.verb} ${items.get(a.itemId)?.title ?? a.itemId}`;
-      selection.offer(c, items.get(c.itemId), reason);
-    }
+          : () => `because you ${a.verb} ${items.get(a.itemId)?.title ?? a.itemId}`,
+      );
+    });
     if (!selection.full) await backfill(model, selection, filters);
     return {
       recommendationId: recommendationIdFor(assignment, newId()),
@@ -591,17 +653,22 @@ export function createRecommender(deps: ServingDeps): Recommender {
       const j = model?.model.itemIndex.get(itemId);
       if (target === undefined && j === undefined) throw new UnknownItemError(itemId);
       if (model === undefined) return { itemId, modelVersion: null, items: [] };
-      const scores = new Map<string, number>();
       let reason = `similar to ${target?.title ?? itemId}`;
+      const m = Math.max(k * 4, 60);
+      let ranked: [string, number][] = [];
       if (j !== undefined) {
-        const signals = new Map([[j, 1]]);
-        addInto(scores, itemToItem(model, signals), 1);
+        const scratch = scratchFor(model, model.model.itemIds.length);
+        scratch.scores.clear();
+        itemToItem(model, new Map([[j, 1]]), scratch.scores);
+        ranked = rankTop(scratch, scratch.scores, undefined, model.model.itemIds, [], m).map((r) => [
+          r.itemId,
+          r.score,
+        ]);
       } else if (target !== undefined) {
-        addInto(scores, await contentMatches(model, target), 1);
+        ranked = [...(await contentMatches(model, target))]
+          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+          .slice(0, m);
       }
-      const ranked = [...scores]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-        .slice(0, Math.max(k * 4, 60));
       const items = await deps.catalog.getMany(ranked.map(([id]) => id));
       const selection = new Selection(k, { maxPerCategory: k }, new Set([itemId]));
       for (const [id, s] of ranked) selection.offer({ itemId: id, score: s }, items.get(id), reason);
