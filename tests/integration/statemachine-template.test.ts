@@ -68,7 +68,7 @@ function assertMatches(file: Json, packaged: Json, path = '$'): void {
   if (Array.isArray(file)) {
     expect(Array.isArray(packaged), path).toBe(true);
     expect((packaged as Json[]).length, path).toBe(file.length);
-    file.forEach((f, i) => assertMatches(f, (packaged as Json[])[i] as Json, `${path}[${i}]`));
+    for (const [i, f] of file.entries()) assertMatches(f, (packaged as Json[])[i] as Json, `${path}[${i}]`);
     return;
   }
   if (file !== null && typeof file === 'object') {
@@ -224,6 +224,7 @@ describe('Infrastructure: the packaged retrain state machine', () => {
         const targets = JSON.stringify(grants.map((g) => g.Resource));
         if (action === 'lambda:InvokeFunction')
           expect(targets, name).toContain(`"Fn::GetAtt":["${resource.slice(7, -4)}","Arn"]`);
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder
         if (action.startsWith('glue:')) expect(targets, name).toContain('crawler/${RawEventsCrawler}');
         if (action.startsWith('sagemaker:')) expect(targets, name).toContain('ModelPackageGroup');
         if (action === 'iam:PassRole') expect(targets).toMatch(/EmrServiceRole.*EmrInstanceRole/);

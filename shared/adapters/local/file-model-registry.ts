@@ -2,7 +2,6 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type ApprovalStatus,
-  type CreateModelPackageInput,
   type ModelPackage,
   ModelPackageNotFoundError,
   type ModelRegistry,
