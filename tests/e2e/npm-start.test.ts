@@ -60,6 +60,17 @@ describe('e2e: npm start', () => {
     const item = await fetch(`${url}/v1/items/85123A`, { headers: { 'x-api-key': key! } });
     expect(item.status).toBe(200);
     expect((await bodyOf(item)).title).toMatch(/HEART/);
+    // The first start retrained through the state machine: a model serves, not the popularity fallback.
+    expect(app.output()).toMatch(
+      /retrain-[0-9a-f]{16}: Activate in \d+\.\d s \(model (\d{8}T\d{6}Z-[0-9a-f]{8})\)/,
+    );
+    const served = await fetch(`${url}/v1/users/17850/recommendations?k=5`, {
+      headers: { 'x-api-key': key! },
+    });
+    expect(served.status).toBe(200);
+    const servedBody = await bodyOf(served);
+    expect(servedBody.modelVersion).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    expect(servedBody.items.length).toBe(5);
     expect((await post([makeEvent()], null)).status).toBe(401);
     expect((await post([{ type: 'view' }])).status).toBe(400);
     expect((await post({ events: [] })).status).toBe(400);
