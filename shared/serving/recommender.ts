@@ -530,21 +530,31 @@ export function createRecommender(deps: ServingDeps): Recommender {
     const ranked = rankTop(scratch, scores, mark, m.itemIds, extras, Math.max(k * 4, 60));
     const explained = anchorsFor(model, anchors, ranked, scratch.ranked);
 
-    const items = await deps.catalog.getMany([
-      ...ranked.map((c) => c.itemId),
-      ...anchors.map((a) => a.itemId),
-    ]);
+    // Catalog rows in chunks of the ranked list (most requests fill k from the first): only the candidates
+    // looked at and the anchors explaining them are read.
     const selection = new Selection(k, filters, excluded);
-    ranked.forEach((c, p) => {
-      const a = explained[p];
-      selection.offer(
-        c,
-        items.get(c.itemId),
-        a === undefined
-          ? 'recommended for you'
-          : () => `because you ${a.verb} ${items.get(a.itemId)?.title ?? a.itemId}`,
-      );
-    });
+    const chunk = Math.max(2 * k, 20);
+    for (let start = 0; start < ranked.length && !selection.full; start += chunk) {
+      const end = Math.min(ranked.length, start + chunk);
+      const ids: string[] = [];
+      for (let p = start; p < end; p++) ids.push(ranked[p]!.itemId);
+      for (let p = start; p < end; p++) {
+        const a = explained[p];
+        if (a !== undefined) ids.push(a.itemId);
+      }
+      const items = await deps.catalog.getMany(ids);
+      for (let p = start; p < end; p++) {
+        const c = ranked[p]!;
+        const a = explained[p];
+        selection.offer(
+          c,
+          items.get(c.itemId),
+          a === undefined
+            ? 'recommended for you'
+            : () => `because you ${a.verb} ${items.get(a.itemId)?.title ?? a.itemId}`,
+        );
+      }
+    }
     if (!selection.full) await backfill(model, selection, filters);
     return {
       recommendationId: recommendationIdFor(assignment, newId()),
