@@ -62,9 +62,12 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   });
   await eventSink.recover();
   await itemSink.recover();
-  const store = createSqliteServingStore({ path: join(dataDir, 'serving.db') });
-  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
-  const feedback = createSqliteFeedbackStore({ path: join(dataDir, 'serving.db') });
+  // This process holds the data-dir lock, so it is the only writer of activity and feedback: their reads can be
+  // cached and invalidated by its own writes.
+  const dbPath = join(dataDir, 'serving.db');
+  const store = createSqliteServingStore({ path: dbPath, cacheReads: true });
+  const publications = createSqlitePublicationStore({ path: dbPath, cacheReads: true });
+  const feedback = createSqliteFeedbackStore({ path: dbPath, cacheReads: true });
   return {
     dataDir,
     lakeRoot,

@@ -16,6 +16,14 @@ feedbackStoreContract('sqlite (file in a temp dir)', async (clock) => {
   };
 });
 
+feedbackStoreContract('sqlite (cached reads, as the local runtime runs it)', async (clock) => {
+  const dir = await mkdtemp(join(tmpdir(), 'recsys-feedback-'));
+  return {
+    store: createSqliteFeedbackStore({ path: join(dir, 'serving.db'), now: clock.now, cacheReads: true }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
 let dynalite: Dynalite;
 beforeAll(async () => {
   dynalite = await startDynalite();

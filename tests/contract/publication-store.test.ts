@@ -19,6 +19,14 @@ publicationStoreContract('sqlite (file in a temp dir)', async () => {
   };
 });
 
+publicationStoreContract('sqlite (cached reads, as the local runtime runs it)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'recsys-pub-'));
+  return {
+    store: createSqlitePublicationStore({ path: join(dir, 'serving.db'), cacheReads: true }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
 let dynalite: Dynalite;
 beforeAll(async () => {
   dynalite = await startDynalite();

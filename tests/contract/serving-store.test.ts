@@ -36,8 +36,9 @@ servingStoreContract('sqlite (file in a temp dir)', async (clock) => {
   return { store: createSqliteServingStore({ path, now: clock.now }), cleanup: removeDir };
 });
 
-servingStoreContract('sqlite (:memory:)', async (clock) => ({
-  store: createSqliteServingStore({ path: ':memory:', now: clock.now }),
+// The local runtime's configuration: reads cached in memory, invalidated by the store's own writes.
+servingStoreContract('sqlite (:memory:, cached reads)', async (clock) => ({
+  store: createSqliteServingStore({ path: ':memory:', now: clock.now, cacheReads: true }),
   cleanup: async () => {},
 }));
 

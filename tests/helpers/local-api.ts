@@ -52,6 +52,8 @@ export interface ApiBody {
   rejected: unknown[];
   unavailable: unknown[];
   title: string;
+  modelVersion: string | null;
+  items: { itemId: string; score: number; reason: string }[];
   error: { code: string; message: string; details: { path: string; message: string }[] };
 }
 

@@ -8,12 +8,15 @@ import {
   type FeedbackStore,
   type VariantCounters,
 } from '../../ports/feedback-store.ts';
+import { createReadCache } from './read-cache.ts';
 
 export interface SqliteFeedbackStoreOptions {
   /** A file path (its directory is created), or ':memory:'. Normally the serving store's file: own tables. */
   path: string;
   /** Clock in epoch milliseconds; tests move it forward to see keys and exclusions expire. */
   now?: () => number;
+  /** Keep exclusions in memory between reads (invalidated by this instance's writes; the lock holder only). */
+  cacheReads?: boolean;
 }
 
 // expires_at in epoch seconds, like the DynamoDB TTL attribute, so both adapters expire on the same second.
@@ -71,6 +74,9 @@ export function createSqliteFeedbackStore(options: SqliteFeedbackStoreOptions): 
     'SELECT variant, exposures, clicks, conversions FROM experiment_counters WHERE experiment = ? ORDER BY variant',
   );
   const seconds = () => Math.floor(now() / 1000);
+  const exclusionCache = options.cacheReads
+    ? createReadCache<{ exclusions: Exclusion[]; validUntil: number }>(50_000)
+    : undefined;
   let closed = false;
   return {
     async recordOnce(key, ttlSeconds = FEEDBACK_LIMITS.idempotencyTtlSeconds) {
@@ -82,20 +88,28 @@ export function createSqliteFeedbackStore(options: SqliteFeedbackStoreOptions): 
     },
     async addExclusion(shopperKey, itemId, reason, ttlSeconds) {
       upsertExclusion.run(shopperKey, itemId, reason, seconds() + ttlSeconds);
+      exclusionCache?.delete(shopperKey);
     },
     async exclusions(shopperKey) {
-      const rows = selectExclusions.all(shopperKey, seconds(), FEEDBACK_LIMITS.maxExclusions) as {
+      const t = seconds();
+      const cached = exclusionCache?.get(shopperKey);
+      if (cached !== undefined && t < cached.validUntil) return cached.exclusions.slice();
+      const rows = selectExclusions.all(shopperKey, t, FEEDBACK_LIMITS.maxExclusions) as {
         item_id: string;
         reason: ExclusionReason;
         expires_at: number;
       }[];
-      return rows.map(
-        (r): Exclusion => ({
+      let validUntil = Number.POSITIVE_INFINITY;
+      const exclusions = rows.map((r): Exclusion => {
+        validUntil = Math.min(validUntil, r.expires_at);
+        return {
           itemId: r.item_id,
           reason: r.reason,
           expiresAt: new Date(r.expires_at * 1000).toISOString(),
-        }),
-      );
+        };
+      });
+      exclusionCache?.set(shopperKey, { exclusions, validUntil });
+      return exclusions.slice();
     },
     async incrementCounters(experiment, variant, delta) {
       add.run(experiment, variant, delta.exposures ?? 0, delta.clicks ?? 0, delta.conversions ?? 0);

@@ -8,10 +8,17 @@ import {
   type RecommendationList,
   type ScoredItem,
 } from '../../ports/publication-store.ts';
+import { createReadCache } from './read-cache.ts';
 
 export interface SqlitePublicationStoreOptions {
   /** A file path (its directory is created), or ':memory:'. May be the serving store's own file: own tables. */
   path: string;
+  /**
+   * Keep lists read in memory. Safe even while another process publishes: a version's lists are written before
+   * the version is activated and never change after (a republish writes the same lists), and only lists found
+   * are kept, never "none yet".
+   */
+  cacheReads?: boolean;
 }
 
 // Lists keyed (version, user) like the DynamoDB pk `<version>#<userId>`; the deployment is one row (id = 1)
@@ -39,6 +46,7 @@ export function createSqlitePublicationStore(options: SqlitePublicationStoreOpti
   // Serving reads while the pipeline publishes; the CLI may approve while the server runs.
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec(SCHEMA);
+  const listCache = options.cacheReads ? createReadCache<ScoredItem[]>(50_000) : undefined;
   const upsertList = db.prepare(
     `INSERT INTO publication_lists (model_version, user_id, items) VALUES (?, ?, ?)
      ON CONFLICT (model_version, user_id) DO UPDATE SET items = excluded.items`,
@@ -65,7 +73,10 @@ export function createSqlitePublicationStore(options: SqlitePublicationStoreOpti
       if (modelVersion === '') throw new Error('putRecommendations: modelVersion is empty');
       db.exec('BEGIN IMMEDIATE');
       try {
-        for (const l of lists) upsertList.run(modelVersion, l.userId, JSON.stringify(l.items));
+        for (const l of lists) {
+          upsertList.run(modelVersion, l.userId, JSON.stringify(l.items));
+          listCache?.delete(`${modelVersion}\u0000${l.userId}`);
+        }
         db.exec('COMMIT');
       } catch (error) {
         db.exec('ROLLBACK');
@@ -73,8 +84,14 @@ export function createSqlitePublicationStore(options: SqlitePublicationStoreOpti
       }
     },
     async getRecommendations(modelVersion: string, userId: string) {
+      const key = `${modelVersion}\u0000${userId}`;
+      const cached = listCache?.get(key);
+      if (cached !== undefined) return cached;
       const row = selectList.get(modelVersion, userId) as { items: string } | undefined;
-      return row === undefined ? undefined : (JSON.parse(row.items) as ScoredItem[]);
+      if (row === undefined) return undefined;
+      const items = JSON.parse(row.items) as ScoredItem[];
+      listCache?.set(key, items);
+      return items;
     },
     async getDeployment() {
       const row = selectDeployment.get() as { json: string } | undefined;

@@ -4,12 +4,18 @@ import { DatabaseSync } from 'node:sqlite';
 import type { StoredEvent } from '../../domain/event.ts';
 import type { Item } from '../../domain/item.ts';
 import { ACTIVITY_LIMITS, type ActivityEntry, type ServingStore } from '../../ports/serving-store.ts';
+import { createReadCache } from './read-cache.ts';
 
 export interface SqliteServingStoreOptions {
   /** A file path (its directory is created), or ':memory:' for a throwaway store. */
   path: string;
   /** Clock in epoch milliseconds; tests move it forward to see entries expire. */
   now?: () => number;
+  /**
+   * Keep recent activity in memory between reads (invalidated by this instance's writes). Only for the process
+   * that holds the data-dir lock, which is then the only writer.
+   */
+  cacheReads?: boolean;
 }
 
 // Times are integers: updated_at and ts in epoch ms (ISO strings with offsets do not sort as text),
@@ -83,13 +89,17 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
        ORDER BY ts DESC, event_id DESC LIMIT 1 OFFSET ${ACTIVITY_LIMITS.maxPerShopper - 1})`,
   );
   const selectActivity = db.prepare(
-    `SELECT json FROM shopper_activity WHERE shopper_key = ? AND expires_at > ?
+    `SELECT json, expires_at FROM shopper_activity WHERE shopper_key = ? AND expires_at > ?
      ORDER BY ts DESC, event_id DESC LIMIT ?`,
   );
   // Rows per shopper as far as this process knows: counted once on first touch, then kept up to date, so the
   // append path decides to trim without a query.
   const rowCounts = new Map<string, number>();
   let lastPurge = Number.NEGATIVE_INFINITY;
+  /** Newest-first entries of a shopper as last read, valid until the first of them expires. */
+  const activityCache = options.cacheReads
+    ? createReadCache<{ entries: ActivityEntry[]; limit: number; validUntil: number }>(50_000)
+    : undefined;
 
   let open = true;
 
@@ -137,6 +147,7 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
         if (at - lastPurge >= PURGE_INTERVAL_MS) {
           purgeExpired.run(nowSeconds);
           rowCounts.clear();
+          activityCache?.clear();
           lastPurge = at;
         }
         // Key order: consecutive inserts land on the same b-tree pages instead of all over the table.
@@ -156,6 +167,7 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
             count -= Number(trimActivity.run(shopperKey, nowSeconds).changes);
           }
           rowCounts.set(shopperKey, count);
+          activityCache?.delete(shopperKey);
         }
       });
     },
@@ -163,8 +175,25 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
     async recentActivity(shopperKey, limit = ACTIVITY_LIMITS.maxPerShopper) {
       const capped = Math.min(Math.floor(limit), ACTIVITY_LIMITS.maxPerShopper);
       if (!(capped > 0)) return [];
-      const rows = selectActivity.all(shopperKey, Math.floor(now() / 1000), capped) as { json: string }[];
-      return rows.map((row) => JSON.parse(row.json) as ActivityEntry);
+      const nowSeconds = Math.floor(now() / 1000);
+      const cached = activityCache?.get(shopperKey);
+      if (cached !== undefined && nowSeconds < cached.validUntil) {
+        // A shorter cached read answers a longer request only when it already held every row there was.
+        if (cached.limit >= capped || cached.entries.length < cached.limit)
+          return cached.entries.slice(0, capped);
+      }
+      const rows = selectActivity.all(shopperKey, nowSeconds, capped) as {
+        json: string;
+        expires_at: number;
+      }[];
+      const entries = rows.map((row) => JSON.parse(row.json) as ActivityEntry);
+      if (activityCache !== undefined) {
+        let validUntil = Number.POSITIVE_INFINITY;
+        for (const row of rows) validUntil = Math.min(validUntil, row.expires_at);
+        activityCache.set(shopperKey, { entries, limit: capped, validUntil });
+        return entries.slice();
+      }
+      return entries;
     },
 
     async close() {
