@@ -3,6 +3,7 @@ import type { Item } from '../domain/item.ts';
 import { tokens } from '../model/content.ts';
 import { foldIn, scoreAll } from '../model/ials.ts';
 import type { Neighbours } from '../model/neighbours.ts';
+import { has } from '../model/sparse.ts';
 import { topK } from '../model/topk.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
 import type { Deployment, PublicationStore, ScoredItem } from '../ports/publication-store.ts';
@@ -242,8 +243,8 @@ class Selection {
   private readonly taken = new Set<string>();
   private readonly k: number;
   private readonly filters: Filters;
-  private readonly excluded: ReadonlySet<string>;
-  constructor(k: number, filters: Filters, excluded: ReadonlySet<string>) {
+  private readonly excluded: { has(itemId: string): boolean };
+  constructor(k: number, filters: Filters, excluded: { has(itemId: string): boolean }) {
     this.k = k;
     this.filters = filters;
     this.excluded = excluded;
@@ -427,9 +428,17 @@ export function createRecommender(deps: ServingDeps): Recommender {
       if (e.type === 'add_to_cart' && kinds.has('carted')) excluded.add(e.itemId);
     }
     if (kinds.has('not_interested')) for (const x of exclusions) excluded.add(x.itemId);
-    if (kinds.has('purchased') && userIndex !== undefined)
-      for (let p = m.history.indptr[userIndex]!; p < m.history.indptr[userIndex + 1]!; p++)
-        excluded.add(m.itemIds[m.history.indices[p]!]!);
+    // The training row (what the shopper bought before) stays in the model's index space: a binary search of
+    // the sorted row instead of a string set rebuilt on every request.
+    const historyExcluded = kinds.has('purchased') && userIndex !== undefined ? userIndex : undefined;
+    const isExcluded = {
+      has(itemId: string): boolean {
+        if (excluded.has(itemId)) return true;
+        if (historyExcluded === undefined) return false;
+        const j = m.itemIndex.get(itemId);
+        return j !== undefined && has(m.history, historyExcluded, j);
+      },
+    };
 
     // Signals: fresh events (and the item being viewed) by item index, summed with the model's event weights.
     const signals = new Map<number, number>();
@@ -509,7 +518,7 @@ export function createRecommender(deps: ServingDeps): Recommender {
         scores.add(j, preWeight * (span > 0 ? (pre.values[j]! - lo) / span : 1));
       }
       for (const [id, v] of strangers)
-        if (!excluded.has(id)) extras.push([id, 0 + preWeight * (span > 0 ? (v - lo) / span : 1)]);
+        if (!isExcluded.has(id)) extras.push([id, 0 + preWeight * (span > 0 ? (v - lo) / span : 1)]);
     } else {
       pre.addNormalisedInto(scores, preWeight);
     }
@@ -527,12 +536,15 @@ export function createRecommender(deps: ServingDeps): Recommender {
       const j = m.itemIndex.get(id);
       if (j !== undefined) mark.add(j);
     }
+    if (historyExcluded !== undefined)
+      for (let p = m.history.indptr[historyExcluded]!; p < m.history.indptr[historyExcluded + 1]!; p++)
+        mark.add(m.history.indices[p]!);
     const ranked = rankTop(scratch, scores, mark, m.itemIds, extras, Math.max(k * 4, 60));
     const explained = anchorsFor(model, anchors, ranked, scratch.ranked);
 
     // Catalog rows in chunks of the ranked list (most requests fill k from the first): only the candidates
     // looked at and the anchors explaining them are read.
-    const selection = new Selection(k, filters, excluded);
+    const selection = new Selection(k, filters, isExcluded);
     const chunk = Math.max(2 * k, 20);
     for (let start = 0; start < ranked.length && !selection.full; start += chunk) {
       const end = Math.min(ranked.length, start + chunk);
