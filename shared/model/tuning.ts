@@ -106,13 +106,14 @@ function estimateSeconds(spec: BaseSpec, data: Interactions, threads: number): n
 /**
  * Carves a validation split out of the training records only: the last `days` become the held-out period
  * (new pairs of known users and items, as in the temporal test); too few validation users falls back to
- * leave-last-one per user.
+ * leave-last-one per user (`days` is then null). The tuner and the trainer's holdout lists share it, so the gate
+ * judges a model on the very split it was tuned on.
  */
-function carve(
+export function carveValidation(
   records: readonly InteractionRecord[],
   requestedDays: number | undefined,
   opts: InteractionOptions,
-) {
+): { train: InteractionRecord[]; data: Interactions; set: TestSet; days: number | null } {
   let newest = Number.NEGATIVE_INFINITY;
   let oldest = Number.POSITIVE_INFINITY;
   for (const r of records) {
@@ -123,17 +124,13 @@ function carve(
   const span = Math.max(0, newest - oldest) / 86_400_000;
   const days = requestedDays ?? Math.max(1, Math.min(DEFAULT_VALIDATION_DAYS, Math.round(span / 4)));
   const cutoff = newest - days * 86_400_000;
-  let { train, test } = temporalSplit(records, cutoff);
-  let method = `temporal: last ${days} days`;
-  let data = buildInteractions(train, opts);
-  let set = buildTestSet(data, test);
-  if (set.users.length < 20) {
-    ({ train, test } = leaveLastNSplit(records, 1));
-    method = 'leave-last-1 per user';
-    data = buildInteractions(train, opts);
-    set = buildTestSet(data, test);
-  }
-  return { train, data, set, method };
+  const temporal = temporalSplit(records, cutoff);
+  const data = buildInteractions(temporal.train, opts);
+  const set = buildTestSet(data, temporal.test);
+  if (set.users.length >= 20) return { train: temporal.train, data, set, days };
+  const last = leaveLastNSplit(records, 1);
+  const lastData = buildInteractions(last.train, opts);
+  return { train: last.train, data: lastData, set: buildTestSet(lastData, last.test), days: null };
 }
 
 function subsample(set: TestSet, max: number, seed: number): TestSet {
@@ -254,7 +251,9 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   const opts = options.interaction ?? {};
-  const { train, data, set: fullSet, method } = carve(records, options.validationDays, opts);
+  const carved = carveValidation(records, options.validationDays, opts);
+  const { train, data, set: fullSet } = carved;
+  const method = carved.days === null ? 'leave-last-1 per user' : `temporal: last ${carved.days} days`;
   const n = data.itemIds.length;
   const set = subsample(
     fullSet,

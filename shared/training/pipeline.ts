@@ -1,5 +1,4 @@
-import { buildTestSet, type TestSet } from '../evaluation/evaluate.ts';
-import { leaveLastNSplit, temporalSplit } from '../evaluation/splits.ts';
+import type { TestSet } from '../evaluation/evaluate.ts';
 import {
   type ArtifactFiles,
   type ArtifactManifest,
@@ -19,10 +18,7 @@ import {
   toEpochMs,
 } from '../model/interactions.ts';
 import { fitModel, type ModelSpec, modelScorer, type TrainedModel } from '../model/trained-model.ts';
-import { autoTune } from '../model/tuning.ts';
-
-/** Must equal the auto-tuner's default so that the holdout lists come from the split the winner was chosen on. */
-const DEFAULT_VALIDATION_DAYS = 70;
+import { autoTune, carveValidation as carveTuningSplit } from '../model/tuning.ts';
 
 export const MODEL_CHOICES = ['auto', 'als', 'ease', 'item-knn', 'content', 'popularity', 'hybrid'] as const;
 export type ModelChoice = (typeof MODEL_CHOICES)[number];
@@ -96,36 +92,16 @@ interface Carved {
 }
 
 /**
- * The validation split, carved from the training records only, exactly as the auto-tuner carves it: the last
- * `days` (default: 70, at most a quarter of the span) are held out (new pairs of known users and items); fewer than 20 validation users falls back to
- * leave-last-one per user. The holdout lists and the manifest's validation metrics come from a fit on it.
+ * The validation split, carved from the training records exactly as the auto-tuner carves it (one function,
+ * shared/model/tuning.ts): the holdout lists and the manifest's validation metrics come from a fit on it.
  */
 export function carveValidation(
   records: readonly InteractionRecord[],
   requestedDays: number | undefined,
   weights: Partial<EventWeights>,
 ): Carved {
-  let newest = Number.NEGATIVE_INFINITY;
-  let oldest = Number.POSITIVE_INFINITY;
-  for (const r of records) {
-    const t = toEpochMs(r.timestamp);
-    if (t > newest) newest = t;
-    if (t < oldest) oldest = t;
-  }
-  // The tuner's default window (shared/model/tuning.ts): 70 days, at most a quarter of the data's span.
-  const span = Math.max(0, newest - oldest) / 86_400_000;
-  const days = requestedDays ?? Math.max(1, Math.min(DEFAULT_VALIDATION_DAYS, Math.round(span / 4)));
-  let { train, test } = temporalSplit(records, newest - days * 86_400_000);
-  let split = `temporal:${days}d`;
-  let data = buildInteractions(train, { weights });
-  let set = buildTestSet(data, test);
-  if (set.users.length < 20) {
-    ({ train, test } = leaveLastNSplit(records, 1));
-    split = 'last:1';
-    data = buildInteractions(train, { weights });
-    set = buildTestSet(data, test);
-  }
-  return { train, data, set, split };
+  const { train, data, set, days } = carveTuningSplit(records, requestedDays, { weights });
+  return { train, data, set, split: days === null ? 'last:1' : `temporal:${days}d` };
 }
 
 function metricsOf(m: ArtifactMetrics): ArtifactMetrics {
