@@ -163,16 +163,21 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
         lastDateIso = new Date(dateMs).toISOString();
       }
       const country = text(countries![i]);
+      // Assignments, not conditional spreads: each spread built and copied a throwaway object per row.
       const event: EventInput = {
         eventId: eventId(row),
         type: cancellation ? 'return' : 'purchase',
-        ...(userId !== undefined ? { userId } : { sessionId: `invoice-${invoiceNo}` }),
         itemId: stockCode,
         timestamp: lastDateIso,
         value: Math.abs(quantity),
-        ...(price !== undefined ? { price, currency: CURRENCY } : {}),
         properties: country !== undefined ? { invoiceNo, country } : { invoiceNo },
       };
+      if (userId !== undefined) event.userId = userId;
+      else event.sessionId = `invoice-${invoiceNo}`;
+      if (price !== undefined) {
+        event.price = price;
+        event.currency = CURRENCY;
+      }
       const waiting = pipeline.add(row, event);
       if (waiting !== undefined) {
         await waiting;
