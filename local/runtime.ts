@@ -65,7 +65,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   // This process holds the data-dir lock, so it is the only writer of activity and feedback: their reads can be
   // cached and invalidated by its own writes.
   const dbPath = join(dataDir, 'serving.db');
-  const store = createSqliteServingStore({ path: dbPath, cacheReads: true });
+  const store = createSqliteServingStore({ path: dbPath, cacheReads: true, writeActivityOffThread: true });
   const publications = createSqlitePublicationStore({ path: dbPath, cacheReads: true });
   const feedback = createSqliteFeedbackStore({ path: dbPath, cacheReads: true });
   return {

@@ -42,6 +42,15 @@ servingStoreContract('sqlite (:memory:, cached reads)', async (clock) => ({
   cleanup: async () => {},
 }));
 
+// The local runtime's configuration on a file: cached reads, activity written by a worker thread.
+servingStoreContract('sqlite (file, cached reads, activity written off-thread)', async (clock) => {
+  const { path, removeDir } = await tempDbPath();
+  return {
+    store: createSqliteServingStore({ path, now: clock.now, cacheReads: true, writeActivityOffThread: true }),
+    cleanup: removeDir,
+  };
+});
+
 let dynalite: Dynalite;
 beforeAll(async () => {
   dynalite = await startDynalite();

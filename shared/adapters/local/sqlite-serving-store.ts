@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import type { Item } from '../../domain/item.ts';
 import { ACTIVITY_LIMITS, type ActivityEntry, type ServingStore } from '../../ports/serving-store.ts';
 import { createReadCache } from './read-cache.ts';
@@ -15,6 +16,12 @@ export interface SqliteServingStoreOptions {
    * that holds the data-dir lock, which is then the only writer.
    */
   cacheReads?: boolean;
+  /**
+   * Write recent activity from a worker thread (its own connection to the same file) so that ingestion's inserts
+   * and commits overlap the caller's work. Reads stay on the caller's connection and see each write once its
+   * append has resolved. Ignored for ':memory:'.
+   */
+  writeActivityOffThread?: boolean;
 }
 
 // Times are integers: updated_at and ts in epoch ms (ISO strings with offsets do not sort as text),
@@ -62,20 +69,7 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
   const now = options.now ?? Date.now;
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new DatabaseSync(options.path);
-  // WAL + NORMAL: a commit costs no fsync of the main file, and readers never block the ingest writer.
-  // An OS crash may lose the last commits; that is acceptable because the lake, not this store, is the record.
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  // The CLI may import while the server runs: wait for the other writer instead of failing at once.
-  db.exec('PRAGMA busy_timeout = 5000');
-  // Each ingest batch dirties a few pages per shopper all over the activity b-trees. Checkpointing every
-  // ~40 MiB instead of every 4 MiB writes a page rewritten by many batches back once, not once per batch:
-  // measured about twice the appendActivity throughput. The size limit truncates the WAL after a checkpoint.
-  db.exec('PRAGMA wal_autocheckpoint = 10000');
-  db.exec('PRAGMA journal_size_limit = 67108864');
-  // The default 2 MiB page cache sends most b-tree page reads of a busy ingest to the OS; 64 MiB holds the
-  // upper levels and the hot shoppers (it is a ceiling, allocated only as pages are read).
-  db.exec('PRAGMA cache_size = -65536');
+  configureConnection(db);
   migrateJsonActivity(db);
   db.exec(SCHEMA);
 
@@ -85,28 +79,10 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
      WHERE excluded.updated_at >= catalog.updated_at`,
   );
   const selectItem = db.prepare('SELECT json FROM catalog WHERE item_id = ?');
-  const insertActivity = db.prepare(
-    `INSERT OR IGNORE INTO shopper_activity
-       (shopper_key, ts, event_id, expires_at, type, item_id, value, received_ms, timestamp_text, received_text)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const countActivity = db.prepare('SELECT count(*) AS n FROM shopper_activity WHERE shopper_key = ?');
-  const purgeExpired = db.prepare('DELETE FROM shopper_activity WHERE expires_at <= ?');
-  // Keeps the newest maxPerShopper live rows: the cut-off is the oldest of them, so an expired row not yet
-  // purged never pushes a live one out; NULL (deletes nothing) when a shopper has fewer rows.
-  const trimActivity = db.prepare(
-    `DELETE FROM shopper_activity WHERE shopper_key = ?1 AND (ts, event_id) < (
-       SELECT ts, event_id FROM shopper_activity WHERE shopper_key = ?1 AND expires_at > ?2
-       ORDER BY ts DESC, event_id DESC LIMIT 1 OFFSET ${ACTIVITY_LIMITS.maxPerShopper - 1})`,
-  );
   const selectActivity = db.prepare(
     `SELECT ${ACTIVITY_COLUMNS}, expires_at FROM shopper_activity WHERE shopper_key = ? AND expires_at > ?
      ORDER BY ts DESC, event_id DESC LIMIT ?`,
   );
-  // Rows per shopper as far as this process knows: counted once on first touch, then kept up to date, so the
-  // append path decides to trim without a query.
-  const rowCounts = new Map<string, number>();
-  let lastPurge = Number.NEGATIVE_INFINITY;
   /** Newest-first entries of a shopper as last read, valid until the first of them expires. */
   const activityCache = options.cacheReads
     ? createReadCache<{ entries: ActivityEntry[]; limit: number; validUntil: number }>(50_000)
@@ -117,54 +93,36 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
   const timestamps = createIsoMemo();
   const receivedTimes = createIsoMemo();
 
-  let pendingAppends: { rows: ActivityInsert[]; resolve: () => void; reject: (error: unknown) => void }[] =
-    [];
+  let pendingAppends: { rows: PackedRows; resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  // The activity writer: on this thread, or on a worker thread with its own connection, where the insert and
+  // commit cost of ingestion (the larger half of it) runs beside the request parsing and validation.
+  const appender =
+    options.writeActivityOffThread && options.path !== ':memory:'
+      ? createOffThreadAppender(options.path)
+      : createInThreadAppender(db);
 
   function commitAppends(): void {
     const group = pendingAppends;
     pendingAppends = [];
-    const rows = group.length === 1 ? group[0]!.rows : group.flatMap((g) => g.rows);
-    try {
-      if (!open) throw new Error('the serving store is closed');
-      const at = now();
-      const nowSeconds = Math.floor(at / 1000);
-      inTransaction(() => {
-        if (at - lastPurge >= PURGE_INTERVAL_MS) {
-          purgeExpired.run(nowSeconds);
-          rowCounts.clear();
-          activityCache?.clear();
-          lastPurge = at;
-        }
-        // Key order: consecutive inserts land on the same b-tree pages instead of all over the table.
-        if (rows.length > 1) rows.sort(byShopperNewestFirst);
-        for (const row of rows) {
-          const { changes } = insertActivity.run(
-            row.shopperKey,
-            row.ts,
-            row.eventId,
-            Math.floor(row.receivedMs / 1000) + ACTIVITY_LIMITS.ttlSeconds,
-            row.type,
-            row.itemId,
-            row.value,
-            row.receivedMs,
-            row.tsText,
-            row.receivedText,
-          );
-          let count = rowCounts.get(row.shopperKey);
-          if (count === undefined) count = (countActivity.get(row.shopperKey) as { n: number }).n;
-          else count += Number(changes);
-          if (count > ACTIVITY_LIMITS.maxPerShopper + TRIM_SLACK) {
-            count -= Number(trimActivity.run(row.shopperKey, nowSeconds).changes);
-          }
-          rowCounts.set(row.shopperKey, count);
-          activityCache?.delete(row.shopperKey);
-        }
-      });
-    } catch (error) {
-      for (const g of group) g.reject(error);
+    const rows = group.length === 1 ? group[0]!.rows : ([] as PackedRows).concat(...group.map((g) => g.rows));
+    if (!open) {
+      for (const g of group) g.reject(new Error('the serving store is closed'));
       return;
     }
-    for (const g of group) g.resolve();
+    appender.append(rows, now()).then(
+      ({ purged }) => {
+        // After the commit: a read racing the write may have cached the rows as they were before it.
+        if (activityCache !== undefined) {
+          if (purged) activityCache.clear();
+          else for (let i = 0; i < rows.length; i += ROW_FIELDS) activityCache.delete(rows[i] as string);
+        }
+        for (const g of group) g.resolve();
+      },
+      (error: unknown) => {
+        for (const g of group) g.reject(error);
+      },
+    );
   }
 
   let open = true;
@@ -205,32 +163,27 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
       return found;
     },
 
-    appendActivity(entries) {
-      if (entries.length === 0) return Promise.resolve();
+    async appendActivity(entries) {
+      if (entries.length === 0) return;
       // Rows are made here, per call, so a malformed date fails only its own caller, not the group.
-      const rows: ActivityInsert[] = new Array(entries.length);
-      for (let i = 0; i < entries.length; i++) {
-        const { shopperKey, event } = entries[i]!;
-        const ts = timestamps.ms(event.timestamp, 'timestamp');
-        const tsText = timestamps.keptText();
-        const receivedMs = receivedTimes.ms(event.receivedAt, 'receivedAt');
-        rows[i] = {
-          shopperKey,
-          ts,
-          eventId: event.eventId,
-          type: event.type,
-          itemId: event.itemId ?? null,
-          value: event.value ?? null,
-          receivedMs,
-          tsText,
-          receivedText: receivedTimes.keptText(),
-        };
+      const rows: PackedRows = new Array(entries.length * ROW_FIELDS);
+      let r = 0;
+      for (const { shopperKey, event } of entries) {
+        rows[r++] = shopperKey;
+        rows[r++] = timestamps.ms(event.timestamp, 'timestamp');
+        rows[r++] = event.eventId;
+        rows[r++] = event.type;
+        rows[r++] = event.itemId ?? null;
+        rows[r++] = event.value ?? null;
+        rows[r++] = receivedTimes.ms(event.receivedAt, 'receivedAt');
+        rows[r++] = timestamps.keptText();
+        rows[r++] = receivedTimes.keptText();
       }
-      return new Promise<void>((resolve, reject) => {
+      await new Promise<void>((resolve, reject) => {
         pendingAppends.push({ rows, resolve, reject });
         // Group commit: the appends of every request that resolves in this turn of the event loop (the lake
         // writer acknowledges its group of requests at once) share one transaction. A commit's cost is the pages
-        // it writes, and the b-tree's upper levels are written once for the group instead of once per request.
+        // it writes: the b-tree's upper levels are written once for the group instead of once per request.
         if (pendingAppends.length === 1) setImmediate(commitAppends);
       });
     },
@@ -263,27 +216,179 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
       // Appends already accepted are committed, not dropped (their callers are still waiting).
       if (pendingAppends.length > 0) commitAppends();
       open = false;
+      await appender.close();
       db.close();
     },
   };
 }
 
-/** An activity row ready to insert (dates already converted). */
-interface ActivityInsert {
-  shopperKey: string;
-  ts: number;
-  eventId: string;
-  type: string;
-  itemId: string | null;
-  value: number | null;
-  receivedMs: number;
-  tsText: string | null;
-  receivedText: string | null;
+/** The settings of every connection to serving.db (the store's own and the activity writer's). */
+export function configureConnection(db: DatabaseSync): void {
+  // WAL + NORMAL: a commit costs no fsync of the main file, and readers never block the ingest writer.
+  // An OS crash may lose the last commits; that is acceptable because the lake, not this store, is the record.
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  // The CLI may import while the server runs: wait for the other writer instead of failing at once.
+  db.exec('PRAGMA busy_timeout = 5000');
+  // Each ingest batch dirties a few pages per shopper all over the activity b-trees. Checkpointing every
+  // ~40 MiB instead of every 4 MiB writes a page rewritten by many batches back once, not once per batch:
+  // measured about twice the appendActivity throughput. The size limit truncates the WAL after a checkpoint.
+  db.exec('PRAGMA wal_autocheckpoint = 10000');
+  db.exec('PRAGMA journal_size_limit = 67108864');
+  // The default 2 MiB page cache sends most b-tree page reads of a busy ingest to the OS; 64 MiB holds the
+  // upper levels and the hot shoppers (it is a ceiling, allocated only as pages are read).
+  db.exec('PRAGMA cache_size = -65536');
 }
 
-function byShopperNewestFirst(a: ActivityInsert, b: ActivityInsert): number {
-  if (a.shopperKey !== b.shopperKey) return a.shopperKey < b.shopperKey ? -1 : 1;
-  return b.ts - a.ts;
+interface ActivityAppender {
+  /** Inserts the rows in one transaction at clock `at`; `purged` says expired rows were deleted too. */
+  append(rows: PackedRows, at: number): Promise<{ purged: boolean }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Appends activity rows through `db`: one transaction, rows in key order, a trim per shopper past its cap and a
+ * periodic purge of expired rows. Synchronous: run on the store's thread or in the activity worker.
+ */
+export function openActivityAppender(
+  db: DatabaseSync,
+): (rows: PackedRows, at: number) => { purged: boolean } {
+  const insertActivity = db.prepare(
+    `INSERT OR IGNORE INTO shopper_activity
+       (shopper_key, ts, event_id, expires_at, type, item_id, value, received_ms, timestamp_text, received_text)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const countActivity = db.prepare('SELECT count(*) AS n FROM shopper_activity WHERE shopper_key = ?');
+  const purgeExpired = db.prepare('DELETE FROM shopper_activity WHERE expires_at <= ?');
+  // Keeps the newest maxPerShopper live rows: the cut-off is the oldest of them, so an expired row not yet
+  // purged never pushes a live one out; NULL (deletes nothing) when a shopper has fewer rows.
+  const trimActivity = db.prepare(
+    `DELETE FROM shopper_activity WHERE shopper_key = ?1 AND (ts, event_id) < (
+       SELECT ts, event_id FROM shopper_activity WHERE shopper_key = ?1 AND expires_at > ?2
+       ORDER BY ts DESC, event_id DESC LIMIT 1 OFFSET ${ACTIVITY_LIMITS.maxPerShopper - 1})`,
+  );
+  // Rows per shopper as far as this process knows: counted once on first touch, then kept up to date, so the
+  // append path decides to trim without a query.
+  const rowCounts = new Map<string, number>();
+  let lastPurge = Number.NEGATIVE_INFINITY;
+
+  return (rows, at) => {
+    if (rows.length === 0) return { purged: false };
+    const nowSeconds = Math.floor(at / 1000);
+    let purged = false;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      if (at - lastPurge >= PURGE_INTERVAL_MS) {
+        purgeExpired.run(nowSeconds);
+        rowCounts.clear();
+        lastPurge = at;
+        purged = true;
+      }
+      // Key order: consecutive inserts land on the same b-tree pages instead of all over the table.
+      for (const r of keyOrder(rows)) {
+        const shopperKey = rows[r] as string;
+        const receivedMs = rows[r + 6] as number;
+        const { changes } = insertActivity.run(
+          shopperKey,
+          rows[r + 1] as number,
+          rows[r + 2] as string,
+          Math.floor(receivedMs / 1000) + ACTIVITY_LIMITS.ttlSeconds,
+          rows[r + 3] as string,
+          rows[r + 4] as string | null,
+          rows[r + 5] as number | null,
+          receivedMs,
+          rows[r + 7] as string | null,
+          rows[r + 8] as string | null,
+        );
+        let count = rowCounts.get(shopperKey);
+        if (count === undefined) count = (countActivity.get(shopperKey) as { n: number }).n;
+        else count += Number(changes);
+        if (count > ACTIVITY_LIMITS.maxPerShopper + TRIM_SLACK) {
+          count -= Number(trimActivity.run(shopperKey, nowSeconds).changes);
+        }
+        rowCounts.set(shopperKey, count);
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+    return { purged };
+  };
+}
+
+function createInThreadAppender(db: DatabaseSync): ActivityAppender {
+  const append = openActivityAppender(db);
+  return {
+    append: async (rows, at) => append(rows, at),
+    close: async () => undefined,
+  };
+}
+
+/** The appender on a worker thread (activity-writer-worker.ts), one message per group commit. */
+function createOffThreadAppender(path: string): ActivityAppender {
+  const worker = new Worker(new URL('./activity-writer-worker.ts', import.meta.url), {
+    workerData: { path },
+  });
+  const waiting = new Map<
+    number,
+    { resolve: (r: { purged: boolean }) => void; reject: (e: unknown) => void }
+  >();
+  let nextId = 0;
+  let failure: unknown;
+  // Idle, the worker must not keep the process alive; while a write is in flight it must.
+  worker.unref();
+  worker.on('message', (m: { id: number; purged: boolean } | { id: number; error: string }) => {
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (waiting.size === 0) worker.unref();
+    if ('error' in m) w?.reject(new Error(m.error));
+    else w?.resolve({ purged: m.purged });
+  });
+  const fail = (error: unknown) => {
+    failure = error;
+    for (const w of waiting.values()) w.reject(error);
+    waiting.clear();
+  };
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`the activity writer exited (code ${code})`)));
+  return {
+    append(rows, at) {
+      if (failure !== undefined) return Promise.reject(failure);
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        worker.ref();
+        worker.postMessage({ id, rows, at });
+      });
+    },
+    async close() {
+      // Messages are handled in order: once the close is answered, every write before it is committed.
+      if (failure === undefined) await this.append([], Number.NaN).catch(() => undefined);
+      await worker.terminate();
+    },
+  };
+}
+
+/**
+ * Activity rows ready to insert (dates converted), packed flat, ROW_FIELDS values a row: shopperKey, ts, eventId,
+ * type, itemId, value, receivedMs, timestamp text, receivedAt text. Flat arrays of primitives cross to the worker
+ * thread several times cheaper than an object per row.
+ */
+export type PackedRows = (string | number | null)[];
+const ROW_FIELDS = 9;
+
+/** Row offsets in key order (shopper, newest first), so consecutive inserts land on the same b-tree pages. */
+function keyOrder(rows: PackedRows): number[] {
+  const order: number[] = [];
+  for (let r = 0; r < rows.length; r += ROW_FIELDS) order.push(r);
+  order.sort((a, b) => {
+    const ka = rows[a] as string;
+    const kb = rows[b] as string;
+    if (ka !== kb) return ka < kb ? -1 : 1;
+    return (rows[b + 1] as number) - (rows[a + 1] as number);
+  });
+  return order;
 }
 
 function epochMs(iso: string, field: string): number {
