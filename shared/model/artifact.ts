@@ -1,3 +1,4 @@
+import type { Metrics } from '../evaluation/metrics.ts';
 import type { EaseModel, EaseParams } from './ease.ts';
 import type { IalsModel, IalsParams } from './ials.ts';
 import { emptyNeighbours, type Neighbours } from './neighbours.ts';
@@ -35,16 +36,8 @@ export interface DataStats {
   [extra: string]: unknown;
 }
 
-export interface ArtifactMetrics {
-  precision: number;
-  recall: number;
-  ndcg: number;
-  map: number;
-  mrr: number;
-  hitRate: number;
-  coverage: number;
-  users?: number;
-}
+/** The evaluation metrics as the manifest records them (k is recorded once, beside them). */
+export type ArtifactMetrics = Omit<Metrics, 'k' | 'users'> & { users?: number };
 
 export interface ArtifactValidation {
   k: number;

@@ -78,24 +78,12 @@ export function trending(
   const w: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...weights };
   const n = itemIndex.size;
   const out = { '1h': new Float32Array(n), '24h': new Float32Array(n), '7d': new Float32Array(n) };
-  const seen = new Set<string>();
-  for (const r of records) {
-    if (r.eventId !== undefined) {
-      if (seen.has(r.eventId)) continue;
-      seen.add(r.eventId);
-    }
-    const weight = w[r.type];
-    // Trending counts attention, not sentiment: vetoes and negatives are left out.
-    if (!(weight > 0) || !Number.isFinite(weight)) continue;
-    const j = itemIndex.get(r.itemId);
-    if (j === undefined) continue;
-    const age = now - toEpochMs(r.timestamp);
-    if (age < 0) continue;
+  forEachPositiveEvent(records, itemIndex, now, w, (j, weight, age) => {
     for (const key of ['1h', '24h', '7d'] as const) {
       const win = TRENDING_WINDOWS[key];
       if (age <= win) out[key][j]! += weight * 2 ** (-age / (win / 2));
     }
-  }
+  });
   return out;
 }
 
@@ -113,6 +101,23 @@ export function decayedPopularity(
   const w: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...weights };
   const out = new Float32Array(itemIndex.size);
   const halfLife = halfLifeDays * 86_400_000;
+  forEachPositiveEvent(records, itemIndex, now, w, (j, weight, age) => {
+    out[j]! += weight * 2 ** (-age / halfLife);
+  });
+  return out;
+}
+
+/**
+ * The events both recency scores count: each eventId once, positive finite weights only (trending and recent
+ * popularity measure attention, not sentiment: vetoes and negatives are left out), known items, not after `now`.
+ */
+function forEachPositiveEvent(
+  records: Iterable<InteractionRecord>,
+  itemIndex: ReadonlyMap<string, number>,
+  now: number,
+  w: EventWeights,
+  visit: (item: number, weight: number, ageMs: number) => void,
+): void {
   const seen = new Set<string>();
   for (const r of records) {
     if (r.eventId !== undefined) {
@@ -125,7 +130,6 @@ export function decayedPopularity(
     if (j === undefined) continue;
     const age = now - toEpochMs(r.timestamp);
     if (age < 0) continue;
-    out[j]! += weight * 2 ** (-age / halfLife);
+    visit(j, weight, age);
   }
-  return out;
 }

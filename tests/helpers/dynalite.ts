@@ -53,6 +53,7 @@ export async function startDynalite(): Promise<Dynalite> {
   // Default marshalling, as a Lambda's client would have it: adapters must not rely on lenient options.
   const client = DynamoDBDocumentClient.from(raw);
   let stage = 0;
+  // Even with createTableMs 0 a table is CREATING until the next tick; requests then fail as not found.
   const create = async (inputs: CreateTableCommandInput[]) => {
     for (const input of inputs) {
       await raw.send(new CreateTableCommand(input));
@@ -72,16 +73,7 @@ export async function startDynalite(): Promise<Dynalite> {
       // A fresh stage per call: suites share one server without seeing each other's rows.
       stage += 1;
       const inputs = await tableInputsFromResources({ service: 'recsys', stage: `test${stage}` });
-      for (const input of Object.values(inputs)) {
-        await raw.send(new CreateTableCommand(input));
-        // Even with createTableMs 0 a table is CREATING until the next tick; requests then fail as not found.
-        while (
-          (await raw.send(new DescribeTableCommand({ TableName: input.TableName }))).Table?.TableStatus !==
-          'ACTIVE'
-        ) {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      }
+      await create(Object.values(inputs));
       return {
         catalogTable: inputs.CatalogTable.TableName as string,
         activityTable: inputs.ActivityTable.TableName as string,

@@ -1,6 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import {
   type Exclusion,
   type ExclusionReason,
@@ -9,6 +6,7 @@ import {
   type VariantCounters,
 } from '../../ports/feedback-store.ts';
 import { createReadCache } from './read-cache.ts';
+import { openSqlite } from './sqlite-connection.ts';
 
 export interface SqliteFeedbackStoreOptions {
   /** A file path (its directory is created), or ':memory:'. Normally the serving store's file: own tables. */
@@ -45,11 +43,7 @@ CREATE TABLE IF NOT EXISTS experiment_counters (
 /** The embedded FeedbackStore (node:sqlite). Every write is one statement, hence atomic on its own. */
 export function createSqliteFeedbackStore(options: SqliteFeedbackStoreOptions): FeedbackStore {
   const now = options.now ?? Date.now;
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new DatabaseSync(options.path);
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA busy_timeout = 5000');
+  const db = openSqlite(options.path);
   db.exec(SCHEMA);
   // An expired key is as good as absent: the upsert takes it over in the same statement.
   const claim = db.prepare(

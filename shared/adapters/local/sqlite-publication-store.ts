@@ -1,6 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import {
   type Deployment,
   DeploymentConflictError,
@@ -9,6 +6,7 @@ import {
   type ScoredItem,
 } from '../../ports/publication-store.ts';
 import { createReadCache } from './read-cache.ts';
+import { openSqlite } from './sqlite-connection.ts';
 
 export interface SqlitePublicationStoreOptions {
   /** A file path (its directory is created), or ':memory:'. May be the serving store's own file: own tables. */
@@ -39,12 +37,7 @@ CREATE TABLE IF NOT EXISTS publication_deployment (
 
 /** The embedded PublicationStore (node:sqlite). Several processes may open the same file (WAL, busy timeout). */
 export function createSqlitePublicationStore(options: SqlitePublicationStoreOptions): PublicationStore {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new DatabaseSync(options.path);
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  // Serving reads while the pipeline publishes; the CLI may approve while the server runs.
-  db.exec('PRAGMA busy_timeout = 5000');
+  const db = openSqlite(options.path);
   db.exec(SCHEMA);
   const listCache = options.cacheReads ? createReadCache<ScoredItem[]>(50_000) : undefined;
   const upsertList = db.prepare(

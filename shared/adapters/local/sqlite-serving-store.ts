@@ -1,10 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import type { Item } from '../../domain/item.ts';
 import { ACTIVITY_LIMITS, type ActivityEntry, type ServingStore } from '../../ports/serving-store.ts';
 import { createReadCache } from './read-cache.ts';
+import { openSqlite } from './sqlite-connection.ts';
 
 export interface SqliteServingStoreOptions {
   /** A file path (its directory is created), or ':memory:' for a throwaway store. */
@@ -67,8 +66,7 @@ export const PURGE_INTERVAL_MS = 60_000;
  */
 export function createSqliteServingStore(options: SqliteServingStoreOptions): ServingStore {
   const now = options.now ?? Date.now;
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-  const db = new DatabaseSync(options.path);
+  const db = openSqlite(options.path);
   configureConnection(db);
   migrateJsonActivity(db);
   db.exec(SCHEMA);
@@ -222,14 +220,8 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
   };
 }
 
-/** The settings of every connection to serving.db (the store's own and the activity writer's). */
+/** The activity writers' tuning, on top of openSqlite's settings (the store's own connection and the worker's). */
 export function configureConnection(db: DatabaseSync): void {
-  // WAL + NORMAL: a commit costs no fsync of the main file, and readers never block the ingest writer.
-  // An OS crash may lose the last commits; that is acceptable because the lake, not this store, is the record.
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  // The CLI may import while the server runs: wait for the other writer instead of failing at once.
-  db.exec('PRAGMA busy_timeout = 5000');
   // Each ingest batch dirties a few pages per shopper all over the activity b-trees. Checkpointing every
   // ~40 MiB instead of every 4 MiB writes a page rewritten by many batches back once, not once per batch:
   // measured about twice the appendActivity throughput. The size limit truncates the WAL after a checkpoint.
