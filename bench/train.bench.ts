@@ -1,14 +1,28 @@
 /**
- * Training wall time per model on Online Retail (the README split's training part: 3,616 users × 3,508
- * items, 188,848 pairs), median of 3 runs, on 1 thread and on the machine's threads for the models that use
- * workers (EASE's blocked inverse, iALS half-steps). Peak RSS is printed at the end.
- * Run: npx node bench/train.bench.ts [repeats]
+ * Training figures.
+ *  1. Wall time per model on Online Retail (the README split's training part: 3,616 users × 3,508 items,
+ *     188,848 pairs), median of `repeats` runs, on 1 thread and on the machine's threads for the models that
+ *     use workers (EASE's blocked inverse, iALS half-steps).
+ *  2. iALS against `implicit` (the reference CPU implementation, conjugate gradient, pip wheel), on Online
+ *     Retail and on a generated 5M-interaction / 200k-user / 50k-item matrix with planted structure: the same
+ *     matrix, confidences, factors (64), iterations, regularisation, CG steps (3) and thread count. Each
+ *     trainer runs in its own process (bench/peers/) so the peak RSS printed is its own. Seconds per
+ *     iteration are the median over the iterations of one fit.
+ * Run: npx node bench/train.bench.ts [repeats=3]   (BENCH_ITERATIONS, BENCH_THREADS, BENCH_SKIP_MODELS=1)
  */
-
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { transformValue } from '../shared/model/ease.ts';
 import { defaultThreads, shutdownPool } from '../shared/model/parallel.ts';
+import type { Csr } from '../shared/model/sparse.ts';
 import type { BaseSpec } from '../shared/model/trained-model.ts';
 import { fitModel } from '../shared/model/trained-model.ts';
 import { loadOnlineRetail } from './lib/online-retail-split.ts';
+import { plantedMatrix } from './lib/planted.ts';
 
 const repeats = Number(process.argv[2] ?? 3);
 const split = await loadOnlineRetail();
@@ -30,7 +44,7 @@ const models: [string, BaseSpec, boolean][] = [
   ['ease l500', { kind: 'ease', params: { lambda: 500 } }, true],
 ];
 let peak = process.memoryUsage().rss;
-for (const [name, spec, parallel] of models) {
+for (const [name, spec, parallel] of process.env.BENCH_SKIP_MODELS === '1' ? [] : models) {
   for (const t of parallel && threads > 1 ? [1, threads] : [1]) {
     const secs: number[] = [];
     for (let r = 0; r < repeats; r++) {
@@ -50,5 +64,77 @@ for (const [name, spec, parallel] of models) {
     );
   }
 }
-console.log(`peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
+if (process.env.BENCH_SKIP_MODELS !== '1') console.log(`peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`);
 await shutdownPool();
+
+// ---- 2. iALS against implicit -------------------------------------------------------------------------
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 10);
+const THREADS = Number(process.env.BENCH_THREADS ?? threads);
+const PARAMS = { factors: 64, regularization: 0.1, alpha: 1, transform: 'log' as const, seed: 42 };
+
+interface PeerResult {
+  perIteration: number[];
+  fitSeconds: number;
+  peakRssMiB: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function peer(cmd: string, args: string[]): Promise<PeerResult> {
+  const { stdout } = await run(cmd, args, { cwd: root, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as PeerResult;
+}
+
+async function compare(name: string, csr: Csr): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-train-'));
+  try {
+    const nnz = csr.indptr[csr.rows]!;
+    const conf = new Float32Array(nnz);
+    for (let q = 0; q < nnz; q++)
+      conf[q] = 1 + PARAMS.alpha * transformValue(csr.values[q]!, PARAMS.transform);
+    const raw = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    await writeFile(
+      join(dir, 'meta.json'),
+      JSON.stringify({ rows: csr.rows, cols: csr.cols, iterations: ITERATIONS, threads: THREADS, ...PARAMS }),
+    );
+    await writeFile(join(dir, 'indptr.bin'), raw(csr.indptr));
+    await writeFile(join(dir, 'indices.bin'), raw(csr.indices.subarray(0, nnz)));
+    await writeFile(join(dir, 'values.bin'), raw(csr.values.subarray(0, nnz)));
+    await writeFile(join(dir, 'conf.bin'), raw(conf));
+    console.log(
+      `\n${name}: ${csr.rows.toLocaleString('en-US')} users × ${csr.cols.toLocaleString('en-US')} items, ` +
+        `${nnz.toLocaleString('en-US')} interactions; 64 factors, ${ITERATIONS} iterations, 3 CG steps, ${THREADS} threads`,
+    );
+    // Alternate the two so a burst of load on this shared machine does not land on one side only.
+    const ours: PeerResult[] = [];
+    const theirs: PeerResult[] = [];
+    for (let r = 0; r < 2; r++) {
+      ours.push(await peer(process.execPath, ['bench/peers/ts-ials.ts', dir]));
+      theirs.push(await peer(join(root, '.venv/bin/python'), ['bench/peers/implicit_als.py', dir]));
+    }
+    const per = (rs: PeerResult[]) => median(rs.flatMap((x) => x.perIteration));
+    const [a, b] = [per(ours), per(theirs)];
+    const show = (label: string, rs: PeerResult[], s: number) =>
+      console.log(
+        `  ${label.padEnd(22)} ${s.toFixed(3)} s/iteration (median of ${rs.length}×${ITERATIONS}); fits ` +
+          `${rs.map((x) => x.fitSeconds.toFixed(1)).join(', ')} s; peak RSS ${Math.max(...rs.map((x) => x.peakRssMiB)).toFixed(0)} MiB`,
+      );
+    show('recsys iALS (TS+wasm)', ours, a);
+    show('implicit 0.7.3', theirs, b);
+    console.log(
+      `  ratio recsys / implicit ${(a / b).toFixed(2)} (target ≤ 1.5: ${a / b <= 1.5 ? 'MET' : 'NOT met'})`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const prep = await run('bash', ['scripts/python-env.sh', 'bench/requirements.txt'], { cwd: root });
+process.stdout.write(prep.stdout);
+await compare('Online Retail (training part)', ix.csr);
+const started = performance.now();
+const planted = plantedMatrix({ users: 200_000, items: 50_000, interactions: 5_000_000 });
+console.log(`(generated the planted matrix in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+await compare('Generated, planted segments', planted.csr);

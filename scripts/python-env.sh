@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Keeps .venv in step with requirements-dev.txt. The slow part (pip) runs only when the file's content
-# changed since the last successful install, so `npm test` pays for it once per change, not every run.
+# Keeps .venv in step with requirements-dev.txt (or the requirements file given as the argument, e.g.
+# bench/requirements.txt for the benchmarks' Python peers). The slow part (pip) runs only when the file's
+# content changed since its last successful install, so `npm test` pays for it once per change, not every run.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 venv=".venv"
-requirements="requirements-dev.txt"
-stamp="$venv/.requirements-dev.sha256"
+requirements="${1:-requirements-dev.txt}"
+stamp="$venv/.$(echo "${requirements%.txt}" | tr '/' '-').sha256"
 
 if ! command -v python3 >/dev/null 2>&1; then
   echo "python-env: python3 not found. Install Python 3.10+ (e.g. 'apt-get install python3 python3-venv') and rerun 'bash scripts/python-env.sh'." >&2

@@ -4,6 +4,8 @@ import { solveSpd } from './linalg.ts';
 import { defaultThreads, runTeam, sharedF32, sharedF64, sharedI32, teamSize } from './parallel.ts';
 import { mulberry32 } from './rng.ts';
 import type { Scorer } from './scorer.ts';
+import { trainIalsSimd } from './simd/ials-simd.ts';
+import { itemScorer, simdAvailable } from './simd/kernels.ts';
 import type { Csc, Csr } from './sparse.ts';
 
 export interface IalsParams {
@@ -202,6 +204,8 @@ export interface IalsTrainOptions {
   threads?: number;
   /** Below this many nnz × factors the half-steps stay on the caller's thread (spawning costs more). */
   parallelThreshold?: number;
+  /** false: the JavaScript loops even where the WebAssembly SIMD kernels could run (tests compare the two). */
+  simd?: boolean;
 }
 
 /**
@@ -227,6 +231,24 @@ export function trainIals(
   const parallel = size > 1;
   let userFactors: Float32Array = initFactors(csr.rows, f, rand);
   let itemFactors: Float32Array = initFactors(csr.cols, f, rand);
+  if (simdAvailable(f) && options.simd !== false) {
+    const out = trainIalsSimd({
+      csr,
+      csc,
+      factors: f,
+      iterations: p.iterations,
+      regularization: p.regularization,
+      alpha: p.alpha,
+      transform: p.transform,
+      cgSteps: p.cgSteps,
+      userInit: userFactors,
+      itemInit: itemFactors,
+      threads: size,
+      bounds: (m, parts) => balancedBounds(m, f, parts),
+      onIteration,
+    });
+    return { factors: f, ...out, params: p };
+  }
   let gram: Float64Array = new Float64Array(f * f);
   let rowsOf = csr;
   let colsOf = csc;
@@ -379,7 +401,9 @@ export function ialsScorer(model: IalsModel, name = 'ials'): Scorer {
   return {
     name,
     scoreUser(u, out) {
-      scoreAll(model.userFactors, u * model.factors, model.itemFactors, model.factors, out);
+      const simd = itemScorer(model.itemFactors, out.length, model.factors);
+      if (simd !== undefined) out.set(simd.score(model.userFactors, u * model.factors));
+      else scoreAll(model.userFactors, u * model.factors, model.itemFactors, model.factors, out);
     },
   };
 }

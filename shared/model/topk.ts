@@ -10,13 +10,16 @@ export function topK(
   outScore: Float32Array | Float64Array,
   exclude?: (item: number) => boolean,
 ): number {
+  if (k <= 0) return 0;
   let size = 0;
   const n = scores.length;
+  // The score to beat: the heap's worst once it is full. Items arrive in index order and ties go to the
+  // lower index, so a later item enters only with a strictly higher score — one comparison per item for
+  // almost the whole catalog. NaN and -Infinity ("not a candidate") never pass it.
+  let bar = Number.NEGATIVE_INFINITY;
   for (let j = 0; j < n; j++) {
     const s = scores[j]!;
-    // NaN and -Infinity mean "not a candidate".
-    if (!(s > Number.NEGATIVE_INFINITY)) continue;
-    if (size === k && !worse(outScore[0]!, outIndex[0]!, s, j)) continue;
+    if (!(s > bar)) continue;
     if (exclude?.(j)) continue;
     if (size < k) {
       let i = size++;
@@ -29,8 +32,10 @@ export function topK(
       }
       outScore[i] = s;
       outIndex[i] = j;
+      if (size === k) bar = outScore[0]!;
     } else {
       siftDown(outIndex, outScore, size, s, j);
+      bar = outScore[0]!;
     }
   }
   // Heap-sort in place: repeatedly move the worst to the end, leaving the best first.

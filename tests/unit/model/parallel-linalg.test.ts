@@ -123,4 +123,20 @@ describe('parallel training', () => {
     expect(two.itemFactors).toEqual(one.itemFactors);
     expect(two.userFactors.buffer instanceof SharedArrayBuffer).toBe(false);
   });
+
+  it('returns identical iALS factors on one and two threads on the JavaScript path too', () => {
+    // Prepare: factors not a multiple of 4 take the JavaScript loops regardless; simd: false forces them.
+    const ix = buildInteractions(randomBaskets(300, 120, 10, 4));
+    const params = { factors: 8, iterations: 3, regularization: 0.1, alpha: 2, seed: 9 };
+    // Act
+    const one = trainIals(ix.csr, ix.csc, params, undefined, { threads: 1, simd: false });
+    const two = trainIals(ix.csr, ix.csc, params, undefined, {
+      threads: 2,
+      parallelThreshold: 0,
+      simd: false,
+    });
+    // Assess
+    expect(two.userFactors).toEqual(one.userFactors);
+    expect(two.itemFactors).toEqual(one.itemFactors);
+  });
 });

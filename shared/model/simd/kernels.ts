@@ -1,0 +1,152 @@
+/**
+ * The WebAssembly SIMD kernels (kernels.wat) and the memory they work on. A kernel reads and writes only its
+ * own linear memory, so the arrays it touches live there: an `Arena` is one fixed-size shared memory with a
+ * bump allocator handing out typed views, and worker threads attach to the same memory to run the same
+ * kernels on the same arrays (the iALS half-steps). The memory never grows, so views never detach.
+ */
+import { KERNELS_WASM_BASE64 } from './kernels-wasm.ts';
+
+export interface Kernels {
+  dot(a: number, b: number, f: number): number;
+  scores(x: number, y: number, n: number, f: number, out: number): void;
+  gramAdd(y: number, n: number, f: number, out: number): void;
+  cgRows(
+    indptr: number,
+    indices: number,
+    conf: number,
+    x: number,
+    y: number,
+    a: number,
+    f: number,
+    steps: number,
+    from: number,
+    to: number,
+    scratch: number,
+  ): void;
+}
+
+const PAGE = 65_536;
+const MAX_PAGES = 65_536;
+
+let compiled: WebAssembly.Module | undefined;
+let unsupported: string | undefined;
+
+function kernelModule(): WebAssembly.Module | undefined {
+  if (compiled !== undefined || unsupported !== undefined) return compiled;
+  try {
+    compiled = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
+  } catch (e) {
+    // A runtime without wasm SIMD or threads: every caller has a JavaScript path.
+    unsupported = e instanceof Error ? e.message : String(e);
+  }
+  return compiled;
+}
+
+/** Whether the kernels can run here for vectors of length f (they need f to be a multiple of 4). */
+export function simdAvailable(f: number): boolean {
+  if (process.env.RECSYS_SIMD === '0') return false;
+  return f % 4 === 0 && f > 0 && kernelModule() !== undefined;
+}
+
+function instantiate(memory: WebAssembly.Memory): Kernels {
+  const module = kernelModule();
+  if (module === undefined) throw new Error(`WebAssembly SIMD kernels unavailable: ${unsupported}`);
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Kernels;
+}
+
+/** A region of an arena: its byte address for the kernels and a typed view for JavaScript. */
+export interface Region<T> {
+  ptr: number;
+  view: T;
+}
+
+export class Arena {
+  readonly memory: WebAssembly.Memory;
+  readonly kernels: Kernels;
+  private next = 16;
+
+  /** An arena of at least `bytes` bytes (allocations are padded to 16 bytes each; size accordingly). */
+  constructor(bytes: number, memory?: WebAssembly.Memory) {
+    const pages = Math.ceil((bytes + 16) / PAGE);
+    if (pages > MAX_PAGES)
+      throw new Error(`model too large for a 4 GiB WebAssembly memory (${(bytes / 2 ** 30).toFixed(1)} GiB)`);
+    this.memory = memory ?? new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    this.kernels = instantiate(this.memory);
+  }
+
+  /** Worker side: the kernels over a memory another thread allocated (its regions are addressed by ptr). */
+  static attach(memory: WebAssembly.Memory): Arena {
+    return new Arena(0, memory);
+  }
+
+  /** Bytes to request for arrays of these element counts (4-byte elements), with alignment padding. */
+  static bytesFor(...counts: number[]): number {
+    return counts.reduce((s, n) => s + Math.ceil((n * 4) / 16) * 16, 16);
+  }
+
+  private take(bytes: number): number {
+    const ptr = this.next;
+    this.next += Math.ceil(bytes / 16) * 16;
+    if (this.next > this.memory.buffer.byteLength) throw new Error('arena exhausted (sized too small)');
+    return ptr;
+  }
+
+  f32(count: number): Region<Float32Array> {
+    const ptr = this.take(count * 4);
+    return { ptr, view: new Float32Array(this.memory.buffer, ptr, count) };
+  }
+
+  i32(count: number): Region<Int32Array> {
+    const ptr = this.take(count * 4);
+    return { ptr, view: new Int32Array(this.memory.buffer, ptr, count) };
+  }
+}
+
+/**
+ * Scores a user vector against a fixed item-factor matrix (serving, fold-in, evaluation): the factors are
+ * copied into an arena once, then each call is one kernel pass. The result view is overwritten by the next
+ * call on the same scorer.
+ */
+export class ItemScorer {
+  private readonly arena: Arena;
+  private readonly y: Region<Float32Array>;
+  private readonly x: Region<Float32Array>;
+  private readonly out: Region<Float32Array>;
+  readonly items: number;
+  readonly factors: number;
+
+  constructor(itemFactors: Float32Array, items: number, factors: number) {
+    this.items = items;
+    this.factors = factors;
+    this.arena = new Arena(Arena.bytesFor(items * factors, factors, items));
+    this.y = this.arena.f32(items * factors);
+    this.y.view.set(itemFactors.subarray(0, items * factors));
+    this.x = this.arena.f32(factors);
+    this.out = this.arena.f32(items);
+  }
+
+  /** x (f floats from `offset`) · every item vector; returns a view valid until the next call. */
+  score(x: Float32Array, offset = 0): Float32Array {
+    const f = this.factors;
+    this.x.view.set(x.subarray(offset, offset + f));
+    this.arena.kernels.scores(this.x.ptr, this.y.ptr, this.items, f, this.out.ptr);
+    return this.out.view;
+  }
+}
+
+const scorers = new WeakMap<Float32Array, ItemScorer>();
+
+/**
+ * The scorer of an item-factor matrix, made once per matrix and kept as long as the matrix is alive, or
+ * undefined where the kernels cannot run (then use `scoreAll`). The matrix must not change afterwards:
+ * trained models and loaded artifacts never change their factors.
+ */
+export function itemScorer(itemFactors: Float32Array, items: number, f: number): ItemScorer | undefined {
+  if (!simdAvailable(f)) return undefined;
+  let s = scorers.get(itemFactors);
+  if (s === undefined || s.items !== items || s.factors !== f) {
+    s = new ItemScorer(itemFactors, items, f);
+    scorers.set(itemFactors, s);
+  }
+  return s;
+}

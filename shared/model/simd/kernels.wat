@@ -1,0 +1,215 @@
+;; The dense float32 inner loops of the factor models, in WebAssembly SIMD (f32x4): JavaScript has no SIMD, and
+;; these loops (a user vector against every item vector; the conjugate-gradient steps of iALS) are where
+;; training and serving spend their time. Compiled by scripts/build-wasm.ts into kernels-wasm.ts; the JS
+;; side is shared/model/simd/kernels.ts.
+;;
+;; Conventions: every pointer is a byte address into the imported memory, 16-byte aligned; every vector
+;; length `f` is a multiple of 4 (callers fall back to the JavaScript loops otherwise); matrices are
+;; row-major float32. The memory is shared so that worker threads run the same kernels on the same arrays.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; Sum of the four lanes.
+  (func $hsum (param $v v128) (result f32)
+    (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; a · b
+  (func $dot (export "dot") (param $a i32) (param $b i32) (param $f i32) (result f32)
+    (local $acc v128) (local $end i32)
+    (local.set $end (i32.add (local.get $a) (i32.shl (local.get $f) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $acc
+          (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (br $next)))
+    (call $hsum (local.get $acc)))
+
+  ;; y += alpha · x
+  (func $axpy (param $alpha f32) (param $x i32) (param $y i32) (param $f i32)
+    (local $av v128) (local $end i32)
+    (local.set $av (f32x4.splat (local.get $alpha)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $f) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (v128.store (local.get $y)
+          (f32x4.add (v128.load (local.get $y)) (f32x4.mul (local.get $av) (v128.load (local.get $x)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next))))
+
+  ;; y = x + beta · y
+  (func $xpby (param $x i32) (param $beta f32) (param $y i32) (param $f i32)
+    (local $bv v128) (local $end i32)
+    (local.set $bv (f32x4.splat (local.get $beta)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $f) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
+        (v128.store (local.get $y)
+          (f32x4.add (v128.load (local.get $x)) (f32x4.mul (local.get $bv) (v128.load (local.get $y)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next))))
+
+  ;; v = −v
+  (func $negate (param $v i32) (param $f i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $v) (i32.shl (local.get $f) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $v) (local.get $end)))
+        (v128.store (local.get $v) (f32x4.neg (v128.load (local.get $v))))
+        (local.set $v (i32.add (local.get $v) (i32.const 16)))
+        (br $next))))
+
+  ;; out[j] = x · y_j for the n rows y_j of y (n × f). Four rows per pass share each load of x, and their
+  ;; four accumulators are reduced together by two shuffle rounds into one vector of four results.
+  (func $scores (export "scores") (param $x i32) (param $y i32) (param $n i32) (param $f i32) (param $out i32)
+    (local $fb i32) (local $end i32) (local $k i32) (local $xv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $u v128) (local $v v128)
+    (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
+    (local.set $end (i32.add (local.get $out) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $quads
+      (loop $quad
+        (br_if $quads (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (block $cols
+          (loop $col
+            (br_if $cols (i32.ge_u (local.get $k) (local.get $fb)))
+            (local.set $xv (v128.load (i32.add (local.get $x) (local.get $k))))
+            (local.set $a0 (f32x4.add (local.get $a0)
+              (f32x4.mul (local.get $xv) (v128.load (i32.add (local.get $y) (local.get $k))))))
+            (local.set $a1 (f32x4.add (local.get $a1)
+              (f32x4.mul (local.get $xv)
+                (v128.load (i32.add (i32.add (local.get $y) (local.get $fb)) (local.get $k))))))
+            (local.set $a2 (f32x4.add (local.get $a2)
+              (f32x4.mul (local.get $xv)
+                (v128.load (i32.add (i32.add (local.get $y) (i32.shl (local.get $fb) (i32.const 1))) (local.get $k))))))
+            (local.set $a3 (f32x4.add (local.get $a3)
+              (f32x4.mul (local.get $xv)
+                (v128.load (i32.add (i32.add (local.get $y) (i32.mul (local.get $fb) (i32.const 3))) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $col)))
+        ;; u = (a0₀+a0₁, a1₀+a1₁, a0₂+a0₃, a1₂+a1₃), v likewise for a2, a3; then one more round.
+        (local.set $u (f32x4.add
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 8 9 10 11 24 25 26 27 (local.get $a0) (local.get $a1))
+          (i8x16.shuffle 4 5 6 7 20 21 22 23 12 13 14 15 28 29 30 31 (local.get $a0) (local.get $a1))))
+        (local.set $v (f32x4.add
+          (i8x16.shuffle 0 1 2 3 16 17 18 19 8 9 10 11 24 25 26 27 (local.get $a2) (local.get $a3))
+          (i8x16.shuffle 4 5 6 7 20 21 22 23 12 13 14 15 28 29 30 31 (local.get $a2) (local.get $a3))))
+        (v128.store (local.get $out) (f32x4.add
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u) (local.get $v))
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u) (local.get $v))))
+        (local.set $y (i32.add (local.get $y) (i32.shl (local.get $fb) (i32.const 2))))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $quad)))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $n) (i32.const 3)) (i32.const 2))))
+    (block $rest
+      (loop $one
+        (br_if $rest (i32.ge_u (local.get $out) (local.get $end)))
+        (f32.store (local.get $out) (call $dot (local.get $x) (local.get $y) (local.get $f)))
+        (local.set $y (i32.add (local.get $y) (local.get $fb)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $one))))
+
+  ;; out += Σ y_iᵀ y_i over the n rows of y (n × f): out is f × f, full (both triangles).
+  (func (export "gramAdd") (param $y i32) (param $n i32) (param $f i32) (param $out i32)
+    (local $fb i32) (local $end i32) (local $a i32) (local $row i32)
+    (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
+    (local.set $end (i32.add (local.get $y) (i32.mul (local.get $n) (local.get $fb))))
+    (block $rows
+      (loop $next
+        (br_if $rows (i32.ge_u (local.get $y) (local.get $end)))
+        (local.set $a (i32.const 0))
+        (local.set $row (local.get $out))
+        (block $cols
+          (loop $col
+            (br_if $cols (i32.ge_u (local.get $a) (local.get $fb)))
+            (call $axpy (f32.load (i32.add (local.get $y) (local.get $a))) (local.get $y) (local.get $row) (local.get $f))
+            (local.set $a (i32.add (local.get $a) (i32.const 4)))
+            (local.set $row (i32.add (local.get $row) (local.get $fb)))
+            (br $col)))
+        (local.set $y (i32.add (local.get $y) (local.get $fb)))
+        (br $next))))
+
+  ;; One iALS half-step for rows [from, to) of the sparse matrix (indptr, indices: int32; conf: float32
+  ;; confidences c = 1 + α·t(value)): refines each x_u in place by `steps` conjugate-gradient iterations on
+  ;; (A + Y_uᵀ(C_u − I)Y_u) x_u = Y_uᵀ C_u 1, warm-started from x_u, where A = YᵀY + λI (f × f).
+  ;; scratch holds 3·f floats (r, p, Ap).
+  (func (export "cgRows")
+    (param $indptr i32) (param $indices i32) (param $conf i32) (param $x i32) (param $y i32) (param $a i32)
+    (param $f i32) (param $steps i32) (param $from i32) (param $to i32) (param $scratch i32)
+    (local $fb i32) (local $u i32) (local $xu i32) (local $r i32) (local $p i32) (local $ap i32)
+    (local $q i32) (local $qend i32) (local $yo i32) (local $c f32) (local $it i32)
+    (local $rsold f32) (local $rsnew f32) (local $pap f32) (local $step f32)
+    (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
+    (local.set $r (local.get $scratch))
+    (local.set $p (i32.add (local.get $r) (local.get $fb)))
+    (local.set $ap (i32.add (local.get $p) (local.get $fb)))
+    (local.set $u (local.get $from))
+    (block $users
+      (loop $user
+        (br_if $users (i32.ge_u (local.get $u) (local.get $to)))
+        (local.set $xu (i32.add (local.get $x) (i32.mul (local.get $u) (local.get $fb))))
+        (local.set $qend (i32.load (i32.add (local.get $indptr) (i32.shl (i32.add (local.get $u) (i32.const 1)) (i32.const 2)))))
+        ;; r = b − (A + Y_uᵀ(C_u − I)Y_u) x = −A x + Σ (c − (c − 1) y·x) y
+        (call $scores (local.get $xu) (local.get $a) (local.get $f) (local.get $f) (local.get $r))
+        (call $negate (local.get $r) (local.get $f))
+        (local.set $q (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
+        (block $done
+          (loop $item
+            (br_if $done (i32.ge_u (local.get $q) (local.get $qend)))
+            (local.set $c (f32.load (i32.add (local.get $conf) (i32.shl (local.get $q) (i32.const 2)))))
+            (local.set $yo (i32.add (local.get $y)
+              (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
+            (call $axpy
+              (f32.sub (local.get $c)
+                (f32.mul (f32.sub (local.get $c) (f32.const 1)) (call $dot (local.get $yo) (local.get $xu) (local.get $f))))
+              (local.get $yo) (local.get $r) (local.get $f))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $item)))
+        ;; p = r
+        (memory.copy (local.get $p) (local.get $r) (local.get $fb))
+        (local.set $rsold (call $dot (local.get $r) (local.get $r) (local.get $f)))
+        (local.set $it (i32.const 0))
+        (block $converged
+          (loop $iterate
+            (br_if $converged (i32.ge_u (local.get $it) (local.get $steps)))
+            (br_if $converged (i32.eqz (f32.gt (local.get $rsold) (f32.const 1e-20))))
+            ;; Ap = A p + Σ (c − 1)(y·p) y
+            (call $scores (local.get $p) (local.get $a) (local.get $f) (local.get $f) (local.get $ap))
+            (local.set $q (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
+            (block $done2
+              (loop $item2
+                (br_if $done2 (i32.ge_u (local.get $q) (local.get $qend)))
+                (local.set $c (f32.load (i32.add (local.get $conf) (i32.shl (local.get $q) (i32.const 2)))))
+                (local.set $yo (i32.add (local.get $y)
+                  (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
+                (call $axpy
+                  (f32.mul (f32.sub (local.get $c) (f32.const 1)) (call $dot (local.get $yo) (local.get $p) (local.get $f)))
+                  (local.get $yo) (local.get $ap) (local.get $f))
+                (local.set $q (i32.add (local.get $q) (i32.const 1)))
+                (br $item2)))
+            (local.set $pap (call $dot (local.get $p) (local.get $ap) (local.get $f)))
+            (br_if $converged (i32.eqz (f32.gt (local.get $pap) (f32.const 0))))
+            (local.set $step (f32.div (local.get $rsold) (local.get $pap)))
+            (call $axpy (local.get $step) (local.get $p) (local.get $xu) (local.get $f))
+            (call $axpy (f32.neg (local.get $step)) (local.get $ap) (local.get $r) (local.get $f))
+            (local.set $rsnew (call $dot (local.get $r) (local.get $r) (local.get $f)))
+            (call $xpby (local.get $r) (f32.div (local.get $rsnew) (local.get $rsold)) (local.get $p) (local.get $f))
+            (local.set $rsold (local.get $rsnew))
+            (local.set $it (i32.add (local.get $it) (i32.const 1)))
+            (br $iterate)))
+        (local.set $u (i32.add (local.get $u) (i32.const 1)))
+        (br $user))))
+)
