@@ -1,5 +1,10 @@
 import type { EventType } from '../../shared/domain/event.ts';
-import { type IngestEventsDeps, ingestEvents } from '../../shared/ingest/ingest-events.ts';
+import {
+  type IngestEventsDeps,
+  landEvents,
+  type PreparedEvents,
+  prepareEvents,
+} from '../../shared/ingest/ingest-events.ts';
 import type { RejectionLog } from './summary.ts';
 
 /** An event as the importers build it: any shape, since `ingestEvents` is what validates it. */
@@ -37,18 +42,18 @@ export function createEventPipeline(options: EventPipelineOptions) {
   const inFlight: Promise<void>[] = [];
   let failure: { error: unknown } | undefined;
 
-  async function ingestChunk(chunk: EventInput[], chunkRows: number[]): Promise<void> {
-    const result = await ingestEvents(chunk, options.runtime);
-    const notTaken = new Set<number>();
+  async function ingestChunk(prepared: PreparedEvents, chunkRows: number[]): Promise<void> {
+    const { stored } = prepared;
+    const result = await landEvents(prepared, options.runtime);
     for (const r of result.rejected) {
-      notTaken.add(r.index);
       options.rejections.add(
         chunkRows[r.index]!,
         r.errors.map((e) => ({ field: e.path, message: e.message })),
       );
     }
+    const notLanded = new Set<number>();
+    for (const r of [...result.rejected, ...result.unavailable]) notLanded.add(r.index);
     for (const r of result.unavailable) {
-      notTaken.add(r.index);
       options.rejections.add(chunkRows[r.index]!, [
         {
           field: '(event)',
@@ -56,13 +61,13 @@ export function createEventPipeline(options: EventPipelineOptions) {
         },
       ]);
     }
-    chunk.forEach((event, i) => {
-      if (notTaken.has(i)) return;
-      const type = event.type as EventType;
+    for (let i = 0; i < stored.length; i++) {
+      const event = stored[i]!;
+      if (notLanded.size > 0 && notLanded.has(prepared.indexes[i]!)) continue;
       counts.events++;
-      counts.eventsByType[type] = (counts.eventsByType[type] ?? 0) + 1;
+      counts.eventsByType[event.type] = (counts.eventsByType[event.type] ?? 0) + 1;
       if (event.userId === undefined) counts.anonymousEvents++;
-    });
+    }
   }
 
   function rethrow(): void {
@@ -71,13 +76,14 @@ export function createEventPipeline(options: EventPipelineOptions) {
 
   async function flush(): Promise<void> {
     if (events.length === 0) return;
-    const chunk = events;
     const chunkRows = rows;
+    // Validated here, synchronously, so that the importer's inputs die young (see prepareEvents).
+    const prepared = prepareEvents(events, (options.runtime.now ?? Date.now)());
     events = [];
     rows = [];
     // Settled promises only: a chunk failing while we wait on an older one must not become an unhandled rejection.
     inFlight.push(
-      ingestChunk(chunk, chunkRows).catch((error: unknown) => {
+      ingestChunk(prepared, chunkRows).catch((error: unknown) => {
         failure ??= { error };
       }),
     );

@@ -146,7 +146,7 @@ export function validateEvent(input: unknown, now: number): EventValidation {
     if (!parsed.success) return { ok: false, eventId, errors: fieldErrors(parsed.error) };
     event = parsed.data;
   }
-  const at = Date.parse(event.timestamp);
+  const at = timestampMs(event.timestamp);
   if (at - now > EVENT_LIMITS.maxFutureSkewMs) {
     return {
       ok: false,
@@ -180,7 +180,6 @@ export function validateEvent(input: unknown, now: number): EventValidation {
 // tests/unit/event-fast-path.test.ts checks that property on generated events.
 
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
-const ID_KEYS = ['userId', 'sessionId', 'itemId', 'recommendationId'] as const;
 /** EventSchema's keys in its shape order: zod returns them in this order. */
 const EVENT_KEYS = [
   'eventId',
@@ -207,8 +206,11 @@ const CONTEXT_LIMITS = {
 const CONTEXT_KEYS = Object.keys(CONTEXT_LIMITS) as (keyof typeof CONTEXT_LIMITS)[];
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]+$/u;
 const CURRENCY = /^[A-Z]{3}$/;
-/** Timestamps zod's datetime check accepted lately: events of a batch or an invoice share a few. */
-const acceptedTimestamps = new Set<string>();
+/**
+ * Timestamps zod's datetime check accepted lately, with their epoch ms: events of a batch or an invoice share a
+ * few, so both the check and the future-skew parse are mostly a lookup.
+ */
+const acceptedTimestamps = new Map<string, number>();
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
@@ -230,8 +232,12 @@ function isTimestamp(value: unknown): boolean {
   if (acceptedTimestamps.has(value)) return true;
   if (!timestampSchema.safeParse(value).success) return false;
   if (acceptedTimestamps.size >= 1024) acceptedTimestamps.clear();
-  acceptedTimestamps.add(value);
+  acceptedTimestamps.set(value, Date.parse(value));
   return true;
+}
+
+function timestampMs(value: string): number {
+  return acceptedTimestamps.get(value) ?? Date.parse(value);
 }
 
 function fastContext(value: unknown): Record<string, string> | undefined {
@@ -279,18 +285,35 @@ export function fastAccept(input: unknown): ShopperEvent | undefined {
   }
   // `for in` also walks inherited keys (a null-prototype object has none): the counts agree only for own keys.
   if (n !== Object.keys(input).length) return undefined;
+  // Every key below is spelled out rather than looped over: property accesses by a constant name are cached
+  // per object shape, accesses by a variable key are not, and this runs for every event ingested.
   const e = input;
-  if (typeof e.eventId !== 'string' || !(UUID.test(e.eventId) || ULID.test(e.eventId))) return undefined;
-  if (typeof e.type !== 'string' || !EVENT_TYPE_SET.has(e.type)) return undefined;
-  for (const key of ID_KEYS) if (key in e && !isId(e[key])) return undefined;
+  const eventId = e.eventId;
+  if (typeof eventId !== 'string' || !(UUID.test(eventId) || ULID.test(eventId))) return undefined;
+  const type = e.type;
+  if (typeof type !== 'string' || !EVENT_TYPE_SET.has(type)) return undefined;
+  const hasUser = 'userId' in e;
+  const hasSession = 'sessionId' in e;
+  const hasItem = 'itemId' in e;
+  const hasRecommendation = 'recommendationId' in e;
+  if (hasUser && !isId(e.userId)) return undefined;
+  if (hasSession && !isId(e.sessionId)) return undefined;
+  if (hasItem && !isId(e.itemId)) return undefined;
+  if (hasRecommendation && !isId(e.recommendationId)) return undefined;
   if (!isTimestamp(e.timestamp)) return undefined;
-  if ('value' in e && (typeof e.value !== 'number' || !Number.isFinite(e.value))) return undefined;
-  if ('price' in e && (typeof e.price !== 'number' || !Number.isFinite(e.price) || !(e.price >= 0)))
-    return undefined;
-  if ('currency' in e && (typeof e.currency !== 'string' || !CURRENCY.test(e.currency))) return undefined;
+  const hasValue = 'value' in e;
+  const value = e.value;
+  if (hasValue && (typeof value !== 'number' || !Number.isFinite(value))) return undefined;
+  const hasPrice = 'price' in e;
+  const price = e.price;
+  if (hasPrice && (typeof price !== 'number' || !Number.isFinite(price) || !(price >= 0))) return undefined;
+  const hasCurrency = 'currency' in e;
+  if (hasCurrency && (typeof e.currency !== 'string' || !CURRENCY.test(e.currency))) return undefined;
+  const hasQuery = 'query' in e;
+  const query = e.query;
   if (
-    'query' in e &&
-    (typeof e.query !== 'string' || e.query.length < 1 || e.query.length > EVENT_LIMITS.maxQueryLength)
+    hasQuery &&
+    (typeof query !== 'string' || query.length < 1 || query.length > EVENT_LIMITS.maxQueryLength)
   )
     return undefined;
   let context: Record<string, string> | undefined;
@@ -304,18 +327,27 @@ export function fastAccept(input: unknown): ShopperEvent | undefined {
     if (properties === undefined) return undefined;
   }
   // The cross-field rules of EventSchema's superRefine.
-  if (!('userId' in e) && !('sessionId' in e)) return undefined;
-  if (e.type === 'search' ? !('query' in e) : !('itemId' in e)) return undefined;
-  const value = e.value as number | undefined;
-  if (e.type === 'rating') {
-    if (value === undefined || value < 1 || value > 5) return undefined;
-  } else if (QUANTITY_TYPES.has(e.type as EventType) && value !== undefined && !(value > 0)) return undefined;
+  if (!hasUser && !hasSession) return undefined;
+  if (type === 'search' ? !hasQuery : !hasItem) return undefined;
+  const quantity = hasValue ? (value as number) : undefined;
+  if (type === 'rating') {
+    if (quantity === undefined || quantity < 1 || quantity > 5) return undefined;
+  } else if (QUANTITY_TYPES.has(type as EventType) && quantity !== undefined && !(quantity > 0))
+    return undefined;
 
-  const out: Record<string, unknown> = {};
-  for (const key of EVENT_KEYS) {
-    if (!(key in e)) continue;
-    out[key] = key === 'context' ? context : key === 'properties' ? properties : e[key];
-  }
+  // In EVENT_KEYS order, as zod builds it.
+  const out: Record<string, unknown> = { eventId, type };
+  if (hasUser) out.userId = e.userId;
+  if (hasSession) out.sessionId = e.sessionId;
+  if (hasItem) out.itemId = e.itemId;
+  out.timestamp = e.timestamp;
+  if (hasValue) out.value = value;
+  if (hasPrice) out.price = price;
+  if (hasCurrency) out.currency = e.currency;
+  if (hasQuery) out.query = query;
+  if (hasRecommendation) out.recommendationId = e.recommendationId;
+  if (context !== undefined) out.context = context;
+  if (properties !== undefined) out.properties = properties;
   return out as ShopperEvent;
 }
 

@@ -1,5 +1,5 @@
 import { type RejectedEvent, type StoredEvent, shopperKey, validateEventBatch } from '../domain/event.ts';
-import type { RecordSink } from '../ports/record-sink.ts';
+import type { RecordSink, SinkRecord } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
 
 export interface IngestEventsDeps {
@@ -16,6 +16,18 @@ export interface IngestEventsResult {
   unavailable: RejectedEvent[];
 }
 
+/** A batch validated and stamped, ready to land: what `prepareEvents` makes of the inputs. */
+export interface PreparedEvents {
+  /** The valid events as they will be stored, in input order. */
+  stored: StoredEvent[];
+  /** For each of `stored`, its index in the inputs. */
+  indexes: number[];
+  /** For each of `stored`, its lake record. */
+  records: SinkRecord[];
+  /** Invalid inputs. */
+  rejected: RejectedEvent[];
+}
+
 /**
  * The one ingestion path, shared by POST /v1/events, `recsys ingest` and the importers: validate, make durable in
  * the lake, then record the shopper's recent activity for real-time serving. Activity is written only for events
@@ -25,7 +37,15 @@ export async function ingestEvents(
   inputs: readonly unknown[],
   deps: IngestEventsDeps,
 ): Promise<IngestEventsResult> {
-  const receivedMs = (deps.now ?? Date.now)();
+  return landEvents(prepareEvents(inputs, (deps.now ?? Date.now)()), deps);
+}
+
+/**
+ * The first, synchronous half of `ingestEvents`: validation, receivedAt and the lake records. The importers call
+ * it apart so that their inputs are garbage as soon as it returns, instead of living (and being copied by the
+ * garbage collector) until the lake and the store have taken the batch.
+ */
+export function prepareEvents(inputs: readonly unknown[], receivedMs: number): PreparedEvents {
   const receivedAt = new Date(receivedMs).toISOString();
   const { valid, rejected } = validateEventBatch(inputs, receivedMs);
   // The validated JSON plus receivedAt is exactly JSON.stringify({ ...event, receivedAt }): the schema is strict,
@@ -33,23 +53,33 @@ export async function ingestEvents(
   // saves serializing every event a second time.
   const receivedAtJson = `,"receivedAt":${JSON.stringify(receivedAt)}}`;
   const stored: StoredEvent[] = new Array(valid.length);
-  const records = new Array<{ id: string; json: string }>(valid.length);
+  const indexes: number[] = new Array(valid.length);
+  const records = new Array<SinkRecord>(valid.length);
   for (let i = 0; i < valid.length; i++) {
-    const { event, json } = valid[i]!;
+    const { index, event, json } = valid[i]!;
     // The validated event is a fresh object (zod's output or the fast path's), owned here: stamping it instead
     // of copying it saves an object per event.
     const s = event as StoredEvent;
     s.receivedAt = receivedAt;
     stored[i] = s;
+    indexes[i] = index;
     records[i] = { id: event.eventId, json: json.slice(0, -1) + receivedAtJson };
   }
+  return { stored, indexes, records, rejected };
+}
+
+/** The second half of `ingestEvents`: the lake, then recent activity for what the lake took. */
+export async function landEvents(
+  prepared: PreparedEvents,
+  deps: IngestEventsDeps,
+): Promise<IngestEventsResult> {
+  const { stored, indexes, records, rejected } = prepared;
   const { failed } = await deps.eventSink.put(records);
 
-  const failedAt = new Set(failed.map((f) => f.index));
   const unavailable: RejectedEvent[] = [];
   for (const f of failed) {
     const entry = {
-      index: valid[f.index]!.index,
+      index: indexes[f.index]!,
       eventId: f.id,
       errors: [{ path: '(root)', message: f.message }],
     };
@@ -58,7 +88,16 @@ export async function ingestEvents(
   }
   rejected.sort((a, b) => a.index - b.index);
 
-  const landed = stored.filter((_, i) => !failedAt.has(i));
-  await deps.store.appendActivity(landed.map((event) => ({ shopperKey: shopperKey(event), event })));
+  let landed = stored;
+  if (failed.length > 0) {
+    const failedAt = new Set(failed.map((f) => f.index));
+    landed = stored.filter((_, i) => !failedAt.has(i));
+  }
+  const entries = new Array<{ shopperKey: string; event: StoredEvent }>(landed.length);
+  for (let i = 0; i < landed.length; i++) {
+    const event = landed[i]!;
+    entries[i] = { shopperKey: shopperKey(event), event };
+  }
+  await deps.store.appendActivity(entries);
   return { accepted: landed.length, rejected, unavailable };
 }

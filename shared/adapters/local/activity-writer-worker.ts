@@ -1,20 +1,34 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openSqlite } from './sqlite-connection.ts';
 import { configureConnection, openActivityAppender, type PackedRows } from './sqlite-serving-store.ts';
 
 /**
  * The serving store's activity writer on its own thread (see `writeActivityOffThread`): one connection to the
- * store's file, one transaction per message, answered in order. The store created the schema before starting it.
+ * store's file, one transaction per message (or per group of queued messages), answered in order. The store created the schema before starting it.
  */
 const db = openSqlite((workerData as { path: string }).path);
 configureConnection(db);
 const append = openActivityAppender(db);
 
-parentPort!.on('message', (m: { id: number; rows: PackedRows; at: number }) => {
+type Message = { id: number; rows: PackedRows; at: number };
+
+parentPort!.on('message', (first: Message) => {
+  // Messages that queued up while the last transaction ran share the next one: a commit costs the pages it
+  // writes, so a writer that falls behind catches up with fewer, larger commits. Each is answered after it.
+  const group = [first];
+  for (
+    let next = receiveMessageOnPort(parentPort!);
+    next !== undefined;
+    next = receiveMessageOnPort(parentPort!)
+  )
+    group.push(next.message as Message);
   try {
-    const { purged } = append(m.rows, m.at);
-    parentPort!.postMessage({ id: m.id, purged });
+    const results = append(group);
+    group.forEach((m, i) => {
+      parentPort!.postMessage({ id: m.id, purged: results[i]!.purged });
+    });
   } catch (error) {
-    parentPort!.postMessage({ id: m.id, error: (error as Error).message ?? String(error) });
+    for (const m of group)
+      parentPort!.postMessage({ id: m.id, error: (error as Error).message ?? String(error) });
   }
 });

@@ -164,18 +164,21 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
     async appendActivity(entries) {
       if (entries.length === 0) return;
       // Rows are made here, per call, so a malformed date fails only its own caller, not the group.
-      const rows: PackedRows = new Array(entries.length * ROW_FIELDS);
-      let r = 0;
+      // Pushed, not preallocated: `new Array(n)` makes a holey array, which postMessage serializes as a sparse
+      // one (each index written as a key), several times slower to send and to receive than a packed array.
+      const rows: PackedRows = [];
       for (const { shopperKey, event } of entries) {
-        rows[r++] = shopperKey;
-        rows[r++] = timestamps.ms(event.timestamp, 'timestamp');
-        rows[r++] = event.eventId;
-        rows[r++] = event.type;
-        rows[r++] = event.itemId ?? null;
-        rows[r++] = event.value ?? null;
-        rows[r++] = receivedTimes.ms(event.receivedAt, 'receivedAt');
-        rows[r++] = timestamps.keptText();
-        rows[r++] = receivedTimes.keptText();
+        rows.push(
+          shopperKey,
+          timestamps.ms(event.timestamp, 'timestamp'),
+          event.eventId,
+          event.type,
+          event.itemId ?? null,
+          event.value ?? null,
+          receivedTimes.ms(event.receivedAt, 'receivedAt'),
+          timestamps.keptText(),
+          receivedTimes.keptText(),
+        );
       }
       await new Promise<void>((resolve, reject) => {
         pendingAppends.push({ rows, resolve, reject });
@@ -239,17 +242,22 @@ interface ActivityAppender {
 }
 
 /**
- * Appends activity rows through `db`: one transaction, rows in key order, a trim per shopper past its cap and a
- * periodic purge of expired rows. Synchronous: run on the store's thread or in the activity worker.
+ * Appends batches of activity rows (each at its own clock) through `db`: one transaction for all of them, rows in
+ * key order, a trim per shopper past its cap and a periodic purge of expired rows. Synchronous: run on the
+ * store's thread or in the activity worker.
  */
 export function openActivityAppender(
   db: DatabaseSync,
-): (rows: PackedRows, at: number) => { purged: boolean } {
-  const insertActivity = db.prepare(
+): (batches: readonly { rows: PackedRows; at: number }[]) => { purged: boolean }[] {
+  const insertSql = (n: number) =>
     `INSERT OR IGNORE INTO shopper_activity
        (shopper_key, ts, event_id, expires_at, type, item_id, value, received_ms, timestamp_text, received_text)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+     VALUES ${Array.from({ length: n }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  // Rows go in INSERT_ROWS at a time: one statement step (and one call into node:sqlite, one result object) for
+  // many rows instead of one each; the leftover of a batch goes one row at a time.
+  const insertMany = db.prepare(insertSql(INSERT_ROWS));
+  const insertOne = db.prepare(insertSql(1));
+  const args: (string | number | null)[] = new Array(INSERT_ROWS * INSERT_COLUMNS);
   const countActivity = db.prepare('SELECT count(*) AS n FROM shopper_activity WHERE shopper_key = ?');
   const purgeExpired = db.prepare('DELETE FROM shopper_activity WHERE expires_at <= ?');
   // Keeps the newest maxPerShopper live rows: the cut-off is the oldest of them, so an expired row not yet
@@ -264,55 +272,89 @@ export function openActivityAppender(
   const rowCounts = new Map<string, number>();
   let lastPurge = Number.NEGATIVE_INFINITY;
 
-  return (rows, at) => {
+  /** Copies row `r` into `args` at row slot `slot`, in the INSERT's column order. */
+  function bindRow(rows: PackedRows, r: number, slot: number): void {
+    let a = slot * INSERT_COLUMNS;
+    const receivedMs = rows[r + 6] as number;
+    args[a++] = rows[r]!;
+    args[a++] = rows[r + 1]!;
+    args[a++] = rows[r + 2]!;
+    args[a++] = Math.floor(receivedMs / 1000) + ACTIVITY_LIMITS.ttlSeconds;
+    args[a++] = rows[r + 3]!;
+    args[a++] = rows[r + 4]!;
+    args[a++] = rows[r + 5]!;
+    args[a++] = receivedMs;
+    args[a++] = rows[r + 7]!;
+    args[a] = rows[r + 8]!;
+  }
+
+  /** One batch's statements, inside the caller's transaction. */
+  function appendBatch(rows: PackedRows, at: number): { purged: boolean } {
     if (rows.length === 0) return { purged: false };
     const nowSeconds = Math.floor(at / 1000);
     let purged = false;
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      if (at - lastPurge >= PURGE_INTERVAL_MS) {
-        purgeExpired.run(nowSeconds);
-        rowCounts.clear();
-        lastPurge = at;
-        purged = true;
+    if (at - lastPurge >= PURGE_INTERVAL_MS) {
+      purgeExpired.run(nowSeconds);
+      rowCounts.clear();
+      lastPurge = at;
+      purged = true;
+    }
+    // Key order: consecutive inserts land on the same b-tree pages instead of all over the table.
+    const order = keyOrder(rows);
+    // Rows added per shopper in this batch; a shopper whose count is unknown (a resend was ignored somewhere
+    // in a multi-row statement, so which rows took is not known) is counted again after the inserts.
+    const added = new Map<string, number>();
+    const recount = new Set<string>();
+    let i = 0;
+    for (; i + INSERT_ROWS <= order.length; i += INSERT_ROWS) {
+      for (let k = 0; k < INSERT_ROWS; k++) bindRow(rows, order[i + k]!, k);
+      const { changes } = insertMany.run(...args);
+      for (let k = 0; k < INSERT_ROWS; k++) {
+        const key = rows[order[i + k]!] as string;
+        added.set(key, (added.get(key) ?? 0) + 1);
+        if (Number(changes) !== INSERT_ROWS) recount.add(key);
       }
-      // Key order: consecutive inserts land on the same b-tree pages instead of all over the table.
-      for (const r of keyOrder(rows)) {
-        const shopperKey = rows[r] as string;
-        const receivedMs = rows[r + 6] as number;
-        const { changes } = insertActivity.run(
-          shopperKey,
-          rows[r + 1] as number,
-          rows[r + 2] as string,
-          Math.floor(receivedMs / 1000) + ACTIVITY_LIMITS.ttlSeconds,
-          rows[r + 3] as string,
-          rows[r + 4] as string | null,
-          rows[r + 5] as number | null,
-          receivedMs,
-          rows[r + 7] as string | null,
-          rows[r + 8] as string | null,
-        );
-        let count = rowCounts.get(shopperKey);
-        if (count === undefined) count = (countActivity.get(shopperKey) as { n: number }).n;
-        else count += Number(changes);
-        if (count > ACTIVITY_LIMITS.maxPerShopper + TRIM_SLACK) {
-          count -= Number(trimActivity.run(shopperKey, nowSeconds).changes);
-        }
-        rowCounts.set(shopperKey, count);
+    }
+    for (; i < order.length; i++) {
+      bindRow(rows, order[i]!, 0);
+      const { changes } = insertOne.run(...args.slice(0, INSERT_COLUMNS));
+      const key = rows[order[i]!] as string;
+      added.set(key, (added.get(key) ?? 0) + Number(changes));
+    }
+    // Trimming after the inserts rather than between them keeps the same rows (the newest maxPerShopper live
+    // ones) with one trim per shopper and batch at most.
+    for (const [key, n] of added) {
+      let count = recount.has(key) ? undefined : rowCounts.get(key);
+      if (count === undefined) count = (countActivity.get(key) as { n: number }).n;
+      else count += n;
+      if (count > ACTIVITY_LIMITS.maxPerShopper + TRIM_SLACK) {
+        count -= Number(trimActivity.run(key, nowSeconds).changes);
       }
-      db.exec('COMMIT');
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
+      rowCounts.set(key, count);
     }
     return { purged };
+  }
+
+  return (batches) => {
+    if (batches.every((b) => b.rows.length === 0)) return batches.map(() => ({ purged: false }));
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const results = batches.map((b) => appendBatch(b.rows, b.at));
+      db.exec('COMMIT');
+      return results;
+    } catch (error) {
+      db.exec('ROLLBACK');
+      // The counts may include rows the rollback took back.
+      rowCounts.clear();
+      throw error;
+    }
   };
 }
 
 function createInThreadAppender(db: DatabaseSync): ActivityAppender {
   const append = openActivityAppender(db);
   return {
-    append: async (rows, at) => append(rows, at),
+    append: async (rows, at) => append([{ rows, at }])[0]!,
     close: async () => undefined,
   };
 }
@@ -369,6 +411,10 @@ function createOffThreadAppender(path: string): ActivityAppender {
  */
 export type PackedRows = (string | number | null)[];
 const ROW_FIELDS = 9;
+/** Columns of one shopper_activity row as inserted. */
+const INSERT_COLUMNS = 10;
+/** Rows per multi-row INSERT (INSERT_ROWS * INSERT_COLUMNS parameters, well under SQLite's limit of 32766). */
+const INSERT_ROWS = 32;
 
 /** Row offsets in key order (shopper, newest first), so consecutive inserts land on the same b-tree pages. */
 function keyOrder(rows: PackedRows): number[] {
