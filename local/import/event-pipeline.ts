@@ -34,7 +34,9 @@ export interface EventPipelineCounts {
  * POST /v1/events — in chunks, and maps what it rejects back to the rows they came from.
  */
 export function createEventPipeline(options: EventPipelineOptions) {
-  const chunkSize = options.chunkSize ?? 5000;
+  // Small enough that a chunk is validated, landed and let go of between two young-generation collections:
+  // with 5000 most of each chunk outlived one and was copied to the old generation (measured ~2x the GC time).
+  const chunkSize = options.chunkSize ?? 2000;
   const maxInFlight = options.maxInFlight ?? 2;
   const counts: EventPipelineCounts = { events: 0, eventsByType: {}, anonymousEvents: 0 };
   let events: EventInput[] = [];

@@ -22,7 +22,7 @@ export interface PreparedEvents {
   stored: StoredEvent[];
   /** For each of `stored`, its index in the inputs. */
   indexes: number[];
-  /** For each of `stored`, its lake record. */
+  /** For each of `stored`, its lake record (handed to the sink, and let go of, by `landEvents`). */
   records: SinkRecord[];
   /** Invalid inputs. */
   rejected: RejectedEvent[];
@@ -73,8 +73,8 @@ export async function landEvents(
   prepared: PreparedEvents,
   deps: IngestEventsDeps,
 ): Promise<IngestEventsResult> {
-  const { stored, indexes, records, rejected } = prepared;
-  const { failed } = await deps.eventSink.put(records);
+  const { stored, indexes, rejected } = prepared;
+  const { failed } = await putRecords(prepared, deps.eventSink);
 
   const unavailable: RejectedEvent[] = [];
   for (const f of failed) {
@@ -100,4 +100,14 @@ export async function landEvents(
   }
   await deps.store.appendActivity(entries);
   return { accepted: landed.length, rejected, unavailable };
+}
+
+/**
+ * Hands the records to the sink and drops the batch's reference to them, outside the awaiting frame: the sink
+ * encodes them when they are put, and a batch in flight need not keep a few hundred bytes of JSON per event.
+ */
+function putRecords(prepared: PreparedEvents, sink: RecordSink): ReturnType<RecordSink['put']> {
+  const { records } = prepared;
+  prepared.records = [];
+  return sink.put(records);
 }

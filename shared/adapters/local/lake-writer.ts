@@ -34,7 +34,9 @@ interface OpenObject {
 }
 
 interface Pending {
-  records: readonly SinkRecord[];
+  /** The records' lines, encoded when they were put; undefined when none was accepted. */
+  text: Buffer | undefined;
+  result: SinkResult;
   resolve: (result: SinkResult) => void;
   reject: (error: unknown) => void;
 }
@@ -102,37 +104,11 @@ export function createLakeWriter(options: LakeWriterOptions): RecordSink & {
       current = undefined;
       await finish(done);
     }
-    const results: SinkResult[] = [];
-    const lines: string[] = [];
-    for (const pending of batch) {
-      const failed: SinkResult['failed'] = [];
-      pending.records.forEach((record, index) => {
-        // A UTF-16 code unit is at most 3 UTF-8 bytes: only a record near the limit needs counting. Counting them
-        // all flattened each record's string (the events' JSON is built by concatenation) just to measure it;
-        // the object's size is taken from the encoded member input below instead.
-        if (record.json.length * 3 + 1 <= MAX_RECORD_BYTES) {
-          lines.push(record.json);
-          return;
-        }
-        const size = Buffer.byteLength(record.json) + 1;
-        if (size > MAX_RECORD_BYTES) {
-          failed.push({
-            index,
-            id: record.id,
-            code: 'too_large',
-            message: `record is ${size} bytes; the limit is ${MAX_RECORD_BYTES}`,
-          });
-          return;
-        }
-        lines.push(record.json);
-      });
-      results.push({ failed });
-    }
-    if (lines.length > 0) {
+    const texts: Buffer[] = [];
+    for (const pending of batch) if (pending.text !== undefined) texts.push(pending.text);
+    if (texts.length > 0) {
       current ??= await openObject(at);
-      // The empty last element gives the closing newline without copying the joined text once more.
-      lines.push('');
-      const text = Buffer.from(lines.join('\n'));
+      const text = texts.length === 1 ? texts[0]! : Buffer.concat(texts);
       const member = await gzipAsync(text, { level: constants.Z_BEST_SPEED });
       await current.handle.write(member);
       if (durable) await current.handle.datasync();
@@ -143,9 +119,7 @@ export function createLakeWriter(options: LakeWriterOptions): RecordSink & {
         await finish(done);
       }
     }
-    batch.forEach((pending, i) => {
-      pending.resolve(results[i]!);
-    });
+    for (const pending of batch) pending.resolve(pending.result);
   }
 
   function drain(): Promise<void> {
@@ -194,8 +168,11 @@ export function createLakeWriter(options: LakeWriterOptions): RecordSink & {
       if (closed) return Promise.reject(new Error(`lake writer for ${options.streamName} is closed`));
       if (records.length === 0) return Promise.resolve({ failed: [] });
       armTimer();
+      // Encoded now rather than at commit: the records' strings are garbage at once instead of living (and being
+      // copied by the garbage collector) while earlier commits are compressed and written.
+      const { text, result } = encode(records);
       return new Promise<SinkResult>((resolve, reject) => {
-        queue.push({ records, resolve, reject });
+        queue.push({ text, result, resolve, reject });
         void drain();
       });
     },
@@ -208,6 +185,35 @@ export function createLakeWriter(options: LakeWriterOptions): RecordSink & {
     },
     recover: () => recoverStaging(options.root, stagingDir),
   };
+}
+
+/** The records' JSON lines as UTF-8, and the records refused for their size. */
+function encode(records: readonly SinkRecord[]): { text: Buffer | undefined; result: SinkResult } {
+  const failed: SinkResult['failed'] = [];
+  const lines: string[] = [];
+  records.forEach((record, index) => {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: only a record near the limit needs counting. Counting them all
+    // flattened each record's string (the events' JSON is built by concatenation) just to measure it.
+    if (record.json.length * 3 + 1 <= MAX_RECORD_BYTES) {
+      lines.push(record.json);
+      return;
+    }
+    const size = Buffer.byteLength(record.json) + 1;
+    if (size > MAX_RECORD_BYTES) {
+      failed.push({
+        index,
+        id: record.id,
+        code: 'too_large',
+        message: `record is ${size} bytes; the limit is ${MAX_RECORD_BYTES}`,
+      });
+      return;
+    }
+    lines.push(record.json);
+  });
+  if (lines.length === 0) return { text: undefined, result: { failed } };
+  // The empty last element gives the closing newline without copying the joined text once more.
+  lines.push('');
+  return { text: Buffer.from(lines.join('\n')), result: { failed } };
 }
 
 async function publish(root: string, stagingPath: string, key: string): Promise<void> {
