@@ -4,6 +4,11 @@ import type { ServingStore } from '../ports/serving-store.ts';
 export interface CatalogCache {
   /** Items by id (absent: not in the catalog), from memory when read within the TTL. */
   getMany(itemIds: readonly string[]): Promise<Map<string, Item>>;
+  /**
+   * The row as getMany would answer it from memory right now without reading the store: the item, `null` when the
+   * catalog has none, `undefined` when it is not in memory within the TTL (then only getMany can tell).
+   */
+  peek(itemId: string): Item | null | undefined;
 }
 
 /**
@@ -22,6 +27,11 @@ export function createCatalogCache(options: {
   const max = options.maxEntries ?? 200_000;
   const cache = new Map<string, { item: Item | null; at: number }>();
   return {
+    peek(itemId) {
+      if (!(ttl > 0)) return undefined;
+      const hit = cache.get(itemId);
+      return hit !== undefined && now() - hit.at < ttl ? hit.item : undefined;
+    },
     async getMany(itemIds) {
       const t = now();
       const out = new Map<string, Item>();

@@ -19,6 +19,11 @@ export interface ServingModel {
   model: LoadedModel;
   /** Epoch ms of the newest training event: activity after it is "fresh" (the model has not seen it). */
   trainedAt: number;
+  /**
+   * `trainedAt` as toISOString writes it, when that form sorts like the time it names (years 0–9999): activity
+   * timestamps in the same form are then compared as strings, without parsing each one per request.
+   */
+  trainedAtIso?: string;
   foldIn?: FoldInModel;
   /** Item indices, most popular first (the head used for backfill). */
   popularOrder: Int32Array;
@@ -62,14 +67,36 @@ export function servingModel(version: string, model: LoadedModel): ServingModel 
   order.sort((a, b) => pop[b]! - pop[a]! || a - b);
   const trainedAt = Date.parse(model.trending.asOf);
   const fold = foldInOf(model);
+  const at = Number.isFinite(trainedAt) ? trainedAt : 0;
+  const iso = new Date(at).toISOString();
   return {
     version,
     model,
-    trainedAt: Number.isFinite(trainedAt) ? trainedAt : 0,
+    trainedAt: at,
+    ...(isCanonicalIso(iso) ? { trainedAtIso: iso } : {}),
     ...(fold !== undefined ? { foldIn: fold } : {}),
     popularOrder: Int32Array.from(order.slice(0, POPULAR_HEAD)),
     weights: weightsOf(model),
   };
+}
+
+/**
+ * Whether `s` has exactly the shape toISOString gives a year from 0 to 9999 (`YYYY-MM-DDTHH:mm:ss.sssZ`): two such
+ * strings of valid dates order as the instants they name. Only the separators are checked: where this is used the
+ * digits are known to name a valid date, because every stored event timestamp passed ingest validation (zod's
+ * strict ISO 8601 date-time, which rejects e.g. February 30 that Date.parse would roll over).
+ */
+export function isCanonicalIso(s: string): boolean {
+  return (
+    s.length === 24 &&
+    s.charCodeAt(23) === 90 && // Z
+    s.charCodeAt(10) === 84 && // T
+    s.charCodeAt(19) === 46 && // .
+    s.charCodeAt(4) === 45 &&
+    s.charCodeAt(7) === 45 &&
+    s.charCodeAt(13) === 58 &&
+    s.charCodeAt(16) === 58
+  );
 }
 
 export interface ModelCache {

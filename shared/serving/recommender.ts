@@ -10,9 +10,16 @@ import type { Deployment, PublicationStore, ScoredItem } from '../ports/publicat
 import type { ActivityEntry, ServingStore } from '../ports/serving-store.ts';
 import { type Assignment, assignVariant } from './assignment.ts';
 import type { CatalogCache } from './catalog-cache.ts';
-import type { ModelCache, ServingModel } from './model-cache.ts';
+import { isCanonicalIso, type ModelCache, type ServingModel } from './model-cache.ts';
 import { recommendationIdFor } from './recommendation-id.ts';
-import { type IndexMark, type Ranked, rankTop, type SparseScores, scratchFor } from './scoring.ts';
+import {
+  type IndexMark,
+  type Ranked,
+  rankTop,
+  type Scratch,
+  type SparseScores,
+  scratchFor,
+} from './scoring.ts';
 
 /**
  * Real-time serving: the precomputed list of the shopper's variant, corrected with what the shopper did since
@@ -70,6 +77,12 @@ export interface ServingDeps {
   newId?: () => string;
   /** Where degraded answers are reported (the logger on Lambda and locally). */
   onError?: (message: string, error: unknown) => void;
+  /**
+   * Reuse work between requests on the objects the stores hand back (decoded and ranked lists, activity
+   * digests). Default true; false works every request out from scratch through the general path, the reference
+   * the reuse is tested against.
+   */
+  reuse?: boolean;
 }
 
 /** The item asked about is neither in the model nor in the catalog (404). */
@@ -98,6 +111,8 @@ interface Anchor {
 interface Candidate {
   itemId: string;
   score: number;
+  /** round(score), when it was worked out once for a candidate object served again. */
+  rounded?: number;
   reason?: string;
 }
 
@@ -231,6 +246,236 @@ function anchorsFor(
   return best;
 }
 
+/** Date.parse(timestamp) > model.trainedAt, comparing strings when both are in toISOString's form. */
+function isFresh(model: ServingModel, timestamp: string): boolean {
+  const iso = model.trainedAtIso;
+  if (iso !== undefined && isCanonicalIso(timestamp)) return timestamp > iso;
+  return Date.parse(timestamp) > model.trainedAt;
+}
+
+const KIND_NOT_INTERESTED = 1;
+const KIND_PURCHASED = 2;
+const KIND_VIEWED = 4;
+const KIND_CARTED = 8;
+
+function exclusionKindOf(type: EventType): number {
+  if (type === 'not_interested') return KIND_NOT_INTERESTED;
+  if (type === 'purchase') return KIND_PURCHASED;
+  if (type === 'view' || type === 'click') return KIND_VIEWED;
+  if (type === 'add_to_cart') return KIND_CARTED;
+  return 0;
+}
+
+/**
+ * What a request needs of a shopper's recent activity, in one model's index space: the entries after trainedAt,
+ * and the item indices the entries can exclude with the exclusion kind of each (ids the model does not know
+ * cannot be in its ranked list and are left to `excludedIds`).
+ */
+interface ActivityDigest {
+  model: ServingModel;
+  entries: readonly ActivityEntry[];
+  fresh: readonly ActivityEntry[];
+  marked: Int32Array;
+  markedKinds: Uint8Array;
+}
+
+/**
+ * Digests kept on the first entry object and reused while a read hands back the very same entry objects in the
+ * same order (the local store's read cache does until the shopper's next event, which makes new ones): pointer
+ * comparisons instead of reading every entry, its timestamp and its item id again. A store that makes new
+ * objects on every read (DynamoDB) simply gets a new digest every time.
+ */
+const digests = new WeakMap<ActivityEntry, ActivityDigest>();
+const EMPTY_DIGEST_PARTS = { fresh: [], marked: new Int32Array(0), markedKinds: new Uint8Array(0) };
+
+function activityDigest(
+  model: ServingModel,
+  activity: readonly ActivityEntry[],
+  reuse: boolean,
+): ActivityDigest {
+  const first = activity[0];
+  if (first === undefined) return { model, entries: activity, ...EMPTY_DIGEST_PARTS };
+  const hit = reuse ? digests.get(first) : undefined;
+  if (hit !== undefined && hit.model === model && hit.entries.length === activity.length) {
+    let same = true;
+    for (let i = 1; i < activity.length && same; i++) same = hit.entries[i] === activity[i];
+    if (same) return hit;
+  }
+  const { itemIndex } = model.model;
+  const fresh: ActivityEntry[] = [];
+  const marked: number[] = [];
+  const markedKinds: number[] = [];
+  for (const e of activity) {
+    if (isFresh(model, e.timestamp)) fresh.push(e);
+    if (e.itemId === undefined) continue;
+    const kind = exclusionKindOf(e.type);
+    if (kind === 0) continue;
+    const j = itemIndex.get(e.itemId);
+    if (j === undefined) continue;
+    marked.push(j);
+    markedKinds.push(kind);
+  }
+  const digest: ActivityDigest = {
+    model,
+    entries: activity,
+    fresh,
+    marked: Int32Array.from(marked),
+    markedKinds: Uint8Array.from(markedKinds),
+  };
+  if (reuse) digests.set(first, digest);
+  return digest;
+}
+
+/** The exclusions of one request as item ids (what the scratch mark holds by index, plus ids outside the model). */
+function excludedIds(
+  activity: readonly ActivityEntry[],
+  exclusions: readonly { itemId: string }[],
+  kinds: ReadonlySet<ExcludeKind>,
+  context: string | undefined,
+): Set<string> {
+  const excluded = new Set<string>();
+  if (context !== undefined) excluded.add(context);
+  for (const e of activity) {
+    if (e.itemId === undefined) continue;
+    if (e.type === 'not_interested' && kinds.has('not_interested')) excluded.add(e.itemId);
+    if (e.type === 'purchase' && kinds.has('purchased')) excluded.add(e.itemId);
+    if ((e.type === 'view' || e.type === 'click') && kinds.has('viewed')) excluded.add(e.itemId);
+    if (e.type === 'add_to_cart' && kinds.has('carted')) excluded.add(e.itemId);
+  }
+  if (kinds.has('not_interested')) for (const x of exclusions) excluded.add(x.itemId);
+  return excluded;
+}
+
+/**
+ * A published list in the model's index space: known ids with their min–max normalised scores (the last score of
+ * an id repeated, in first-seen order, as a Map would keep them), and ids the model does not know, normalised
+ * together with the known ones as one list.
+ */
+interface DecodedList {
+  model: ServingModel;
+  indices: Int32Array;
+  norm: Float64Array;
+  strangerIds: string[];
+  strangerNorm: Float64Array;
+  /** See listRanking. */
+  ranking?: ListRanking;
+}
+
+interface ListRanking {
+  userIndex: number | undefined;
+  ranked: Ranked[];
+  explained: (Anchor | undefined)[];
+}
+
+const EMPTY_LIST: Omit<DecodedList, 'model'> = {
+  indices: new Int32Array(0),
+  norm: new Float64Array(0),
+  strangerIds: [],
+  strangerNorm: new Float64Array(0),
+};
+
+/**
+ * Decoded once per list object: a version's lists never change once published, and the publication stores hand
+ * out the same array for the same list while they keep it, so the id lookups and the normalisation are paid
+ * once per list instead of once per request. Keyed by the array itself (and checked against the model), so a
+ * store that reads a fresh array every time simply decodes every time.
+ */
+const decodedLists = new WeakMap<readonly ScoredItem[], DecodedList>();
+
+function decodedList(model: ServingModel, list: readonly ScoredItem[], reuse: boolean): DecodedList {
+  const hit = reuse ? decodedLists.get(list) : undefined;
+  if (hit !== undefined && hit.model === model) return hit;
+  const { itemIndex } = model.model;
+  const known = new Map<number, number>();
+  let strangers: Map<string, number> | undefined;
+  for (const [id, score] of list) {
+    const j = itemIndex.get(id);
+    if (j !== undefined) known.set(j, score);
+    else {
+      strangers ??= new Map();
+      strangers.set(id, score);
+    }
+  }
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  const extend = (s: number) => {
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+  };
+  if (strangers !== undefined) for (const s of strangers.values()) extend(s);
+  for (const s of known.values()) extend(s);
+  const span = hi - lo;
+  const normalise = (v: number) => (span > 0 ? (v - lo) / span : 1);
+  const decoded: DecodedList = {
+    model,
+    indices: Int32Array.from(known.keys()),
+    norm: Float64Array.from(known.values(), normalise),
+    strangerIds: strangers !== undefined ? [...strangers.keys()] : [],
+    strangerNorm:
+      strangers !== undefined ? Float64Array.from(strangers.values(), normalise) : new Float64Array(0),
+  };
+  if (reuse) decodedLists.set(list, decoded);
+  return decoded;
+}
+
+/**
+ * The known entries of a list ranked as rankTop ranks them when the list is the only signal (score 0 + 1 ×
+ * normalised score, descending, then itemId ascending), each with the training-row anchor that anchorsFor picks
+ * for it (an entry's anchor depends only on the anchors and the entry itself, never on the other candidates).
+ * Kept on the decoded list, for the user index it was computed for.
+ */
+function listRanking(
+  model: ServingModel,
+  list: DecodedList,
+  userIndex: number | undefined,
+  scratch: Scratch,
+): ListRanking {
+  const hit = list.ranking;
+  if (hit !== undefined && hit.userIndex === userIndex) return hit;
+  const { itemIds } = model.model;
+  const ranked: Ranked[] = [];
+  for (let p = 0; p < list.indices.length; p++) {
+    const j = list.indices[p]!;
+    const score = 0 + 1 * list.norm[p]!;
+    ranked.push({ index: j, itemId: itemIds[j]!, score, rounded: round(score) });
+  }
+  ranked.sort((a, b) => b.score - a.score || (a.itemId < b.itemId ? -1 : 1));
+  const anchors = userIndex !== undefined ? historyAnchors(model, userIndex) : [];
+  const ranking = { userIndex, ranked, explained: anchorsFor(model, anchors, ranked, scratch.ranked) };
+  list.ranking = ranking;
+  return ranking;
+}
+
+/**
+ * The strongest items of the training row explain the precomputed list ("bought" when the confidence is at least
+ * one purchase's worth; the row sums event weights, so this is a heuristic). The first 10 of a stable sort by
+ * value, descending, kept by insertion instead of sorting the row.
+ */
+function historyAnchors(model: ServingModel, userIndex: number): Anchor[] {
+  const { history, itemIds } = model.model;
+  const top: number[] = [];
+  for (let p = history.indptr[userIndex]!; p < history.indptr[userIndex + 1]!; p++) {
+    const v = history.values[p]!;
+    if (top.length === 10 && !(v > history.values[top[9]!]!)) continue;
+    let at = top.length < 10 ? top.length : 9;
+    while (at > 0 && v > history.values[top[at - 1]!]!) at--;
+    if (top.length === 10) top.pop();
+    top.splice(at, 0, p);
+  }
+  const out: Anchor[] = [];
+  for (const p of top) {
+    const i = history.indices[p]!;
+    const v = history.values[p]!;
+    out.push({
+      itemId: itemIds[i]!,
+      index: i,
+      verb: v >= model.weights.purchase ? 'bought' : 'viewed',
+      weight: Math.min(v, model.weights.purchase),
+    });
+  }
+  return out;
+}
+
 function categoryMatches(item: Item | undefined, category: string): boolean {
   const wanted = category.toLowerCase();
   return item?.categories?.some((c) => c.toLowerCase() === wanted) ?? false;
@@ -254,9 +499,12 @@ class Selection {
     return this.items.length >= this.k;
   }
 
-  /** `reason` may be a function: it is then only called for an item that is taken. */
-  offer(c: Candidate, item: Item | undefined, reason: string | (() => string)): void {
-    if (this.full || this.taken.has(c.itemId) || this.excluded.has(c.itemId)) return;
+  /**
+   * `reason` may be a function: it is then only called for an item that is taken. `screened`: the candidate is
+   * known not to be excluded (the ranked list leaves out every excluded item already).
+   */
+  offer(c: Candidate, item: Item | undefined, reason: string | (() => string), screened = false): void {
+    if (this.full || this.taken.has(c.itemId) || (!screened && this.excluded.has(c.itemId))) return;
     if (item?.inStock === false) return;
     const f = this.filters;
     if (f.category !== undefined && !categoryMatches(item, f.category)) return;
@@ -272,7 +520,7 @@ class Selection {
     this.taken.add(c.itemId);
     this.items.push({
       itemId: c.itemId,
-      score: round(c.score),
+      score: c.rounded ?? round(c.score),
       reason: typeof reason === 'string' ? reason : reason(),
       title: item?.title ?? null,
       price: item?.price ?? null,
@@ -321,6 +569,7 @@ export interface Recommender {
 export function createRecommender(deps: ServingDeps): Recommender {
   const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
   const report = deps.onError ?? (() => {});
+  const reuse = deps.reuse ?? true;
   /** Content vectors of a model's popular head, for items nobody has interacted with (per version). */
   const pools = new Map<string, Promise<{ ids: string[]; vectors: Map<string, number>[] }>>();
 
@@ -414,27 +663,48 @@ export function createRecommender(deps: ServingDeps): Recommender {
     ]);
     const userIndex = userId !== undefined ? m.userIndex.get(userId) : undefined;
     // A signed-in shopper's events up to trainedAt are in the model already; a session's never are.
-    const fresh: ActivityEntry[] =
-      userId !== undefined ? activity.filter((e) => Date.parse(e.timestamp) > model.trainedAt) : activity;
+    const digest = activityDigest(model, activity, reuse);
+    const fresh: readonly ActivityEntry[] = userId !== undefined ? digest.fresh : activity;
 
-    const excluded = new Set<string>();
+    // Scoring on the model's scratch (synchronous from here to the ranked list: no await in between).
+    const scratch = scratchFor(model, m.itemIds.length);
+    const { fresh: freshScores, scores } = scratch;
+    freshScores.clear();
+    scores.clear();
+
+    // Exclusions go straight into the scratch mark by item index; ids the model does not know can only matter
+    // to the precomputed strangers and the backfill, which ask `isExcluded` (the same rules as id strings,
+    // built only when asked).
     const kinds = new Set(request.exclude);
-    if (context !== undefined) excluded.add(context);
-    for (const e of activity) {
-      if (e.itemId === undefined) continue;
-      if (e.type === 'not_interested' && kinds.has('not_interested')) excluded.add(e.itemId);
-      if (e.type === 'purchase' && kinds.has('purchased')) excluded.add(e.itemId);
-      if ((e.type === 'view' || e.type === 'click') && kinds.has('viewed')) excluded.add(e.itemId);
-      if (e.type === 'add_to_cart' && kinds.has('carted')) excluded.add(e.itemId);
-    }
-    if (kinds.has('not_interested')) for (const x of exclusions) excluded.add(x.itemId);
-    // The training row (what the shopper bought before) stays in the model's index space: a binary search of
-    // the sorted row instead of a string set rebuilt on every request.
-    const historyExcluded = kinds.has('purchased') && userIndex !== undefined ? userIndex : undefined;
+    const mark = scratch.excluded;
+    mark.clear();
+    const markId = (itemId: string) => {
+      const j = m.itemIndex.get(itemId);
+      if (j !== undefined) mark.add(j);
+    };
+    const notInterested = kinds.has('not_interested');
+    const purchased = kinds.has('purchased');
+    const wanted =
+      (notInterested ? KIND_NOT_INTERESTED : 0) |
+      (purchased ? KIND_PURCHASED : 0) |
+      (kinds.has('viewed') ? KIND_VIEWED : 0) |
+      (kinds.has('carted') ? KIND_CARTED : 0);
+    if (context !== undefined) markId(context);
+    const { marked, markedKinds } = digest;
+    for (let p = 0; p < marked.length; p++) if ((markedKinds[p]! & wanted) !== 0) mark.add(marked[p]!);
+    if (notInterested) for (const x of exclusions) markId(x.itemId);
+    // The training row (what the shopper bought before) stays in the model's index space.
+    const historyExcluded = purchased && userIndex !== undefined ? userIndex : undefined;
+    if (historyExcluded !== undefined)
+      for (let p = m.history.indptr[historyExcluded]!; p < m.history.indptr[historyExcluded + 1]!; p++)
+        mark.add(m.history.indices[p]!);
+    let excluded: Set<string> | undefined;
     const isExcluded = {
       has(itemId: string): boolean {
+        excluded ??= excludedIds(activity, exclusions, kinds, context);
         if (excluded.has(itemId)) return true;
         if (historyExcluded === undefined) return false;
+        // A binary search of the sorted row instead of a string set rebuilt on every request.
         const j = m.itemIndex.get(itemId);
         return j !== undefined && has(m.history, historyExcluded, j);
       },
@@ -455,98 +725,70 @@ export function createRecommender(deps: ServingDeps): Recommender {
     };
     if (context !== undefined) signal(context, 'view');
     for (const e of fresh) if (e.itemId !== undefined) signal(e.itemId, e.type);
-    if (userIndex !== undefined) {
-      // The strongest items of the training row explain the precomputed list ("bought" when the confidence is
-      // at least one purchase's worth; the row sums event weights, so this is a heuristic). The first 10 of a
-      // stable sort by value, descending, kept by insertion instead of sorting the row.
-      const top: number[] = [];
-      for (let p = m.history.indptr[userIndex]!; p < m.history.indptr[userIndex + 1]!; p++) {
-        const v = m.history.values[p]!;
-        if (top.length === 10 && !(v > m.history.values[top[9]!]!)) continue;
-        let at = top.length < 10 ? top.length : 9;
-        while (at > 0 && v > m.history.values[top[at - 1]!]!) at--;
-        if (top.length === 10) top.pop();
-        top.splice(at, 0, p);
-      }
-      for (const p of top) {
-        const i = m.history.indices[p]!;
-        const v = m.history.values[p]!;
-        if (!anchors.some((a) => a.index === i))
-          anchors.push({
-            itemId: m.itemIds[i]!,
-            index: i,
-            verb: v >= model.weights.purchase ? 'bought' : 'viewed',
-            weight: Math.min(v, model.weights.purchase),
-          });
-      }
-    }
 
-    // Scoring on the model's scratch (synchronous from here to the ranked list: no await in between).
-    const scratch = scratchFor(model, m.itemIds.length);
-    const { pre, fresh: freshScores, scores } = scratch;
-    pre.clear();
-    freshScores.clear();
-    scores.clear();
-    /** Precomputed ids the model does not know (none normally: the list comes from the same artifact). */
-    let strangers: Map<string, number> | undefined;
-    for (const [id, score] of list ?? []) {
-      const j = m.itemIndex.get(id);
-      if (j !== undefined) pre.set(j, score);
-      else {
-        strangers ??= new Map();
-        strangers.set(id, score);
-      }
-    }
-    const preSize = pre.size + (strangers?.size ?? 0);
+    const pre = list !== undefined ? decodedList(model, list, reuse) : EMPTY_LIST;
+    const preSize = pre.indices.length + pre.strangerIds.length;
     const needsFresh = signals.size > 0 || (preSize === 0 && userIndex !== undefined);
-    const preWeight = !needsFresh ? 1 : preSize > 0 ? PRECOMPUTED_WEIGHT : 0;
-    const extras: [string, number][] = [];
-    if (strangers !== undefined) {
-      // Normalised together with the known ids, as one list.
-      let lo = Number.POSITIVE_INFINITY;
-      let hi = Number.NEGATIVE_INFINITY;
-      for (const s of [
-        ...strangers.values(),
-        ...Array.from(pre.touched.subarray(0, pre.size), (j) => pre.values[j]!),
-      ]) {
-        if (s < lo) lo = s;
-        if (s > hi) hi = s;
+    const depth = Math.max(k * 4, 60);
+    let ranked: Ranked[];
+    let explained: (Anchor | undefined)[];
+    if (reuse && !needsFresh && pre.strangerIds.length === 0 && list !== undefined) {
+      // Nothing fresh: the list alone ranks the candidates and the training row alone explains them, so both
+      // come from the list's cache; only this request's exclusions are applied (the same rank as rankTop's).
+      const cached = listRanking(model, pre as DecodedList, userIndex, scratch);
+      ranked = [];
+      explained = [];
+      for (let p = 0; p < cached.ranked.length && ranked.length < depth; p++) {
+        const r = cached.ranked[p]!;
+        if (mark.has(r.index)) continue;
+        ranked.push(r);
+        explained.push(cached.explained[p]);
       }
-      const span = hi - lo;
-      for (let p = 0; p < pre.size; p++) {
-        const j = pre.touched[p]!;
-        scores.add(j, preWeight * (span > 0 ? (pre.values[j]! - lo) / span : 1));
-      }
-      for (const [id, v] of strangers)
-        if (!isExcluded.has(id)) extras.push([id, 0 + preWeight * (span > 0 ? (v - lo) / span : 1)]);
     } else {
-      pre.addNormalisedInto(scores, preWeight);
+      if (userIndex !== undefined) {
+        for (const a of historyAnchors(model, userIndex))
+          if (!anchors.some((b) => b.index === a.index)) anchors.push(a);
+      }
+      const preWeight = !needsFresh ? 1 : preSize > 0 ? PRECOMPUTED_WEIGHT : 0;
+      for (let p = 0; p < pre.indices.length; p++) scores.add(pre.indices[p]!, preWeight * pre.norm[p]!);
+      const extras: [string, number][] = [];
+      for (let p = 0; p < pre.strangerIds.length; p++) {
+        const id = pre.strangerIds[p]!;
+        if (!isExcluded.has(id)) extras.push([id, 0 + preWeight * pre.strangerNorm[p]!]);
+      }
+      if (needsFresh) {
+        const n = Math.max(k * 4, 100);
+        if (userId !== undefined && model.foldIn !== undefined)
+          foldInScores(model, userIndex, signals, n, freshScores);
+        else itemToItem(model, signals.size > 0 ? signals : historySignals(model, userIndex), freshScores);
+        freshScores.addNormalisedInto(scores, preSize > 0 ? 1 - PRECOMPUTED_WEIGHT : 1);
+      }
+      ranked = rankTop(scratch, scores, mark, m.itemIds, extras, depth);
+      explained = anchorsFor(model, anchors, ranked, scratch.ranked);
     }
-    if (needsFresh) {
-      const n = Math.max(k * 4, 100);
-      if (userId !== undefined && model.foldIn !== undefined)
-        foldInScores(model, userIndex, signals, n, freshScores);
-      else itemToItem(model, signals.size > 0 ? signals : historySignals(model, userIndex), freshScores);
-      freshScores.addNormalisedInto(scores, preSize > 0 ? 1 - PRECOMPUTED_WEIGHT : 1);
-    }
-
-    const mark = scratch.excluded;
-    mark.clear();
-    for (const id of excluded) {
-      const j = m.itemIndex.get(id);
-      if (j !== undefined) mark.add(j);
-    }
-    if (historyExcluded !== undefined)
-      for (let p = m.history.indptr[historyExcluded]!; p < m.history.indptr[historyExcluded + 1]!; p++)
-        mark.add(m.history.indices[p]!);
-    const ranked = rankTop(scratch, scores, mark, m.itemIds, extras, Math.max(k * 4, 60));
-    const explained = anchorsFor(model, anchors, ranked, scratch.ranked);
 
     // Catalog rows in chunks of the ranked list (most requests fill k from the first): only the candidates
     // looked at and the anchors explaining them are read.
     const selection = new Selection(k, filters, isExcluded);
+    // Rows the catalog cache holds are taken from it directly, one candidate at a time, and only for the
+    // candidates looked at and the anchors of those taken; from the first row it does not hold, the rest of the
+    // list goes through getMany in chunks.
+    let from = 0;
+    for (; from < ranked.length && !selection.full; from++) {
+      const c = ranked[from]!;
+      const item = deps.catalog.peek(c.itemId);
+      if (item === undefined) break;
+      const a = explained[from];
+      if (a === undefined) {
+        selection.offer(c, item ?? undefined, 'recommended for you', true);
+        continue;
+      }
+      const anchor = deps.catalog.peek(a.itemId);
+      if (anchor === undefined) break;
+      selection.offer(c, item ?? undefined, () => `because you ${a.verb} ${anchor?.title ?? a.itemId}`, true);
+    }
     const chunk = Math.max(2 * k, 20);
-    for (let start = 0; start < ranked.length && !selection.full; start += chunk) {
+    for (let start = from; start < ranked.length && !selection.full; start += chunk) {
       const end = Math.min(ranked.length, start + chunk);
       const ids: string[] = [];
       for (let p = start; p < end; p++) ids.push(ranked[p]!.itemId);
@@ -564,6 +806,7 @@ export function createRecommender(deps: ServingDeps): Recommender {
           a === undefined
             ? 'recommended for you'
             : () => `because you ${a.verb} ${items.get(a.itemId)?.title ?? a.itemId}`,
+          true,
         );
       }
     }

@@ -137,6 +137,8 @@ export interface Ranked {
   index: number;
   itemId: string;
   score: number;
+  /** The score as responses show it, when worked out ahead (see the recommender's list ranking). */
+  rounded?: number;
 }
 
 /**
