@@ -35,7 +35,8 @@ const CURRENCY = 'GBP';
 const READABLE_CODECS = new Set(['UNCOMPRESSED', 'SNAPPY']);
 
 interface CatalogEntry {
-  descriptions: Map<string, number>;
+  /** Lines per description; the counters are mutable so that a line costs one map lookup, not a lookup and a set. */
+  descriptions: Map<string, { lines: number }>;
   /** Latest positive price of a sale, and when. */
   price: number | undefined;
   priceAt: number;
@@ -84,6 +85,11 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
   // Invoices share dates: formatting each distinct instant once saves ~half a million toISOString calls.
   let lastDateMs = Number.NaN;
   let lastDateIso = '';
+  // Likewise an invoice's lines share the customer: one id string per run of lines, not one per line.
+  let lastCustomer: unknown = Symbol('none');
+  let lastUserId: string | undefined;
+  let lastSessionInvoice: string | undefined;
+  let lastSessionId = '';
 
   let groupStart = 0;
   for (const group of metadata.row_groups) {
@@ -150,12 +156,15 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
       }
       const customer = customerIds![i];
       let userId: string | undefined;
-      if (customer !== null && customer !== undefined) {
+      if (customer === lastCustomer) userId = lastUserId;
+      else if (customer !== null && customer !== undefined) {
         userId = customerKey(customer);
         if (userId === undefined) {
           reject(row, 'CustomerID', `is ${describe(customer)}, not an integer id`);
           continue;
         }
+        lastCustomer = customer;
+        lastUserId = userId;
       }
 
       if (dateMs !== lastDateMs) {
@@ -173,7 +182,13 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
         properties: country !== undefined ? { invoiceNo, country } : { invoiceNo },
       };
       if (userId !== undefined) event.userId = userId;
-      else event.sessionId = `invoice-${invoiceNo}`;
+      else {
+        if (invoiceNo !== lastSessionInvoice) {
+          lastSessionInvoice = invoiceNo;
+          lastSessionId = `invoice-${invoiceNo}`;
+        }
+        event.sessionId = lastSessionId;
+      }
       if (price !== undefined) {
         event.price = price;
         event.currency = CURRENCY;
@@ -197,8 +212,11 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
         catalog.set(stockCode, entry);
       }
       const description = text(descriptions![i]);
-      if (description !== undefined)
-        entry.descriptions.set(description, (entry.descriptions.get(description) ?? 0) + 1);
+      if (description !== undefined) {
+        const counter = entry.descriptions.get(description);
+        if (counter !== undefined) counter.lines++;
+        else entry.descriptions.set(description, { lines: 1 });
+      }
       if (dateMs > entry.lastAt) entry.lastAt = dateMs;
       if (price !== undefined) {
         if (dateMs >= entry.anyPriceAt) {
@@ -332,9 +350,9 @@ function catalogItem(itemId: string, entry: CatalogEntry): Record<string, unknow
   let title = itemId;
   let best = 0;
   // Ties go to the description seen first (Map keeps insertion order).
-  for (const [description, count] of entry.descriptions) {
-    if (count > best) {
-      best = count;
+  for (const [description, { lines }] of entry.descriptions) {
+    if (lines > best) {
+      best = lines;
       title = description;
     }
   }
