@@ -52,10 +52,9 @@ function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
 
-function keyMatches(given: string, expected: string): boolean {
+function keyMatches(given: string, expected: Buffer): boolean {
   const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return a.length === expected.length && timingSafeEqual(a, expected);
 }
 
 /** Reads the body up to `limit` bytes; past that answers 413 without buffering the rest. */
@@ -108,6 +107,7 @@ function lambdaContext(functionName: string, requestId: string): Context {
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const routes = options.routes.map(compile);
   const staticFiles = options.staticFiles ?? {};
+  const expectedKey = Buffer.from(options.apiKey);
 
   const server = createServer(async (req, res) => {
     const requestId = randomUUID();
@@ -139,7 +139,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           send(res, 401, errorBody('unauthorized', 'missing x-api-key header'));
           return;
         }
-        if (!keyMatches(apiKey, options.apiKey)) {
+        if (!keyMatches(apiKey, expectedKey)) {
           send(res, 403, errorBody('forbidden', 'the x-api-key is not valid'));
           return;
         }
@@ -167,7 +167,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const multiQuery: Record<string, string[]> = {};
       for (const [k, v] of url.searchParams) {
         query[k] = v;
-        multiQuery[k] = [...(multiQuery[k] ?? []), v];
+        const values = multiQuery[k];
+        if (values === undefined) multiQuery[k] = [v];
+        else values.push(v);
       }
       const event = {
         resource: route.resource,
