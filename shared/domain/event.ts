@@ -227,19 +227,6 @@ function isId(value: unknown): boolean {
   );
 }
 
-/** UUID.test without the regex: the case-insensitive pattern cost ~0.2 µs an event. */
-function isUuid(value: string): boolean {
-  if (value.length !== 36) return false;
-  for (let i = 0; i < 36; i++) {
-    const c = value.charCodeAt(i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 0x2d) return false;
-    } else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46)))
-      return false;
-  }
-  return true;
-}
-
 /**
  * `Date.prototype.toISOString` output with a four-digit year, which zod's datetime check always accepts (a real
  * calendar date, seconds below 60, Z): most timestamps are, and checking that is ~20x cheaper than zod.
@@ -314,7 +301,7 @@ export function fastAccept(input: unknown): ShopperEvent | undefined {
   // per object shape, accesses by a variable key are not, and this runs for every event ingested.
   const e = input;
   const eventId = e.eventId;
-  if (typeof eventId !== 'string' || !(isUuid(eventId) || ULID.test(eventId))) return undefined;
+  if (typeof eventId !== 'string' || !(UUID.test(eventId) || ULID.test(eventId))) return undefined;
   const type = e.type;
   if (typeof type !== 'string' || !EVENT_TYPE_SET.has(type)) return undefined;
   const hasUser = 'userId' in e;
