@@ -315,10 +315,11 @@ async function readRowGroup(
   file: string,
   groupStart: number,
   groupRows: number,
-): Promise<Map<string, unknown[]>> {
-  const cols = new Map<string, unknown[]>(
-    ONLINE_RETAIL_COLUMNS.map((c) => [c, new Array<unknown>(groupRows).fill(null)]),
-  );
+): Promise<Map<string, ArrayLike<unknown>>> {
+  const wanted: ReadonlySet<string> = new Set(ONLINE_RETAIL_COLUMNS);
+  const cols = new Map<string, ArrayLike<unknown>>();
+  /** Columns assembled here from partial chunks (the others are hyparquet's own arrays, not to be written). */
+  const assembled = new Map<string, unknown[]>();
   const groupEnd = groupStart + groupRows;
   try {
     await parquetRead({
@@ -328,8 +329,27 @@ async function readRowGroup(
       rowStart: groupStart,
       rowEnd: groupEnd,
       onChunk(chunk) {
-        const target = cols.get(chunk.columnName);
-        if (target === undefined) return;
+        const name = chunk.columnName;
+        if (!wanted.has(name)) return;
+        // A chunk that is exactly the group's rows (hyparquet's usual answer) is used as it is: copying it cost
+        // a 500k-element array per column and a pass over it.
+        if (
+          chunk.rowStart === groupStart &&
+          chunk.rowEnd === groupEnd &&
+          !cols.has(name) &&
+          chunk.columnData.length === groupRows
+        ) {
+          cols.set(name, chunk.columnData);
+          return;
+        }
+        let target = assembled.get(name);
+        if (target === undefined) {
+          target = new Array<unknown>(groupRows).fill(null);
+          const earlier = cols.get(name);
+          if (earlier !== undefined) for (let r = 0; r < groupRows; r++) target[r] = earlier[r];
+          assembled.set(name, target);
+          cols.set(name, target);
+        }
         // Chunks may extend past the requested range; copy only the group's rows.
         const from = Math.max(chunk.rowStart, groupStart);
         const to = Math.min(chunk.rowEnd, groupEnd);
@@ -343,6 +363,8 @@ async function readRowGroup(
       { cause: error },
     );
   }
+  for (const name of ONLINE_RETAIL_COLUMNS)
+    if (!cols.has(name)) cols.set(name, new Array<unknown>(groupRows).fill(null));
   return cols;
 }
 
