@@ -767,12 +767,10 @@ export function createRecommender(deps: ServingDeps): Recommender {
       explained = anchorsFor(model, anchors, ranked, scratch.ranked);
     }
 
-    // Catalog rows in chunks of the ranked list (most requests fill k from the first): only the candidates
-    // looked at and the anchors explaining them are read.
+    // Catalog rows of the candidates looked at and of the anchors explaining them: while the catalog cache holds
+    // them, taken from it one candidate at a time (only the anchors of items taken are looked up); from the first
+    // row it does not hold, read in chunks of the ranked list (most requests fill k from the first chunk).
     const selection = new Selection(k, filters, isExcluded);
-    // Rows the catalog cache holds are taken from it directly, one candidate at a time, and only for the
-    // candidates looked at and the anchors of those taken; from the first row it does not hold, the rest of the
-    // list goes through getMany in chunks.
     let from = 0;
     for (; from < ranked.length && !selection.full; from++) {
       const c = ranked[from]!;
