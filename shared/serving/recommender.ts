@@ -3,6 +3,7 @@ import type { Item } from '../domain/item.ts';
 import { tokens } from '../model/content.ts';
 import { foldIn, scoreAll } from '../model/ials.ts';
 import type { Neighbours } from '../model/neighbours.ts';
+import { itemScorer } from '../model/simd/kernels.ts';
 import { has } from '../model/sparse.ts';
 import { topK } from '../model/topk.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
@@ -181,8 +182,12 @@ function foldInScores(
     vector,
   );
   const buffers = foldBuffers(model, n);
-  const all = buffers.all;
-  scoreAll(vector, 0, fold.itemFactors, fold.factors, all);
+  // The SIMD kernel over the factors copied into its memory once per model version; its result view is
+  // scratch like `buffers.all` (used synchronously, overwritten by the next request).
+  const simd = itemScorer(fold.itemFactors, model.model.itemIds.length, fold.factors);
+  let all = buffers.all;
+  if (simd !== undefined) all = simd.score(vector);
+  else scoreAll(vector, 0, fold.itemFactors, fold.factors, all);
   if (userIndex !== undefined)
     for (let p = history.indptr[userIndex]!; p < history.indptr[userIndex + 1]!; p++)
       all[history.indices[p]!] = Number.NaN;
