@@ -4,8 +4,8 @@ import { solveSpd } from './linalg.ts';
 import { defaultThreads, runTeam, sharedF32, sharedF64, sharedI32, teamSize } from './parallel.ts';
 import { mulberry32 } from './rng.ts';
 import type { Scorer } from './scorer.ts';
-import { trainIalsSimd } from './simd/ials-simd.ts';
-import { itemScorer, simdAvailable } from './simd/kernels.ts';
+import { ialsArenaBytes, trainIalsSimd } from './simd/ials-simd.ts';
+import { Arena, itemScorer, simdAvailable } from './simd/kernels.ts';
 import type { Csc, Csr } from './sparse.ts';
 
 export interface IalsParams {
@@ -231,7 +231,8 @@ export function trainIals(
   const parallel = size > 1;
   let userFactors: Float32Array = initFactors(csr.rows, f, rand);
   let itemFactors: Float32Array = initFactors(csr.cols, f, rand);
-  if (simdAvailable(f) && options.simd !== false) {
+  // Beyond a 4 GiB arena (hundreds of millions of interactions) the JavaScript loops take over.
+  if (simdAvailable(f) && options.simd !== false && Arena.fits(ialsArenaBytes(csr, f, size))) {
     const out = trainIalsSimd({
       csr,
       csc,

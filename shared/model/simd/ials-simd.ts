@@ -79,6 +79,24 @@ export interface SimdIalsInput {
 /** Rows of YᵀY summed per kernel call: float32 sums over at most this many rows, float64 across blocks. */
 const GRAM_BLOCK = 1024;
 
+/** Bytes of the arena `trainIalsSimd` needs: the matrix both ways with confidences, both factor sides, A, scratch. */
+export function ialsArenaBytes(csr: Csr, f: number, members: number): number {
+  const nnz = csr.indptr[csr.rows]!;
+  return Arena.bytesFor(
+    csr.rows + 1,
+    nnz,
+    nnz,
+    csr.cols + 1,
+    nnz,
+    nnz,
+    csr.rows * f,
+    csr.cols * f,
+    f * f,
+    f * f,
+    members * 3 * f,
+  );
+}
+
 export function trainIalsSimd(input: SimdIalsInput): {
   userFactors: Float32Array;
   itemFactors: Float32Array;
@@ -86,21 +104,7 @@ export function trainIalsSimd(input: SimdIalsInput): {
   const { csr, csc, factors: f } = input;
   const nnz = csr.indptr[csr.rows]!;
   const size = input.threads > 1 ? teamSize(input.threads) : 1;
-  const arena = new Arena(
-    Arena.bytesFor(
-      csr.rows + 1,
-      nnz,
-      nnz,
-      csc.rows + 1,
-      nnz,
-      nnz,
-      csr.rows * f,
-      csc.rows * f,
-      f * f,
-      f * f,
-      size * 3 * f,
-    ),
-  );
+  const arena = new Arena(ialsArenaBytes(csr, f, size));
   const place = (m: Csr): SparseRegion => {
     const indptr = arena.i32(m.rows + 1);
     indptr.view.set(m.indptr);

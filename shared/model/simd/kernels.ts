@@ -42,9 +42,12 @@ function kernelModule(): WebAssembly.Module | undefined {
   return compiled;
 }
 
+// Read once: serving asks on every request.
+const DISABLED = process.env.RECSYS_SIMD === '0';
+
 /** Whether the kernels can run here for vectors of length f (they need f to be a multiple of 4). */
 export function simdAvailable(f: number): boolean {
-  if (process.env.RECSYS_SIMD === '0') return false;
+  if (DISABLED) return false;
   return f % 4 === 0 && f > 0 && kernelModule() !== undefined;
 }
 
@@ -77,6 +80,11 @@ export class Arena {
   /** Worker side: the kernels over a memory another thread allocated (its regions are addressed by ptr). */
   static attach(memory: WebAssembly.Memory): Arena {
     return new Arena(0, memory);
+  }
+
+  /** Whether an arena of `bytes` fits in a 32-bit WebAssembly memory (4 GiB). */
+  static fits(bytes: number): boolean {
+    return Math.ceil((bytes + 16) / PAGE) <= MAX_PAGES;
   }
 
   /** Bytes to request for arrays of these element counts (4-byte elements), with alignment padding. */
@@ -142,7 +150,7 @@ const scorers = new WeakMap<Float32Array, ItemScorer>();
  * trained models and loaded artifacts never change their factors.
  */
 export function itemScorer(itemFactors: Float32Array, items: number, f: number): ItemScorer | undefined {
-  if (!simdAvailable(f)) return undefined;
+  if (!simdAvailable(f) || !Arena.fits(Arena.bytesFor(items * f, f, items))) return undefined;
   let s = scorers.get(itemFactors);
   if (s === undefined || s.items !== items || s.factors !== f) {
     s = new ItemScorer(itemFactors, items, f);

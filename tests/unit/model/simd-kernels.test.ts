@@ -41,6 +41,12 @@ describe('WebAssembly SIMD kernels', () => {
     expect(simdAvailable(10)).toBe(false);
   });
 
+  it('say when a memory would exceed 4 GiB, where callers keep to the JavaScript loops', () => {
+    expect(Arena.fits(1_000_000)).toBe(true);
+    expect(Arena.fits(2 ** 32)).toBe(false);
+    expect(itemScorer(new Float32Array(8), 2 ** 28, 4)).toBeUndefined();
+  });
+
   it('score every item like the JavaScript loop, including a catalog size that is not a multiple of 4', () => {
     for (const [n, f] of [
       [1, 4],
