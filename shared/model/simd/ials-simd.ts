@@ -160,24 +160,12 @@ export function trainIalsSimd(input: SimdIalsInput): {
     };
     if (size === 1) runRows(arena, args, 0);
     else
-      runTeam(size, { op: 'ialsHalfStepSimd', args }, (team) => {
-        if (team.size === 1) {
-          // The pool shrank below the planned size: one member does every row.
-          arena.kernels.cgRows(
-            m.indptr,
-            m.indices,
-            m.conf,
-            solve.ptr,
-            fixed.ptr,
-            a.ptr,
-            f,
-            input.cgSteps,
-            0,
-            m.rows,
-            scratch.ptr,
-          );
-        } else runRows(arena, args, team.id);
-      });
+      runTeam(size, { op: 'ialsHalfStepSimd', args }, (team) =>
+        // A pool that shrank below the planned size leaves this thread alone: it does every row.
+        team.size === 1
+          ? runRows(arena, { ...args, bounds: Int32Array.of(0, m.rows) }, 0)
+          : runRows(arena, args, team.id),
+      );
   };
   for (let it = 0; it < input.iterations; it++) {
     setGram(y, csc.rows);

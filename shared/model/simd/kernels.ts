@@ -150,11 +150,11 @@ const scorers = new WeakMap<Float32Array, ItemScorer>();
  * trained models and loaded artifacts never change their factors.
  */
 export function itemScorer(itemFactors: Float32Array, items: number, f: number): ItemScorer | undefined {
+  // Serving asks on every request: the cached scorer answers before any size arithmetic.
+  const cached = scorers.get(itemFactors);
+  if (cached !== undefined && cached.items === items && cached.factors === f) return cached;
   if (!simdAvailable(f) || !Arena.fits(Arena.bytesFor(items * f, f, items))) return undefined;
-  let s = scorers.get(itemFactors);
-  if (s === undefined || s.items !== items || s.factors !== f) {
-    s = new ItemScorer(itemFactors, items, f);
-    scorers.set(itemFactors, s);
-  }
+  const s = new ItemScorer(itemFactors, items, f);
+  scorers.set(itemFactors, s);
   return s;
 }
