@@ -5,6 +5,7 @@ import { createLakeWriter } from '../shared/adapters/local/lake-writer.ts';
 import { createSqliteFeedbackStore } from '../shared/adapters/local/sqlite-feedback-store.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
 import { createSqliteServingStore } from '../shared/adapters/local/sqlite-serving-store.ts';
+import { startWalCheckpointer } from '../shared/adapters/local/wal-checkpointer.ts';
 import type { FeedbackStore } from '../shared/ports/feedback-store.ts';
 import type { PublicationStore } from '../shared/ports/publication-store.ts';
 import type { RecordSink } from '../shared/ports/record-sink.ts';
@@ -65,9 +66,15 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   // This process holds the data-dir lock, so it is the only writer of activity and feedback: their reads can be
   // cached and invalidated by its own writes.
   const dbPath = join(dataDir, 'serving.db');
-  const store = createSqliteServingStore({ path: dbPath, cacheReads: true, writeActivityOffThread: true });
-  const publications = createSqlitePublicationStore({ path: dbPath, cacheReads: true });
-  const feedback = createSqliteFeedbackStore({ path: dbPath, cacheReads: true });
+  const walCheckpointer = startWalCheckpointer(dbPath);
+  const store = createSqliteServingStore({
+    path: dbPath,
+    cacheReads: true,
+    writeActivityOffThread: true,
+    walCheckpointer,
+  });
+  const publications = createSqlitePublicationStore({ path: dbPath, cacheReads: true, walCheckpointer });
+  const feedback = createSqliteFeedbackStore({ path: dbPath, cacheReads: true, walCheckpointer });
   return {
     dataDir,
     lakeRoot,
@@ -85,6 +92,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
       await store.close();
       await publications.close();
       await feedback.close();
+      await walCheckpointer.close();
       await releaseLock();
     },
   };

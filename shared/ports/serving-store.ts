@@ -34,6 +34,13 @@ export interface ServingStore {
    * DynamoDB leaves them to its TTL (no read-before-write on the ingest path).
    */
   appendActivity(entries: readonly { shopperKey: string; event: StoredEvent }[]): Promise<void>;
+  /**
+   * Takes appended entries out again, by (shopperKey, timestamp, eventId); absent ones are ignored. Ingestion calls
+   * it for events the lake refused after their activity was written beside them.
+   */
+  removeActivity(
+    entries: readonly { shopperKey: string; event: Pick<StoredEvent, 'eventId' | 'timestamp'> }[],
+  ): Promise<void>;
   /** Newest first (by event timestamp), unexpired only, at most `limit` (default maxPerShopper). */
   recentActivity(shopperKey: string, limit?: number): Promise<ActivityEntry[]>;
   close(): Promise<void>;

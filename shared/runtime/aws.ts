@@ -61,6 +61,7 @@ export function awsServingStore(): ServingStore {
     getItem: needs('RECSYS_CATALOG_TABLE', store.getItem),
     getItems: needs('RECSYS_CATALOG_TABLE', store.getItems),
     appendActivity: needs('RECSYS_ACTIVITY_TABLE', store.appendActivity),
+    removeActivity: needs('RECSYS_ACTIVITY_TABLE', store.removeActivity),
     recentActivity: needs('RECSYS_ACTIVITY_TABLE', store.recentActivity),
     close: () => store.close(),
   };

@@ -276,6 +276,33 @@ export function servingStoreContract(name: string, setup: ServingStoreSetup): vo
         expect(entries.map((e) => e.eventId)).toEqual([twice.eventId, once.eventId]);
       });
 
+      it('removes exactly the named entries, read or not, and ignores ones it does not hold', async () => {
+        // Prepare: the first read caches the shopper's entries (a cache must not outlive the removal)
+        const kept = event(1);
+        const removed = event(2);
+        const otherShopper = event(2, { eventId: removed.eventId });
+        await store.appendActivity([
+          { shopperKey: 'u:17850', event: kept },
+          { shopperKey: 'u:17850', event: removed },
+          { shopperKey: 'u:12583', event: otherShopper },
+        ]);
+        expect((await store.recentActivity('u:17850')).map((e) => e.eventId)).toEqual([
+          removed.eventId,
+          kept.eventId,
+        ]);
+
+        // Act: same eventId under another timestamp, and an unknown shopper, name nothing held
+        await store.removeActivity([
+          { shopperKey: 'u:17850', event: removed },
+          { shopperKey: 'u:17850', event: { eventId: kept.eventId, timestamp: iso(T0 + 5 * 60_000) } },
+          { shopperKey: 'u:nobody', event: kept },
+        ]);
+
+        // Assess
+        expect((await store.recentActivity('u:17850')).map((e) => e.eventId)).toEqual([kept.eventId]);
+        expect((await store.recentActivity('u:12583')).map((e) => e.eventId)).toEqual([otherShopper.eventId]);
+      });
+
       it('returns only the key’s own entries: users and anonymous sessions are kept apart', async () => {
         // Prepare
         const byUser = event(1, { userId: '17850' });

@@ -19,6 +19,7 @@ import {
   PURGE_INTERVAL_MS,
   TRIM_SLACK,
 } from '../../shared/adapters/local/sqlite-serving-store.ts';
+import { startWalCheckpointer } from '../../shared/adapters/local/wal-checkpointer.ts';
 import { ACTIVITY_LIMITS } from '../../shared/ports/serving-store.ts';
 import { type Dynalite, startDynalite } from '../helpers/dynalite.ts';
 import { event, item, servingStoreContract, T0 } from './serving-store.contract.ts';
@@ -42,12 +43,23 @@ servingStoreContract('sqlite (:memory:, cached reads)', async (clock) => ({
   cleanup: async () => {},
 }));
 
-// The local runtime's configuration on a file: cached reads, activity written by a worker thread.
-servingStoreContract('sqlite (file, cached reads, activity written off-thread)', async (clock) => {
+// The local runtime's configuration on a file: cached reads, activity written by a worker thread, the WAL
+// checkpointed by another.
+servingStoreContract('sqlite (file, cached reads, activity written off-thread, WAL checkpointer)', async (clock) => {
   const { path, removeDir } = await tempDbPath();
+  const walCheckpointer = startWalCheckpointer(path);
   return {
-    store: createSqliteServingStore({ path, now: clock.now, cacheReads: true, writeActivityOffThread: true }),
-    cleanup: removeDir,
+    store: createSqliteServingStore({
+      path,
+      now: clock.now,
+      cacheReads: true,
+      writeActivityOffThread: true,
+      walCheckpointer,
+    }),
+    cleanup: async () => {
+      await walCheckpointer.close();
+      await removeDir();
+    },
   };
 });
 

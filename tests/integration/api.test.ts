@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestEventsHandler } from '../../functions/api/ingest-events/ingest-events.ts';
+import { type LocalRuntime, openLocalRuntime } from '../../local/runtime.ts';
 import { startLocalServer } from '../../local/server/http-server.ts';
 import { readLakeZone } from '../../shared/adapters/local/lake-reader.ts';
+import type { StoredEvent } from '../../shared/domain/event.ts';
 import type { RecordSink } from '../../shared/ports/record-sink.ts';
 import { makeEvent } from '../helpers/events.ts';
 import { bodyOf, startLocalApi, TEST_API_KEY } from '../helpers/local-api.ts';
@@ -155,8 +160,55 @@ describe('HTTP API on the local server', () => {
 });
 
 describe('POST /v1/events when the lake cannot take everything', () => {
-  it('returns 503 with Retry-After and counts as accepted only what the sink took', async () => {
-    // Prepare: a sink that takes the first record and reports the second as unavailable (as Firehose does after retries).
+  // The real embedded store (activity written by its worker thread, WAL checkpointed by another) behind the real
+  // handler: only the event sink misbehaves. Activity is written beside the lake, so what the lake refuses must be
+  // taken out of it before the answer.
+  let dataDir: string;
+  let runtime: LocalRuntime;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'recsys-api-lake-failure-'));
+    runtime = await openLocalRuntime({ dataDir });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function post(sink: RecordSink, events: Record<string, unknown>[]): Promise<Response> {
+    const server = await startLocalServer({
+      routes: [
+        {
+          method: 'POST',
+          resource: '/v1/events',
+          keyRequired: true,
+          handler: createIngestEventsHandler({ eventSink: sink, store: runtime.store }),
+        },
+      ],
+      apiKey: TEST_API_KEY,
+      port: 0,
+    });
+    try {
+      return await fetch(`${server.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
+        body: JSON.stringify(events),
+      });
+    } finally {
+      await server.close();
+    }
+  }
+
+  it('returns 503 with Retry-After, counts as accepted only what the sink took, and keeps only that in activity', async () => {
+    // Prepare: a sink that takes the first record and reports the others as unavailable (as Firehose does after
+    // retries); the third event is a resend of one the lake took earlier, so activity held it before this batch.
+    const userId = `u-${randomUUID()}`;
+    const earlier = makeEvent({ userId });
+    await runtime.store.appendActivity([
+      {
+        shopperKey: `u:${userId}`,
+        event: { ...(earlier as unknown as StoredEvent), receivedAt: new Date().toISOString() },
+      },
+    ]);
     const taken: string[] = [];
     const sink: RecordSink = {
       async put(records) {
@@ -169,43 +221,45 @@ describe('POST /v1/events when the lake cannot take everything', () => {
       },
       async close() {},
     };
-    const appended: string[] = [];
-    const store = {
-      async appendActivity(entries: readonly { event: { eventId: string } }[]) {
-        appended.push(...entries.map((e) => e.event.eventId));
+    const events = [makeEvent({ userId }), makeEvent({ userId }), earlier];
+
+    // Act
+    const res = await post(sink, events);
+
+    // Assess
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    const body = await bodyOf(res);
+    expect(body.accepted).toBe(1);
+    expect(body.unavailable).toEqual(
+      [1, 2].map((index) => ({
+        index,
+        eventId: events[index]!.eventId,
+        errors: [{ path: '(root)', message: 'throttled' }],
+      })),
+    );
+    expect(taken).toEqual([events[0]!.eventId]);
+    // The refused resend is gone from activity too, until the client resends it as told.
+    expect((await runtime.store.recentActivity(`u:${userId}`)).map((e) => e.eventId)).toEqual([
+      events[0]!.eventId,
+    ]);
+  });
+
+  it('answers 5xx and leaves no activity when the lake fails outright', async () => {
+    // Prepare
+    const userId = `u-${randomUUID()}`;
+    const sink: RecordSink = {
+      async put() {
+        throw new Error('disk full');
       },
-    } as unknown as Parameters<typeof createIngestEventsHandler>[0]['store'];
-    const server = await startLocalServer({
-      routes: [
-        {
-          method: 'POST',
-          resource: '/v1/events',
-          keyRequired: true,
-          handler: createIngestEventsHandler({ eventSink: sink, store }),
-        },
-      ],
-      apiKey: TEST_API_KEY,
-      port: 0,
-    });
-    const events = [makeEvent(), makeEvent()];
-    try {
-      // Act
-      const res = await fetch(`${server.url}/v1/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
-        body: JSON.stringify(events),
-      });
-      // Assess
-      expect(res.status).toBe(503);
-      expect(res.headers.get('retry-after')).toBe('2');
-      const body = await bodyOf(res);
-      expect(body.accepted).toBe(1);
-      expect(body.unavailable).toEqual([
-        { index: 1, eventId: events[1]!.eventId, errors: [{ path: '(root)', message: 'throttled' }] },
-      ]);
-      expect(appended).toEqual([events[0]!.eventId]);
-    } finally {
-      await server.close();
-    }
+      async close() {},
+    };
+
+    // Act
+    const res = await post(sink, [makeEvent({ userId }), makeEvent({ userId })]);
+
+    // Assess
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(await runtime.store.recentActivity(`u:${userId}`)).toEqual([]);
   });
 });

@@ -49,7 +49,7 @@ const BATCH_GET_MAX = 100;
 const UPDATED_AT_MS = 'updatedAtMs';
 
 type Row = Record<string, unknown>;
-type WriteRequest = { PutRequest: { Item: Row } };
+type WriteRequest = { PutRequest: { Item: Row } } | { DeleteRequest: { Key: Row } };
 
 /**
  * The ServingStore on DynamoDB.
@@ -160,6 +160,17 @@ export function createDynamoDbServingStore(options: DynamoDbServingStoreOptions)
       );
     },
 
+    async removeActivity(entries) {
+      const keys = new Map<string, WriteRequest>();
+      for (const { shopperKey, event } of entries) {
+        const sk = sortKey(event);
+        keys.set(`${shopperKey}\u0000${sk}`, { DeleteRequest: { Key: { shopperKey, sk } } });
+      }
+      await forEachConcurrently(chunk([...keys.values()], BATCH_WRITE_MAX), concurrency, (requests) =>
+        batchWrite(activityTable, requests),
+      );
+    },
+
     async recentActivity(shopperKey, limit = ACTIVITY_LIMITS.maxPerShopper) {
       const wanted = Math.min(Math.floor(limit), ACTIVITY_LIMITS.maxPerShopper);
       if (!(wanted > 0)) return [];
@@ -194,7 +205,7 @@ export function createDynamoDbServingStore(options: DynamoDbServingStoreOptions)
   };
 }
 
-function sortKey(event: StoredEvent): string {
+function sortKey(event: Pick<StoredEvent, 'eventId' | 'timestamp'>): string {
   // Normalised to UTC so that text order is time order whatever offset the client sent.
   return `${new Date(epochMs(event.timestamp, 'timestamp')).toISOString()}#${event.eventId}`;
 }

@@ -1,13 +1,17 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { openSqlite } from './sqlite-connection.ts';
 import { configureConnection, openActivityAppender, type PackedRows } from './sqlite-serving-store.ts';
+import { createWalRewinder } from './wal-checkpointer.ts';
 
 /**
  * The serving store's activity writer on its own thread (see `writeActivityOffThread`): one connection to the
  * store's file, one transaction per message (or per group of queued messages), answered in order. The store created the schema before starting it.
  */
-const db = openSqlite((workerData as { path: string }).path);
-configureConnection(db);
+const { path, walState } = workerData as { path: string; walState: Int32Array | undefined };
+const db = openSqlite(path);
+// With a checkpointer thread (walState), this connection never checkpoints on commit; it only rewinds the WAL.
+configureConnection(db, { autoCheckpoint: walState === undefined });
+const rewindWal = walState === undefined ? () => undefined : createWalRewinder(db, walState);
 const append = openActivityAppender(db);
 
 type Message = { id: number; rows: PackedRows; at: number };
@@ -23,6 +27,7 @@ parentPort!.on('message', (first: Message) => {
   )
     group.push(next.message as Message);
   try {
+    rewindWal();
     const results = append(group);
     group.forEach((m, i) => {
       parentPort!.postMessage({ id: m.id, purged: results[i]!.purged });

@@ -7,6 +7,7 @@ import {
 } from '../../ports/feedback-store.ts';
 import { createReadCache } from './read-cache.ts';
 import { openSqlite } from './sqlite-connection.ts';
+import type { WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface SqliteFeedbackStoreOptions {
   /** A file path (its directory is created), or ':memory:'. Normally the serving store's file: own tables. */
@@ -15,6 +16,8 @@ export interface SqliteFeedbackStoreOptions {
   now?: () => number;
   /** Keep exclusions in memory between reads (invalidated by this instance's writes; the lock holder only). */
   cacheReads?: boolean;
+  /** The WAL checkpointer thread of the file, if any: this connection then never checkpoints on commit. */
+  walCheckpointer?: WalCheckpointer;
 }
 
 // expires_at in epoch seconds, like the DynamoDB TTL attribute, so both adapters expire on the same second.
@@ -44,6 +47,7 @@ CREATE TABLE IF NOT EXISTS experiment_counters (
 export function createSqliteFeedbackStore(options: SqliteFeedbackStoreOptions): FeedbackStore {
   const now = options.now ?? Date.now;
   const db = openSqlite(options.path);
+  if (options.walCheckpointer !== undefined) db.exec('PRAGMA wal_autocheckpoint = 0');
   db.exec(SCHEMA);
   // An expired key is as good as absent: the upsert takes it over in the same statement.
   const claim = db.prepare(

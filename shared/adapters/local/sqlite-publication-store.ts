@@ -7,6 +7,7 @@ import {
 } from '../../ports/publication-store.ts';
 import { createReadCache } from './read-cache.ts';
 import { openSqlite } from './sqlite-connection.ts';
+import type { WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface SqlitePublicationStoreOptions {
   /** A file path (its directory is created), or ':memory:'. May be the serving store's own file: own tables. */
@@ -17,6 +18,8 @@ export interface SqlitePublicationStoreOptions {
    * are kept, never "none yet".
    */
   cacheReads?: boolean;
+  /** The WAL checkpointer thread of the file, if any: this connection then never checkpoints on commit. */
+  walCheckpointer?: WalCheckpointer;
 }
 
 // Lists keyed (version, user) like the DynamoDB pk `<version>#<userId>`; the deployment is one row (id = 1)
@@ -38,6 +41,7 @@ CREATE TABLE IF NOT EXISTS publication_deployment (
 /** The embedded PublicationStore (node:sqlite). Several processes may open the same file (WAL, busy timeout). */
 export function createSqlitePublicationStore(options: SqlitePublicationStoreOptions): PublicationStore {
   const db = openSqlite(options.path);
+  if (options.walCheckpointer !== undefined) db.exec('PRAGMA wal_autocheckpoint = 0');
   db.exec(SCHEMA);
   const listCache = options.cacheReads ? createReadCache<ScoredItem[]>(50_000) : undefined;
   const upsertList = db.prepare(

@@ -4,6 +4,7 @@ import type { Item } from '../../domain/item.ts';
 import { ACTIVITY_LIMITS, type ActivityEntry, type ServingStore } from '../../ports/serving-store.ts';
 import { createReadCache } from './read-cache.ts';
 import { openSqlite } from './sqlite-connection.ts';
+import type { WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface SqliteServingStoreOptions {
   /** A file path (its directory is created), or ':memory:' for a throwaway store. */
@@ -21,6 +22,8 @@ export interface SqliteServingStoreOptions {
    * append has resolved. Ignored for ':memory:'.
    */
   writeActivityOffThread?: boolean;
+  /** Checkpoints the file's WAL on its own thread: this store's connections then never do (see wal-checkpointer). */
+  walCheckpointer?: WalCheckpointer;
 }
 
 // Times are integers: updated_at and ts in epoch ms (ISO strings with offsets do not sort as text),
@@ -67,7 +70,8 @@ export const PURGE_INTERVAL_MS = 60_000;
 export function createSqliteServingStore(options: SqliteServingStoreOptions): ServingStore {
   const now = options.now ?? Date.now;
   const db = openSqlite(options.path);
-  configureConnection(db);
+  const checkpointer = options.walCheckpointer;
+  configureConnection(db, { autoCheckpoint: checkpointer === undefined });
   migrateJsonActivity(db);
   db.exec(SCHEMA);
 
@@ -80,6 +84,9 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
   const selectActivity = db.prepare(
     `SELECT ${ACTIVITY_COLUMNS}, expires_at FROM shopper_activity WHERE shopper_key = ? AND expires_at > ?
      ORDER BY ts DESC, event_id DESC LIMIT ?`,
+  );
+  const deleteActivity = db.prepare(
+    'DELETE FROM shopper_activity WHERE shopper_key = ? AND ts = ? AND event_id = ?',
   );
   /** Newest-first entries of a shopper as last read, valid until the first of them expires. */
   const activityCache = options.cacheReads
@@ -97,7 +104,7 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
   // commit cost of ingestion (the larger half of it) runs beside the request parsing and validation.
   const appender =
     options.writeActivityOffThread && options.path !== ':memory:'
-      ? createOffThreadAppender(options.path)
+      ? createOffThreadAppender(options.path, checkpointer?.state)
       : createInThreadAppender(db);
 
   function commitAppends(): void {
@@ -110,6 +117,7 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
     }
     appender.append(rows, now()).then(
       ({ purged }) => {
+        checkpointer?.nudge();
         // After the commit: a read racing the write may have cached the rows as they were before it.
         if (activityCache !== undefined) {
           if (purged) activityCache.clear();
@@ -189,6 +197,18 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
       });
     },
 
+    async removeActivity(entries) {
+      if (entries.length === 0) return;
+      // On this thread's connection: it is rare (the lake refused events), and every append it undoes has
+      // committed before ingestion asks. The writer's per-shopper counts are then high, which only trims sooner.
+      inTransaction(() => {
+        for (const { shopperKey, event } of entries) {
+          deleteActivity.run(shopperKey, epochMs(event.timestamp, 'timestamp'), event.eventId);
+        }
+      });
+      for (const { shopperKey } of entries) activityCache?.delete(shopperKey);
+    },
+
     async recentActivity(shopperKey, limit = ACTIVITY_LIMITS.maxPerShopper) {
       const capped = Math.min(Math.floor(limit), ACTIVITY_LIMITS.maxPerShopper);
       if (!(capped > 0)) return [];
@@ -224,11 +244,12 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
 }
 
 /** The activity writers' tuning, on top of openSqlite's settings (the store's own connection and the worker's). */
-export function configureConnection(db: DatabaseSync): void {
+export function configureConnection(db: DatabaseSync, options: { autoCheckpoint: boolean }): void {
   // Each ingest batch dirties a few pages per shopper all over the activity b-trees. Checkpointing every
   // ~40 MiB instead of every 4 MiB writes a page rewritten by many batches back once, not once per batch:
-  // measured about twice the appendActivity throughput. The size limit truncates the WAL after a checkpoint.
-  db.exec('PRAGMA wal_autocheckpoint = 10000');
+  // measured about twice the appendActivity throughput. With a WAL checkpointer thread, none at all here.
+  // The size limit truncates the WAL after a checkpoint.
+  db.exec(`PRAGMA wal_autocheckpoint = ${options.autoCheckpoint ? 10_000 : 0}`);
   db.exec('PRAGMA journal_size_limit = 67108864');
   // The default 2 MiB page cache sends most b-tree page reads of a busy ingest to the OS; 64 MiB holds the
   // upper levels and the hot shoppers (it is a ceiling, allocated only as pages are read).
@@ -360,9 +381,9 @@ function createInThreadAppender(db: DatabaseSync): ActivityAppender {
 }
 
 /** The appender on a worker thread (activity-writer-worker.ts), one message per group commit. */
-function createOffThreadAppender(path: string): ActivityAppender {
+function createOffThreadAppender(path: string, walState: Int32Array | undefined): ActivityAppender {
   const worker = new Worker(new URL('./activity-writer-worker.ts', import.meta.url), {
-    workerData: { path },
+    workerData: { path, walState },
   });
   const waiting = new Map<
     number,

@@ -1,0 +1,88 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createSqliteServingStore } from '../../shared/adapters/local/sqlite-serving-store.ts';
+import { startWalCheckpointer, type WalCheckpointer } from '../../shared/adapters/local/wal-checkpointer.ts';
+import type { StoredEvent } from '../../shared/domain/event.ts';
+import type { ServingStore } from '../../shared/ports/serving-store.ts';
+
+const SHOPPERS = 5_000;
+const BATCHES = 60;
+const BATCH = 500;
+const T0 = Date.parse('2025-03-01T00:00:00.000Z');
+
+/** Batch `b`: one event each for 500 shoppers spread over the key space, so a commit dirties pages all over it. */
+function batch(b: number): { shopperKey: string; event: StoredEvent }[] {
+  return Array.from({ length: BATCH }, (_, i) => {
+    const n = b * BATCH + i;
+    const event: StoredEvent = {
+      eventId: `e-${n}`,
+      type: 'view',
+      userId: `${(n * 7919) % SHOPPERS}`,
+      itemId: `i-${n % 997}`,
+      timestamp: new Date(T0 + n * 1000).toISOString(),
+      receivedAt: new Date(T0 + n * 1000).toISOString(),
+    };
+    return { shopperKey: `u:${event.userId}`, event };
+  });
+}
+
+const sizeOf = (path: string) =>
+  stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+
+describe('WAL checkpointer: the store file under steady activity appends', () => {
+  let dir: string;
+  let path: string;
+  let checkpointer: WalCheckpointer;
+  let store: ServingStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'recsys-wal-'));
+    path = join(dir, 'serving.db');
+    // A small rewind threshold, so that the batches cross it many times.
+    checkpointer = startWalCheckpointer(path, { intervalMs: 5, rewindFrames: 64 });
+    store = createSqliteServingStore({
+      path,
+      cacheReads: true,
+      writeActivityOffThread: true,
+      walCheckpointer: checkpointer,
+      now: () => T0 + BATCHES * BATCH * 1000,
+    });
+  });
+  afterEach(async () => {
+    await store?.close();
+    await checkpointer?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('copies the WAL back while the writer runs, keeps it bounded, and loses no row', async () => {
+    // Act: appends one after the other, the WAL measured after each
+    let largestWal = 0;
+    for (let b = 0; b < BATCHES; b++) {
+      await store.appendActivity(batch(b));
+      largestWal = Math.max(largestWal, await sizeOf(`${path}-wal`));
+    }
+    // The checkpointer, not a commit, copies pages back: give its last pass a moment.
+    await new Promise((r) => setTimeout(r, 200));
+    const mainFileWhileOpen = await sizeOf(path);
+    await store.close();
+    await checkpointer.close();
+
+    // Assess: never rewound, the WAL reached 43–48 MB here (every commit appends the pages it dirtied); rewound
+    // past 64 frames it stayed at 4–6 MB. The main file grows only by checkpoints, and no commit here makes any.
+    expect(largestWal).toBeLessThan(16 * 1024 * 1024);
+    expect(mainFileWhileOpen).toBeGreaterThan(1024 * 1024);
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const { n } = db.prepare('SELECT count(*) AS n FROM shopper_activity').get() as { n: number };
+      expect(n).toBe(BATCHES * BATCH);
+    } finally {
+      db.close();
+    }
+  });
+});
