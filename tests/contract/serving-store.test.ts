@@ -45,23 +45,26 @@ servingStoreContract('sqlite (:memory:, cached reads)', async (clock) => ({
 
 // The local runtime's configuration on a file: cached reads, activity written by a worker thread, the WAL
 // checkpointed by another.
-servingStoreContract('sqlite (file, cached reads, activity written off-thread, WAL checkpointer)', async (clock) => {
-  const { path, removeDir } = await tempDbPath();
-  const walCheckpointer = startWalCheckpointer(path);
-  return {
-    store: createSqliteServingStore({
-      path,
-      now: clock.now,
-      cacheReads: true,
-      writeActivityOffThread: true,
-      walCheckpointer,
-    }),
-    cleanup: async () => {
-      await walCheckpointer.close();
-      await removeDir();
-    },
-  };
-});
+servingStoreContract(
+  'sqlite (file, cached reads, activity written off-thread, WAL checkpointer)',
+  async (clock) => {
+    const { path, removeDir } = await tempDbPath();
+    const walCheckpointer = startWalCheckpointer(path);
+    return {
+      store: createSqliteServingStore({
+        path,
+        now: clock.now,
+        cacheReads: true,
+        writeActivityOffThread: true,
+        walCheckpointer,
+      }),
+      cleanup: async () => {
+        await walCheckpointer.close();
+        await removeDir();
+      },
+    };
+  },
+);
 
 let dynalite: Dynalite;
 beforeAll(async () => {
