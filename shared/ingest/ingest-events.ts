@@ -1,5 +1,5 @@
 import { type RejectedEvent, type StoredEvent, shopperKey, validateEventBatch } from '../domain/event.ts';
-import type { RecordSink, SinkRecord } from '../ports/record-sink.ts';
+import type { RecordSink, SinkRecord, SinkResult } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
 
 type ActivityItem = { shopperKey: string; event: StoredEvent };
@@ -71,8 +71,8 @@ export function prepareEvents(inputs: readonly unknown[], receivedMs: number): P
 }
 
 /**
- * The second half of `ingestEvents`: the lake and recent activity, written at once, then activity made to hold only
- * what the lake took.
+ * The second half of `ingestEvents`: the lake and recent activity, written at once (unless `activityAfterLake`),
+ * then activity made to hold only what the lake took.
  *
  * Written one after the other, a request waited for the lake's group commit (gzip + fsync) and then for the
  * activity store's; at once it waits for the longer of the two (measured about a fifth more events/s through
@@ -84,6 +84,7 @@ export function prepareEvents(inputs: readonly unknown[], receivedMs: number): P
 export async function landEvents(
   prepared: PreparedEvents,
   deps: IngestEventsDeps,
+  options: LandOptions = {},
 ): Promise<IngestEventsResult> {
   const { stored, indexes, rejected } = prepared;
   const entries = new Array<ActivityItem>(stored.length);
@@ -91,19 +92,10 @@ export async function landEvents(
     const event = stored[i]!;
     entries[i] = { shopperKey: shopperKey(event), event };
   }
-  const [lake, activity] = await Promise.allSettled([
-    putRecords(prepared, deps.eventSink),
-    deps.store.appendActivity(entries),
-  ]);
-  if (lake.status === 'rejected') {
-    if (activity.status === 'fulfilled') await deps.store.removeActivity(entries);
-    throw lake.reason;
-  }
-  const { failed } = lake.value;
-  if (failed.length > 0 && activity.status === 'fulfilled') {
-    await deps.store.removeActivity(failed.map((f) => entries[f.index]!));
-  }
-  if (activity.status === 'rejected') throw activity.reason;
+  const { failed } =
+    options.activityAfterLake === true
+      ? await lakeThenActivity(prepared, deps, entries)
+      : await lakeWithActivity(prepared, deps, entries);
 
   const unavailable: RejectedEvent[] = [];
   for (const f of failed) {
@@ -117,6 +109,55 @@ export async function landEvents(
   }
   rejected.sort((a, b) => a.index - b.index);
   return { accepted: stored.length - failed.length, rejected, unavailable };
+}
+
+/** Both at once; then the activity of what the lake refused is removed again. */
+async function lakeWithActivity(
+  prepared: PreparedEvents,
+  deps: IngestEventsDeps,
+  entries: ActivityItem[],
+): Promise<SinkResult> {
+  const [lake, activity] = await Promise.allSettled([
+    putRecords(prepared, deps.eventSink),
+    deps.store.appendActivity(entries),
+  ]);
+  if (lake.status === 'rejected') {
+    if (activity.status === 'fulfilled') await deps.store.removeActivity(entries);
+    throw lake.reason;
+  }
+  const { failed } = lake.value;
+  if (failed.length > 0 && activity.status === 'fulfilled') {
+    await deps.store.removeActivity(failed.map((f) => entries[f.index]!));
+  }
+  if (activity.status === 'rejected') throw activity.reason;
+  return lake.value;
+}
+
+/** The lake, then activity for what it took. */
+async function lakeThenActivity(
+  prepared: PreparedEvents,
+  deps: IngestEventsDeps,
+  entries: ActivityItem[],
+): Promise<SinkResult> {
+  const result = await putRecords(prepared, deps.eventSink);
+  let landed = entries;
+  if (result.failed.length > 0) {
+    const failedAt = new Set(result.failed.map((f) => f.index));
+    landed = entries.filter((_, i) => !failedAt.has(i));
+  }
+  await deps.store.appendActivity(landed);
+  return result;
+}
+
+export interface LandOptions {
+  /**
+   * Write activity only once the lake has taken the batch: for throughput-bound callers with several batches in
+   * flight (the importers), whose latency per batch the pipelining already hides. The lake acknowledges the
+   * batches of one group commit together, and their activity then shares one store transaction instead of one
+   * each; measured 15–25% more lines/s on the Online Retail import than writing the two at once (medians of
+   * alternating runs). Nothing ever has to be removed again either.
+   */
+  activityAfterLake?: boolean;
 }
 
 /**
