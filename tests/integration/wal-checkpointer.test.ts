@@ -2,9 +2,14 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteServingStore } from '../../shared/adapters/local/sqlite-serving-store.ts';
-import { startWalCheckpointer, type WalCheckpointer } from '../../shared/adapters/local/wal-checkpointer.ts';
+import {
+  createWalRewinder,
+  startWalCheckpointer,
+  WAL_STATE,
+  type WalCheckpointer,
+} from '../../shared/adapters/local/wal-checkpointer.ts';
 import type { StoredEvent } from '../../shared/domain/event.ts';
 import type { ServingStore } from '../../shared/ports/serving-store.ts';
 
@@ -83,6 +88,34 @@ describe('WAL checkpointer: the store file under steady activity appends', () =>
       expect(n).toBe(BATCHES * BATCH);
     } finally {
       db.close();
+    }
+  });
+});
+
+describe('WAL checkpointer: when its thread fails', () => {
+  it('hands checkpointing on commit back to the writer connection', async () => {
+    // Prepare: a checkpointer whose file cannot be opened (a directory), and a writer connection without
+    // automatic checkpoints, as the activity writer has while a checkpointer runs
+    const dir = await mkdtemp(join(tmpdir(), 'recsys-wal-failed-'));
+    const checkpointer = startWalCheckpointer(dir);
+    const db = new DatabaseSync(join(dir, 'serving.db'));
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA wal_autocheckpoint = 0');
+      const rewind = createWalRewinder(db, checkpointer.state);
+      await vi.waitFor(() => expect(Atomics.load(checkpointer.state, WAL_STATE.failed)).toBe(1), {
+        timeout: 5_000,
+      });
+
+      // Act: the writer's turn between two transactions
+      rewind();
+
+      // Assess
+      expect(db.prepare('PRAGMA wal_autocheckpoint').get()).toEqual({ wal_autocheckpoint: 10_000 });
+    } finally {
+      db.close();
+      await checkpointer.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -11,6 +11,8 @@ export const WAL_STATE = {
   frames: 2,
   /** Frames past which the writer rewinds the WAL (`rewindFrames`). */
   rewindFrames: 3,
+  /** 1 once the checkpointer thread has failed: writers then checkpoint on commit again (`createWalRewinder`). */
+  failed: 4,
 } as const;
 
 export interface WalCheckpointer {
@@ -40,12 +42,12 @@ export interface WalCheckpointerOptions {
  * What it cannot do under steady writes is rewind the WAL: SQLite starts writing the WAL from its beginning again
  * only when a write transaction begins with every frame already copied back, and the writer commits while each
  * pass runs. So the writer itself, once the WAL is past `rewindFrames`, copies back the few frames written since
- * the last pass (`rewindWalIfLong`), and its next transaction rewinds the WAL.
+ * the last pass (`createWalRewinder`), and its next transaction rewinds the WAL.
  *
  * Connections to the file set `wal_autocheckpoint = 0` while this runs (see `configureConnection`).
  */
 export function startWalCheckpointer(path: string, options: WalCheckpointerOptions = {}): WalCheckpointer {
-  const state = new Int32Array(new SharedArrayBuffer(4 * 4));
+  const state = new Int32Array(new SharedArrayBuffer(4 * 5));
   state[WAL_STATE.rewindFrames] = options.rewindFrames ?? 16_384;
   const worker = new Worker(new URL('./wal-checkpointer-worker.ts', import.meta.url), {
     workerData: { path, state, intervalMs: options.intervalMs ?? 100 },
@@ -55,6 +57,7 @@ export function startWalCheckpointer(path: string, options: WalCheckpointerOptio
   let failure: unknown;
   worker.on('error', (error) => {
     failure = error;
+    Atomics.store(state, WAL_STATE.failed, 1);
   });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let closed = false;
@@ -75,7 +78,7 @@ export function startWalCheckpointer(path: string, options: WalCheckpointerOptio
         nudge();
       }
       await exited;
-      // A failed checkpointer only means the WAL was not copied back meanwhile; the last connection's close does it.
+      // The writer took checkpointing over when this failed, and the last connection's close copies the rest.
       if (failure !== undefined)
         process.emitWarning(`WAL checkpointer for ${path} failed: ${String(failure)}`);
     },
@@ -86,11 +89,19 @@ export function startWalCheckpointer(path: string, options: WalCheckpointerOptio
  * For a connection that commits continuously, between two of its transactions: when the checkpointer has found the
  * WAL past `rewindFrames`, copies back what it has not (the last few commits) so that the next transaction rewinds
  * the WAL. A PASSIVE checkpoint never waits: if the checkpointer is in a pass, this tries again after the next
- * commit.
+ * commit. If the checkpointer thread has failed, it gives the connection SQLite's own checkpoints back, so that a
+ * long-running server's WAL stays bounded all the same.
  */
 export function createWalRewinder(db: DatabaseSync, state: Int32Array): () => void {
   const passive: StatementSync = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+  let orphaned = false;
   return () => {
+    if (orphaned) return;
+    if (Atomics.load(state, WAL_STATE.failed) === 1) {
+      db.exec('PRAGMA wal_autocheckpoint = 10000');
+      orphaned = true;
+      return;
+    }
     if (Atomics.load(state, WAL_STATE.frames) < Atomics.load(state, WAL_STATE.rewindFrames)) return;
     const r = passive.get() as { busy: number; log: number; checkpointed: number };
     if (r.busy === 0 && r.checkpointed === r.log) Atomics.store(state, WAL_STATE.frames, 0);
