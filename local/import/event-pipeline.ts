@@ -93,6 +93,11 @@ export function createEventPipeline(options: EventPipelineOptions) {
       }),
     );
     while (inFlight.length > maxInFlight) await inFlight.shift();
+    // One turn of the event loop per chunk: a chunk in flight advances only on this thread (the lake's gzip and
+    // write completions, the activity writer's answer), and awaiting a settled promise runs no I/O callback. Without
+    // it those waited until the pipeline was full and this thread idle: measured ~6% more lines/s with it (six
+    // runs of each, alternating).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     rethrow();
   }
 
