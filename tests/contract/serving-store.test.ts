@@ -19,7 +19,7 @@ import {
   PURGE_INTERVAL_MS,
   TRIM_SLACK,
 } from '../../shared/adapters/local/sqlite-serving-store.ts';
-import { startWalCheckpointer } from '../../shared/adapters/local/wal-checkpointer.ts';
+import { startWalCheckpointer, WAL_STATE } from '../../shared/adapters/local/wal-checkpointer.ts';
 import { ACTIVITY_LIMITS } from '../../shared/ports/serving-store.ts';
 import { type Dynalite, startDynalite } from '../helpers/dynalite.ts';
 import { event, item, servingStoreContract, T0 } from './serving-store.contract.ts';
@@ -59,6 +59,8 @@ servingStoreContract(
         walCheckpointer,
       }),
       cleanup: async () => {
+        // It opens the file while the store creates it: it must have waited for the lock, not failed.
+        expect(Atomics.load(walCheckpointer.state, WAL_STATE.failed)).toBe(0);
         await walCheckpointer.close();
         await removeDir();
       },

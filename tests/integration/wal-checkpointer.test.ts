@@ -40,57 +40,63 @@ const sizeOf = (path: string) =>
     () => 0,
   );
 
-describe('WAL checkpointer: the store file under steady activity appends', () => {
-  let dir: string;
-  let path: string;
-  let checkpointer: WalCheckpointer;
-  let store: ServingStore;
+describe.each([
+  { writer: 'a worker thread', writeActivityOffThread: true },
+  { writer: 'the store’s own thread', writeActivityOffThread: false },
+])(
+  'WAL checkpointer: the store file under steady activity appends from $writer',
+  ({ writeActivityOffThread }) => {
+    let dir: string;
+    let path: string;
+    let checkpointer: WalCheckpointer;
+    let store: ServingStore;
 
-  beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'recsys-wal-'));
-    path = join(dir, 'serving.db');
-    // A small rewind threshold, so that the batches cross it many times.
-    checkpointer = startWalCheckpointer(path, { intervalMs: 5, rewindFrames: 64 });
-    store = createSqliteServingStore({
-      path,
-      cacheReads: true,
-      writeActivityOffThread: true,
-      walCheckpointer: checkpointer,
-      now: () => T0 + BATCHES * BATCH * 1000,
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'recsys-wal-'));
+      path = join(dir, 'serving.db');
+      // A small rewind threshold, so that the batches cross it many times.
+      checkpointer = startWalCheckpointer(path, { intervalMs: 5, rewindFrames: 64 });
+      store = createSqliteServingStore({
+        path,
+        cacheReads: true,
+        writeActivityOffThread,
+        walCheckpointer: checkpointer,
+        now: () => T0 + BATCHES * BATCH * 1000,
+      });
     });
-  });
-  afterEach(async () => {
-    await store?.close();
-    await checkpointer?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+    afterEach(async () => {
+      await store?.close();
+      await checkpointer?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
 
-  it('copies the WAL back while the writer runs, keeps it bounded, and loses no row', async () => {
-    // Act: appends one after the other, the WAL measured after each
-    let largestWal = 0;
-    for (let b = 0; b < BATCHES; b++) {
-      await store.appendActivity(batch(b));
-      largestWal = Math.max(largestWal, await sizeOf(`${path}-wal`));
-    }
-    // The checkpointer, not a commit, copies pages back: give its last pass a moment.
-    await new Promise((r) => setTimeout(r, 200));
-    const mainFileWhileOpen = await sizeOf(path);
-    await store.close();
-    await checkpointer.close();
+    it('copies the WAL back while the writer runs, keeps it bounded, and loses no row', async () => {
+      // Act: appends one after the other, the WAL measured after each
+      let largestWal = 0;
+      for (let b = 0; b < BATCHES; b++) {
+        await store.appendActivity(batch(b));
+        largestWal = Math.max(largestWal, await sizeOf(`${path}-wal`));
+      }
+      // The checkpointer, not a commit, copies pages back: give its last pass a moment.
+      await new Promise((r) => setTimeout(r, 200));
+      const mainFileWhileOpen = await sizeOf(path);
+      await store.close();
+      await checkpointer.close();
 
-    // Assess: never rewound, the WAL reached 43–48 MB here (every commit appends the pages it dirtied); rewound
-    // past 64 frames it stayed at 4–6 MB. The main file grows only by checkpoints, and no commit here makes any.
-    expect(largestWal).toBeLessThan(16 * 1024 * 1024);
-    expect(mainFileWhileOpen).toBeGreaterThan(1024 * 1024);
-    const db = new DatabaseSync(path, { readOnly: true });
-    try {
-      const { n } = db.prepare('SELECT count(*) AS n FROM shopper_activity').get() as { n: number };
-      expect(n).toBe(BATCHES * BATCH);
-    } finally {
-      db.close();
-    }
-  });
-});
+      // Assess: never rewound, the WAL reached 43–48 MB here (every commit appends the pages it dirtied); rewound
+      // past 64 frames it stayed at 4–6 MB. The main file grows only by checkpoints, and no commit here makes any.
+      expect(largestWal).toBeLessThan(16 * 1024 * 1024);
+      expect(mainFileWhileOpen).toBeGreaterThan(1024 * 1024);
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        const { n } = db.prepare('SELECT count(*) AS n FROM shopper_activity').get() as { n: number };
+        expect(n).toBe(BATCHES * BATCH);
+      } finally {
+        db.close();
+      }
+    });
+  },
+);
 
 describe('WAL checkpointer: when its thread fails', () => {
   it('hands checkpointing on commit back to the writer connection', async () => {

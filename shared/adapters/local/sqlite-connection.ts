@@ -12,8 +12,10 @@ import { DatabaseSync } from 'node:sqlite';
 export function openSqlite(path: string): DatabaseSync {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
+  // First: switching to WAL needs a lock that a connection opening the same file at the same moment (the activity
+  // writer, the WAL checkpointer) may hold, and without a timeout that fails at once with "database is locked".
+  db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA busy_timeout = 5000');
   return db;
 }

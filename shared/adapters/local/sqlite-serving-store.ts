@@ -4,7 +4,7 @@ import type { Item } from '../../domain/item.ts';
 import { ACTIVITY_LIMITS, type ActivityEntry, type ServingStore } from '../../ports/serving-store.ts';
 import { createReadCache } from './read-cache.ts';
 import { openSqlite } from './sqlite-connection.ts';
-import type { WalCheckpointer } from './wal-checkpointer.ts';
+import { createWalRewinder, type WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface SqliteServingStoreOptions {
   /** A file path (its directory is created), or ':memory:' for a throwaway store. */
@@ -105,7 +105,7 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
   const appender =
     options.writeActivityOffThread && options.path !== ':memory:'
       ? createOffThreadAppender(options.path, checkpointer?.state)
-      : createInThreadAppender(db);
+      : createInThreadAppender(db, checkpointer?.state);
 
   function commitAppends(): void {
     const group = pendingAppends;
@@ -372,10 +372,15 @@ export function openActivityAppender(
   };
 }
 
-function createInThreadAppender(db: DatabaseSync): ActivityAppender {
+function createInThreadAppender(db: DatabaseSync, walState: Int32Array | undefined): ActivityAppender {
   const append = openActivityAppender(db);
+  // With a checkpointer thread, the connection that appends rewinds the WAL, here as in the worker.
+  const rewindWal = walState === undefined ? () => undefined : createWalRewinder(db, walState);
   return {
-    append: async (rows, at) => append([{ rows, at }])[0]!,
+    append: async (rows, at) => {
+      rewindWal();
+      return append([{ rows, at }])[0]!;
+    },
     close: async () => undefined,
   };
 }
