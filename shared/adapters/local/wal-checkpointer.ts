@@ -16,7 +16,7 @@ export const WAL_STATE = {
 } as const;
 
 export interface WalCheckpointer {
-  /** Shared with the connections that write continuously (see `rewindWalIfLong`). */
+  /** Shared with the connections that write continuously (see `createWalRewinder`). */
   readonly state: Int32Array;
   /** Says that a commit added frames to the WAL; the checkpointer copies them back in its own time. */
   nudge(): void;
