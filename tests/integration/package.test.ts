@@ -16,11 +16,10 @@ import {
   resource,
   resourcesOfType,
 } from '../helpers/cloudformation.ts';
+import { PACKAGE_TIMEOUT_MS, slsPackage } from '../helpers/sls-package.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SLS_BIN = join(REPO_ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
 const STAGE = 'ci';
-const PACKAGE_TIMEOUT_MS = 170_000;
 
 /** What each function must be: its route, and the only grants its role may hold (action → logical ids). */
 const FUNCTIONS: Record<
@@ -231,48 +230,6 @@ function stageParams(stage: string): StageParams {
   return { ...params.default, ...(params[stage] ?? {}) };
 }
 
-/** Runs osls the way a developer would, minus anything that could reach AWS: no credentials, no telemetry. */
-function slsPackage(outDir: string): Promise<string> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) {
-    if (/^AWS_/.test(name)) delete env[name];
-  }
-  Object.assign(env, {
-    AWS_CONFIG_FILE: join(outDir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(outDir, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    SLS_TELEMETRY_DISABLED: '1',
-    SLS_NOTIFICATIONS_MODE: 'off',
-    SLS_DEPRECATION_DISABLE: '*',
-    SLS_INTERACTIVE_SETUP_DISABLE: '1',
-    CI: '1',
-  });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SLS_BIN, 'package', '--stage', STAGE, '--package', outDir], {
-      cwd: REPO_ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`sls package did not finish in ${PACKAGE_TIMEOUT_MS} ms:\n${output}`));
-    }, PACKAGE_TIMEOUT_MS);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(output);
-      else reject(new Error(`sls package exited with ${code}:\n${output}`));
-    });
-  });
-}
-
 /** Stand-in values for what CloudFormation resolves at deploy time, so a bundle can be loaded offline. */
 function offlineEnvironment(variables: Record<string, unknown>): Record<string, string> {
   const env: Record<string, string> = {};
@@ -358,7 +315,7 @@ describe('Infrastructure: sls package --stage ci', () => {
 
   beforeAll(async () => {
     outDir = mkdtempSync(join(tmpdir(), 'recsys-package-'));
-    await slsPackage(outDir);
+    await slsPackage(STAGE, outDir);
     template = loadJson<CfnTemplate>(join(outDir, 'cloudformation-template-update-stack.json'));
   }, PACKAGE_TIMEOUT_MS + 10_000);
 
