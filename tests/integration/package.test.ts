@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   asArray,
@@ -18,8 +17,13 @@ import {
 } from '../helpers/cloudformation.ts';
 import { PACKAGE_TIMEOUT_MS, slsPackage } from '../helpers/sls-package.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STAGE = 'ci';
+/**
+ * The stage's model package group is referred to by its name (the resource has no name attribute to GetAtt), so
+ * these grants and RECSYS_MODEL_PACKAGE_GROUP hold the name itself rather than a logical id.
+ */
+const MODEL_PACKAGE_GROUP = `recsys-${STAGE}`;
+const MODEL_PACKAGES = `:model-package/${MODEL_PACKAGE_GROUP}/*`;
 
 /** What each function must be: its route, and the only grants its role may hold (action → logical ids). */
 const FUNCTIONS: Record<
@@ -165,19 +169,19 @@ const FUNCTIONS: Record<
     env: ['RECSYS_LAKE_BUCKET', 'RECSYS_MODEL_PACKAGE_GROUP'],
     grants: {
       's3:ListBucket': ['LakeBucket'],
-      'sagemaker:DescribeModelPackage': ['ModelPackageGroup'],
+      'sagemaker:DescribeModelPackage': [],
       'sagemaker:ListModelPackages': [],
     },
-    unscoped: { 'sagemaker:ListModelPackages': '"*"' },
+    unscoped: { 'sagemaker:ListModelPackages': '"*"', 'sagemaker:DescribeModelPackage': MODEL_PACKAGES },
   },
   EvaluateModel: {
     env: ['RECSYS_LAKE_BUCKET', 'RECSYS_MODEL_PACKAGE_GROUP'],
     grants: {
       's3:GetObject': ['LakeBucket'],
-      'sagemaker:DescribeModelPackage': ['ModelPackageGroup'],
+      'sagemaker:DescribeModelPackage': [],
       'sagemaker:ListModelPackages': [],
     },
-    unscoped: { 'sagemaker:ListModelPackages': '"*"' },
+    unscoped: { 'sagemaker:ListModelPackages': '"*"', 'sagemaker:DescribeModelPackage': MODEL_PACKAGES },
   },
   ListRecommendationParts: { env: ['RECSYS_LAKE_BUCKET'], grants: { 's3:GetObject': ['LakeBucket'] } },
   WriteRecommendations: {
@@ -208,13 +212,14 @@ const FUNCTIONS: Record<
   ModelApproval: {
     env: ['RECSYS_MODEL_PACKAGE_GROUP', 'RECSYS_DEPLOYMENT_TABLE', 'RECSYS_RETRAIN_STATE_MACHINE'],
     grants: {
-      'sagemaker:DescribeModelPackage': ['ModelPackageGroup'],
+      'sagemaker:DescribeModelPackage': [],
       'sagemaker:ListModelPackages': [],
       'dynamodb:GetItem': ['DeploymentTable'],
       'states:StartExecution': ['RetrainStateMachine'],
     },
     unscoped: {
       'sagemaker:ListModelPackages': '"*"',
+      'sagemaker:DescribeModelPackage': MODEL_PACKAGES,
     },
   },
 };
@@ -346,7 +351,9 @@ describe('Infrastructure: sls package --stage ci', () => {
         LOG_LEVEL: params.logLevel,
       });
       for (const name of expected.env) {
-        expect(referencedLogicalIds(variables[name]).length, `${logicalId} ${name}`).toBe(1);
+        if (name === 'RECSYS_MODEL_PACKAGE_GROUP')
+          expect(variables[name], logicalId).toBe(MODEL_PACKAGE_GROUP);
+        else expect(referencedLogicalIds(variables[name]).length, `${logicalId} ${name}`).toBe(1);
       }
       expect(props.Tags, logicalId).toEqual(
         expect.arrayContaining([
