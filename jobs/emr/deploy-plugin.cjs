@@ -128,7 +128,24 @@ class EmrJobPlugin {
         },
       },
     };
-    this.hooks = { 'after:deploy:deploy': () => this.upload(root) };
+    this.hooks = {
+      'before:deploy:deploy': () => this.checkSubnet(),
+      'after:deploy:deploy': () => this.upload(root),
+    };
+  }
+
+  // A cluster without a tagged subnet is refused by EMR only when the first retrain runs, hours after the deploy
+  // that caused it; refusing the deploy names the setting while the engineer is still at the terminal.
+  checkSubnet() {
+    const subnetId = String(this.serverless.service.custom?.emrJob?.subnetId ?? '');
+    if (!/^subnet-[0-9a-f]{8,17}$/.test(subnetId)) {
+      const stage = this.serverless.service.provider.stage;
+      throw new Error(
+        `emrSubnetId is ${subnetId ? `"${subnetId}", not a subnet id` : 'not set'} for stage ${stage}: ` +
+          `set params.${stage}.emrSubnetId in serverless.yml or RECSYS_EMR_SUBNET_ID to a subnet tagged ` +
+          'for-use-with-amazon-emr-managed-policies=true (README, Deploying)',
+      );
+    }
   }
 
   async upload(root) {

@@ -10,7 +10,7 @@ export const PACKAGE_TIMEOUT_MS = 170_000;
 export function slsPackage(stage: string, outDir: string): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) {
-    if (/^AWS_/.test(name)) delete env[name];
+    if (/^AWS_/.test(name) || name === 'RECSYS_VERSION') delete env[name];
   }
   Object.assign(env, {
     AWS_CONFIG_FILE: join(outDir, 'no-aws-config'),

@@ -18,6 +18,7 @@ import {
 import { PACKAGE_TIMEOUT_MS, slsPackage } from '../helpers/sls-package.ts';
 
 const STAGE = 'ci';
+const PACKAGE_VERSION = loadJson<{ version: string }>(new URL('../../package.json', import.meta.url)).version;
 /**
  * The stage's model package group is referred to by its name (the resource has no name attribute to GetAtt), so
  * these grants and RECSYS_MODEL_PACKAGE_GROUP hold the name itself rather than a logical id.
@@ -349,6 +350,7 @@ describe('Infrastructure: sls package --stage ci', () => {
         POWERTOOLS_SERVICE_NAME: 'recsys',
         POWERTOOLS_METRICS_NAMESPACE: 'recsys',
         LOG_LEVEL: params.logLevel,
+        RECSYS_VERSION: PACKAGE_VERSION,
       });
       for (const name of expected.env) {
         if (name === 'RECSYS_MODEL_PACKAGE_GROUP')
@@ -646,6 +648,33 @@ describe('Infrastructure: sls package --stage ci', () => {
       for (const action of asArray(statement.Action)) expect(action).not.toContain('*');
       for (const target of asArray(statement.Resource)) expect(target).not.toBe('*');
     }
+  });
+
+  it('returns every DynamoDB table with point-in-time recovery and encryption', () => {
+    // Prepare
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+
+    // Act
+    const unprotected = tables
+      .filter(
+        ([, t]) =>
+          (t.Properties?.PointInTimeRecoverySpecification as { PointInTimeRecoveryEnabled?: boolean })
+            ?.PointInTimeRecoveryEnabled !== true,
+      )
+      .map(([logicalId]) => logicalId);
+
+    // Assess
+    expect(tables.map(([logicalId]) => logicalId).sort()).toEqual([
+      'ActivityTable',
+      'CatalogTable',
+      'DeploymentTable',
+      'ExperimentCountersTable',
+      'FeedbackTable',
+      'RecommendationListsTable',
+    ]);
+    expect(unprotected).toEqual([]);
+    for (const [logicalId, table] of tables)
+      expect(table.Properties?.SSESpecification, logicalId).toMatchObject({ SSEEnabled: true });
   });
 
   it('returns both DynamoDB tables with point-in-time recovery, encryption, and TTL on activity', () => {
