@@ -10,7 +10,7 @@ export type ModelStoreSetup = () => Promise<{
 }>;
 
 export const V1 = '20240301T000000Z-000000a1';
-export const V2 = '20240302T000000Z-000000b2';
+const V2 = '20240302T000000Z-000000b2';
 const V3 = '20240303T000000Z-000000c3';
 
 /** An artifact with text and binary files, an empty one, non-ASCII text and a nested name. */

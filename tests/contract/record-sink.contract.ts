@@ -4,7 +4,7 @@ import { parseObjectKey } from '../../shared/adapters/local/lake-layout.ts';
 import type { RecordSink, SinkRecord } from '../../shared/ports/record-sink.ts';
 import type { DeliveredObject } from '../helpers/firehose-lake.ts';
 
-export type Zone = 'events' | 'items';
+type Zone = 'events' | 'items';
 
 export type RecordSinkSetup = (stream: { zone: Zone; streamName: string }) => Promise<{
   sink: RecordSink;
@@ -14,9 +14,9 @@ export type RecordSinkSetup = (stream: { zone: Zone; streamName: string }) => Pr
 }>;
 
 /** 1,000 KiB: the largest JSON line (newline included) one record may be. */
-export const MAX_LINE_BYTES = 1_000 * 1024;
+const MAX_LINE_BYTES = 1_000 * 1024;
 
-export function records(count: number, tag: string): SinkRecord[] {
+function records(count: number, tag: string): SinkRecord[] {
   return Array.from({ length: count }, (_, i) => {
     const id = randomUUID();
     // Non-ASCII text: keys and limits count UTF-8 bytes, not UTF-16 units.
@@ -25,7 +25,7 @@ export function records(count: number, tag: string): SinkRecord[] {
 }
 
 /** A record whose JSON line (its newline included) is exactly `lineBytes` UTF-8 bytes, most of them '€'. */
-export function recordOfLineBytes(lineBytes: number): SinkRecord {
+function recordOfLineBytes(lineBytes: number): SinkRecord {
   const id = randomUUID();
   const shell = JSON.stringify({ eventId: id, padding: '' });
   const free = lineBytes - Buffer.byteLength(shell) - 1;

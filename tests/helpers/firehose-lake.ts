@@ -9,13 +9,13 @@ import {
 import { type CfnTemplate, loadYaml } from './cloudformation.ts';
 
 /** The S3 delivery settings of one of resources/firehose.yml's streams, as deployed. */
-export interface DeliveryConfig {
+interface DeliveryConfig {
   prefix: string;
   errorOutputPrefix: string;
   compressionFormat: string;
 }
 
-export function deliveryConfig(zone: string): DeliveryConfig {
+function deliveryConfig(zone: string): DeliveryConfig {
   const template = loadYaml<CfnTemplate>(new URL('../../resources/firehose.yml', import.meta.url));
   const stream = Object.values(template.Resources).find(
     (r) =>
