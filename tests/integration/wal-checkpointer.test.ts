@@ -40,6 +40,18 @@ const sizeOf = (path: string) =>
     () => 0,
   );
 
+/** The database's size as its connections see it (WAL included): what the main file holds once all is copied back. */
+function databaseBytes(path: string): number {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const { page_count: pages } = db.prepare('PRAGMA page_count').get() as { page_count: number };
+    const { page_size: size } = db.prepare('PRAGMA page_size').get() as { page_size: number };
+    return pages * size;
+  } finally {
+    db.close();
+  }
+}
+
 describe.each([
   { writer: 'a worker thread', writeActivityOffThread: true },
   { writer: 'the store’s own thread', writeActivityOffThread: false },
@@ -77,8 +89,13 @@ describe.each([
         await store.appendActivity(batch(b));
         largestWal = Math.max(largestWal, await sizeOf(`${path}-wal`));
       }
-      // The checkpointer, not a commit, copies pages back: give its last pass a moment.
-      await new Promise((r) => setTimeout(r, 200));
+      // The checkpointer, not a commit, copies pages back: wait (bounded) until its passes have copied every page,
+      // i.e. the main file, while the store is still open, has the database's full size.
+      const fullSize = databaseBytes(path);
+      await vi.waitFor(async () => expect(await sizeOf(path)).toBe(fullSize), {
+        timeout: 10_000,
+        interval: 10,
+      });
       const mainFileWhileOpen = await sizeOf(path);
       await store.close();
       await checkpointer.close();

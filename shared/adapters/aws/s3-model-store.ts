@@ -1,5 +1,6 @@
 import {
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -7,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { ArtifactFiles } from '../../model/artifact.ts';
 import type { ModelStore } from '../../ports/model-store.ts';
+import { checkArtifactFileName, checkModelVersion, fileNotFound } from '../model-store-names.ts';
 
 export interface S3ModelStoreOptions {
   client: S3Client;
@@ -29,7 +31,9 @@ export function createS3ModelStore(options: S3ModelStoreOptions): ModelStore {
   const { client, bucket } = options;
   const prefix = options.prefix ?? 'models/';
   const key = (version: string, name: string) => `${prefix}${version}/${name}`;
+  const location = (version: string) => `s3://${bucket}/${prefix}${version}/`;
   const exists = async (version: string, name: string) => {
+    checkArtifactFileName(name);
     try {
       await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key(version, name) }));
       return true;
@@ -39,10 +43,12 @@ export function createS3ModelStore(options: S3ModelStoreOptions): ModelStore {
     }
   };
   return {
-    location: (version) => `s3://${bucket}/${prefix}${version}/`,
+    location,
     async write(version: string, files: ArtifactFiles) {
-      if (!/^[\w.-]+$/.test(version)) throw new Error(`not a valid model version: ${version}`);
-      if (await exists(version, 'manifest.json')) throw new Error(`${key(version, '')} already exists`);
+      checkModelVersion(version);
+      // Checked before anything is written: S3 keys are literal, so `../x` would land as a key of that name.
+      for (const name of files.keys()) checkArtifactFileName(name);
+      if (await exists(version, 'manifest.json')) throw new Error(`${location(version)} already exists`);
       const manifest = files.get('manifest.json');
       if (manifest === undefined) throw new Error('an artifact needs a manifest.json');
       for (const [name, body] of files)
@@ -75,7 +81,14 @@ export function createS3ModelStore(options: S3ModelStoreOptions): ModelStore {
       return complete;
     },
     async read(version, name) {
-      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key(version, name) }));
+      checkArtifactFileName(name);
+      let out: GetObjectCommandOutput;
+      try {
+        out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key(version, name) }));
+      } catch (error) {
+        if (notFound(error)) throw fileNotFound(name, location(version));
+        throw error;
+      }
       if (out.Body === undefined) throw new Error(`${key(version, name)} has no body`);
       return out.Body.transformToByteArray();
     },

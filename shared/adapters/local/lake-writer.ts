@@ -204,7 +204,7 @@ function encode(records: readonly SinkRecord[]): { text: Buffer | undefined; res
         index,
         id: record.id,
         code: 'too_large',
-        message: `record is ${size} bytes; the limit is ${MAX_RECORD_BYTES}`,
+        message: `record is ${size} bytes as a JSON line; the limit is ${MAX_RECORD_BYTES}`,
       });
       return;
     }

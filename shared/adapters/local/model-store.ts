@@ -3,6 +3,7 @@ import { access, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:f
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import type { ArtifactFiles } from '../../model/artifact.ts';
 import type { ModelStore } from '../../ports/model-store.ts';
+import { checkArtifactFileName, checkModelVersion, fileNotFound } from '../model-store-names.ts';
 
 async function writeDurably(path: string, content: Uint8Array | string): Promise<void> {
   const h = await open(path, 'w');
@@ -16,8 +17,7 @@ async function writeDurably(path: string, content: Uint8Array | string): Promise
 
 function safeName(name: string): string {
   // Artifact names are relative paths with `/`; never let one climb out of the directory.
-  if (name.startsWith('/') || name.split('/').some((p) => p === '..' || p === '' || p === '.'))
-    throw new Error(`not a valid artifact file name: ${name}`);
+  checkArtifactFileName(name);
   return name.split('/').join(sep);
 }
 
@@ -78,11 +78,12 @@ export function artifactDirectory(dir: string) {
 /** The local model store: `<root>/<version>/`, root normally `<data-dir>/models`. */
 export function createLocalModelStore(options: { root: string }): ModelStore {
   const root = resolve(options.root);
+  const location = (version: string) => join(root, version);
   return {
-    location: (version) => join(root, version),
+    location,
     async write(version, files) {
-      if (!/^[\w.-]+$/.test(version)) throw new Error(`not a valid model version: ${version}`);
-      await writeArtifactDirectory(join(root, version), files);
+      checkModelVersion(version);
+      await writeArtifactDirectory(location(version), files);
     },
     async list() {
       let entries: string[];
@@ -99,7 +100,19 @@ export function createLocalModelStore(options: { root: string }): ModelStore {
       }
       return complete;
     },
-    read: (version, name) => artifactDirectory(join(root, version)).read(name),
-    exists: (version, name) => artifactDirectory(join(root, version)).exists(name),
+    async read(version, name) {
+      try {
+        return await artifactDirectory(location(version)).read(name);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') throw fileNotFound(name, location(version));
+        throw error;
+      }
+    },
+    async exists(version, name) {
+      // A file, as S3 has them: a folder of files is not one.
+      const s = await stat(join(location(version), safeName(name))).catch(() => undefined);
+      return s?.isFile() ?? false;
+    },
   };
 }
