@@ -116,7 +116,6 @@ describe('Serving caches never change an answer', () => {
       feedback: runtime.feedback,
       catalog: createCatalogCache({ store: runtime.store, ttlMs: 0 }),
       latestVersion: async () => (await models.list()).at(-1),
-      reuse: false,
     });
   }, 120_000);
 
