@@ -15,10 +15,9 @@ import { ContentPools, similarItems } from './similar.ts';
 import {
   type Filters,
   NoModelError,
-  type RecommendationItem,
   type RecommendationResponse,
+  type Recommender,
   type SessionRequest,
-  type TrendingWindowName,
   UnknownItemError,
   type UserRequest,
 } from './types.ts';
@@ -43,28 +42,6 @@ export interface ServingDeps {
   newId?: () => string;
   /** Where degraded answers are reported (the logger on Lambda and locally). */
   onError?: (message: string, error: unknown) => void;
-}
-
-export interface Recommender {
-  forUser(request: UserRequest): Promise<RecommendationResponse>;
-  forSession(request: SessionRequest): Promise<RecommendationResponse>;
-  similar(
-    itemId: string,
-    k: number,
-  ): Promise<{ itemId: string; modelVersion: string | null; items: RecommendationItem[] }>;
-  trending(
-    window: TrendingWindowName,
-    k: number,
-    category?: string,
-  ): Promise<{
-    window: TrendingWindowName;
-    category?: string;
-    modelVersion: string | null;
-    asOf: string | null;
-    items: RecommendationItem[];
-  }>;
-  /** The model and variant a shopper is served (for feedback and the CLI). */
-  assignment(shopperKey: string): Promise<Assignment | undefined>;
 }
 
 type Who = { userId: string } | { sessionId: string };

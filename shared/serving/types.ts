@@ -1,3 +1,5 @@
+import type { Assignment } from './assignment.ts';
+
 /** What serving is asked and what it answers: the shapes the handlers and the local server share. */
 
 export const EXCLUDE_KINDS = ['purchased', 'not_interested', 'viewed', 'carted'] as const;
@@ -61,4 +63,26 @@ export class NoModelError extends Error {
     super('no model is deployed and none is stored', options);
     this.name = 'NoModelError';
   }
+}
+
+export interface Recommender {
+  forUser(request: UserRequest): Promise<RecommendationResponse>;
+  forSession(request: SessionRequest): Promise<RecommendationResponse>;
+  similar(
+    itemId: string,
+    k: number,
+  ): Promise<{ itemId: string; modelVersion: string | null; items: RecommendationItem[] }>;
+  trending(
+    window: TrendingWindowName,
+    k: number,
+    category?: string,
+  ): Promise<{
+    window: TrendingWindowName;
+    category?: string;
+    modelVersion: string | null;
+    asOf: string | null;
+    items: RecommendationItem[];
+  }>;
+  /** The model and variant a shopper is served (for feedback and the CLI). */
+  assignment(shopperKey: string): Promise<Assignment | undefined>;
 }
