@@ -14,7 +14,7 @@ const STOP = new Set(
  * "kitchen" in a title stay distinct signals. Title words are counted twice: titles are curated, descriptions
  * are long and noisy.
  */
-export function tokens(item: ContentItem): string[] {
+function tokens(item: ContentItem): string[] {
   const out: string[] = [];
   const words = (text: string | undefined, times: number) => {
     if (text === undefined) return;
@@ -31,7 +31,7 @@ export function tokens(item: ContentItem): string[] {
 }
 
 /** An item's TF-IDF vector: term columns and their L2-normalised weights (in the order the terms first occur). */
-export interface ContentVector {
+interface ContentVector {
   terms: Int32Array;
   weights: Float64Array;
 }

@@ -10,7 +10,7 @@ export const ACTIVITY_READ = 50;
  * and the item indices the entries can exclude with the exclusion kind of each (ids the model does not know
  * cannot be in its ranked list and are left to RequestExclusions.has).
  */
-export interface ActivityDigest extends MarkedActivity {
+interface ActivityDigest extends MarkedActivity {
   model: ServingModel;
   entries: readonly ActivityEntry[];
   fresh: readonly ActivityEntry[];

@@ -18,7 +18,7 @@ export interface DecodedList {
   ranking?: ListRanking;
 }
 
-export interface ListRanking {
+interface ListRanking {
   userIndex: number | undefined;
   ranked: Ranked[];
   explained: (Anchor | undefined)[];

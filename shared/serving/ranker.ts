@@ -11,7 +11,7 @@ import { addSignal, foldInScores, historySignals, itemToItem } from './signals.t
 const PRECOMPUTED_WEIGHT = 0.4;
 
 /** What a personal request ranks. */
-export interface RankRequest {
+interface RankRequest {
   model: ServingModel;
   k: number;
   /** Set for a signed-in shopper (fold-in needs a user); undefined for a session. */
@@ -25,7 +25,7 @@ export interface RankRequest {
   excluded: RequestExclusions;
 }
 
-export interface Ranking {
+interface Ranking {
   /** Candidates, best first, none of them excluded (`scratch.excluded` marks the request's exclusions). */
   ranked: Ranked[];
   /** The anchor explaining each ranked candidate, if one does. */

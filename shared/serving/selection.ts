@@ -69,7 +69,7 @@ export class Selection {
  * `chunk` entries at a time (`idsAt` names the ids entry p needs), offered in order until the selection is full —
  * most requests fill k from the first chunk and never read the rest.
  */
-export async function offerInChunks(
+async function offerInChunks(
   catalog: CatalogCache,
   selection: Selection,
   range: { from: number; count: number; chunk: number },
@@ -112,6 +112,7 @@ export async function offerRanked(
     if (anchor === undefined) break;
     selection.offer(c, item ?? undefined, () => becauseReason(a, anchor?.title), true);
   }
+  if (from >= ranked.length || selection.full) return;
   const idsAt = (p: number, ids: string[]) => {
     ids.push(ranked[p]!.itemId);
     const a = explained[p];
@@ -123,7 +124,7 @@ export async function offerRanked(
     selection.offer(ranked[p]!, items.get(ranked[p]!.itemId), reason, true);
   };
   const range = { from, count: ranked.length, chunk: Math.max(2 * k, 20) };
-  if (from < ranked.length && !selection.full) await offerInChunks(catalog, selection, range, idsAt, offerAt);
+  await offerInChunks(catalog, selection, range, idsAt, offerAt);
 }
 
 /** Entries of a ranked source read per catalog round trip by the backfill and trending. */
