@@ -26,7 +26,8 @@ import {
 /**
  * Real-time serving: the precomputed list of the shopper's variant, corrected with what the shopper did since
  * the model was trained (signals.ts), ranked (ranker.ts), through the business filters and backfill
- * (selection.ts), with a reason per item (explanations.ts). Pure: it sees only ports and the loaded model.
+ * (selection.ts), with a reason per item (explanations.ts); a list served inside an experiment is counted as an
+ * exposure of its variant (experiments.ts). Pure: it sees only ports and the loaded model.
  */
 
 export * from './types.ts';
