@@ -3,7 +3,7 @@ import type { Interactions } from '../model/interactions.ts';
 import { popularity, popularityScorer } from '../model/popularity.ts';
 import type { Scorer } from '../model/scorer.ts';
 import type { Csr } from '../model/sparse.ts';
-import { topK } from '../model/topk.ts';
+import { topKExcluding } from '../model/topk.ts';
 import { type Metrics, MetricsAccumulator } from './metrics.ts';
 import type { Timed } from './splits.ts';
 
@@ -78,10 +78,7 @@ export function evaluate(scorer: Scorer, exclude: Csr, testSet: TestSet, k = 10)
   for (let t = 0; t < testSet.users.length; t++) {
     const u = testSet.users[t]!;
     scorer.scoreUser(u, scores);
-    // Excluding by overwriting scores is cheaper than a callback per candidate.
-    for (let p = exclude.indptr[u]!; p < exclude.indptr[u + 1]!; p++)
-      scores[exclude.indices[p]!] = Number.NaN;
-    const n = topK(scores, k, idx, top);
+    const n = topKExcluding(scores, exclude, u, k, idx, top);
     acc.add(idx, n, testSet.relevant[t]!);
   }
   return { name: scorer.name, ...acc.result(), seconds: (performance.now() - started) / 1000 };

@@ -4,7 +4,7 @@ import type { HoldoutLine } from './artifact.ts';
 import { popularity, popularityScorer } from './popularity.ts';
 import type { Scorer } from './scorer.ts';
 import type { Csr } from './sparse.ts';
-import { topK } from './topk.ts';
+import { topKExcluding } from './topk.ts';
 
 export const HOLDOUT_K = 50;
 
@@ -27,8 +27,7 @@ export function buildHoldoutLines(
   const h = train.csr;
   const list = (s: Scorer, u: number): string[] => {
     s.scoreUser(u, scores);
-    for (let p = h.indptr[u]!; p < h.indptr[u + 1]!; p++) scores[h.indices[p]!] = Number.NaN;
-    const got = topK(scores, k, idx, sc);
+    const got = topKExcluding(scores, h, u, k, idx, sc);
     return Array.from({ length: got }, (_, t) => train.itemIds[idx[t]!]!);
   };
   const out: HoldoutLine[] = [];

@@ -5,7 +5,7 @@ import { emptyNeighbours, type Neighbours } from './neighbours.ts';
 import { TRENDING_WINDOWS, type TrendingWindow } from './popularity.ts';
 import type { Scorer } from './scorer.ts';
 import type { Csr } from './sparse.ts';
-import { topK } from './topk.ts';
+import { topK, topKExcluding } from './topk.ts';
 import { type ModelSpec, modelScorer, SERVING_NEIGHBOURS, type TrainedModel } from './trained-model.ts';
 
 /**
@@ -156,8 +156,7 @@ export function precomputeRecommendations(
   const users = model.userIds.length;
   for (let u = 0; u < users; u++) {
     scorer.scoreUser(u, scores);
-    for (let p = h.indptr[u]!; p < h.indptr[u + 1]!; p++) scores[h.indices[p]!] = Number.NaN;
-    const got = topK(scores, n, idx, sc);
+    const got = topKExcluding(scores, h, u, n, idx, sc);
     const list: [string, number][] = [];
     for (let t = 0; t < got; t++) list.push([model.itemIds[idx[t]!]!, f32(sc[t]!)]);
     out.push({ userId: model.userIds[u]!, items: list });

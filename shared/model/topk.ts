@@ -77,12 +77,25 @@ function siftDown(
   idx[i] = j;
 }
 
-/** Marks the items of row `u` of a CSR in `mask` (1 = excluded) and returns a function clearing them again. */
-export function markRow(indptr: Int32Array, indices: Int32Array, u: number, mask: Uint8Array): () => void {
-  const start = indptr[u]!;
-  const end = indptr[u + 1]!;
-  for (let p = start; p < end; p++) mask[indices[p]!] = 1;
-  return () => {
-    for (let p = start; p < end; p++) mask[indices[p]!] = 0;
-  };
+/**
+ * "Score every item, mask the user's history, take the top k", the one place it is written: the top `k` of
+ * `scores` leaving out the items of row `row` of `history` (a CSR: the user's training items) and any item
+ * `exclude` names. The row's slots are overwritten with NaN instead of asking a callback per candidate: `scores`
+ * is the caller's scratch, filled again for the next user anyway. A negative `row` (a user the model does not
+ * know, or a caller that keeps seen items) masks nothing.
+ */
+export function topKExcluding(
+  scores: Float32Array | Float64Array,
+  history: { readonly indptr: Int32Array; readonly indices: Int32Array },
+  row: number,
+  k: number,
+  outIndex: Int32Array,
+  outScore: Float32Array | Float64Array,
+  exclude?: (item: number) => boolean,
+): number {
+  if (row >= 0) {
+    const { indptr, indices } = history;
+    for (let p = indptr[row]!, end = indptr[row + 1]!; p < end; p++) scores[indices[p]!] = Number.NaN;
+  }
+  return topK(scores, k, outIndex, outScore, exclude);
 }

@@ -19,7 +19,7 @@ import {
 } from './popularity.ts';
 import type { Scorer } from './scorer.ts';
 import type { Csr } from './sparse.ts';
-import { topK } from './topk.ts';
+import { topKExcluding } from './topk.ts';
 
 /** A single model and its parameters: what the tuner searches over and what the manifest records. */
 export type BaseSpec =
@@ -178,7 +178,7 @@ export function modelScorer(model: TrainedModel): Scorer {
 
 /**
  * Top-k item ids for a known user, excluding their training items and any `exclude`d ids. Allocates its
- * buffers per call; batch callers should use `modelScorer` and `topK` with their own buffers.
+ * buffers per call; batch callers should use `modelScorer` and `topKExcluding` with their own buffers.
  */
 export function recommend(
   model: TrainedModel,
@@ -189,10 +189,9 @@ export function recommend(
   const n = model.itemIds.length;
   const scores = new Float32Array(n);
   modelScorer(model).scoreUser(userIndex, scores);
-  const h = model.history;
-  for (let p = h.indptr[userIndex]!; p < h.indptr[userIndex + 1]!; p++) scores[h.indices[p]!] = Number.NaN;
   const idx = new Int32Array(k);
   const sc = new Float32Array(k);
-  const got = topK(scores, k, idx, sc, exclude.size > 0 ? (j) => exclude.has(model.itemIds[j]!) : undefined);
+  const skip = exclude.size > 0 ? (j: number) => exclude.has(model.itemIds[j]!) : undefined;
+  const got = topKExcluding(scores, model.history, userIndex, k, idx, sc, skip);
   return Array.from({ length: got }, (_, t) => ({ itemId: model.itemIds[idx[t]!]!, score: sc[t]! }));
 }

@@ -1,6 +1,6 @@
-import type { VariantCounters } from '../ports/feedback-store.ts';
+import type { FeedbackStore, VariantCounters } from '../ports/feedback-store.ts';
 import type { Deployment } from '../ports/publication-store.ts';
-import { NAME_PATTERN } from './recommendation-id.ts';
+import { NAME_PATTERN, parseRecommendationId } from './recommendation-id.ts';
 import { compareProportions, rate } from './statistics.ts';
 
 export interface VariantReport {
@@ -159,4 +159,27 @@ export function stopExperiment(current: Deployment | undefined, name: string, no
     updatedAt: now.toISOString(),
     reason: `experiment ${name} stopped`,
   };
+}
+
+/** One key per list, whichever of serving and feedback counts the exposure first. */
+export function exposureKey(experiment: string, recommendationId: string): string {
+  return `exposure#${experiment}#${recommendationId}`;
+}
+
+/**
+ * A list served inside an experiment is one exposure of the variant that served it (named in its
+ * recommendationId), counted once per recommendationId: feedback on the list later finds the key taken.
+ */
+export async function recordExposure(feedback: FeedbackStore, recommendationId: string): Promise<void> {
+  const parsed = parseRecommendationId(recommendationId);
+  if (parsed === undefined) return;
+  const key = exposureKey(parsed.experiment, recommendationId);
+  if (!(await feedback.recordOnce(key))) return;
+  try {
+    await feedback.incrementCounters(parsed.experiment, parsed.variant, { exposures: 1 });
+  } catch (error) {
+    // Not counted: leave the key free so that feedback on the list can still count it.
+    await feedback.release(key).catch(() => {});
+    throw error;
+  }
 }

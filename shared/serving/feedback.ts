@@ -3,6 +3,7 @@ import { FEEDBACK_EVENT_TYPE, type Feedback } from '../domain/feedback.ts';
 import { type IngestEventsDeps, ingestEvents } from '../ingest/ingest-events.ts';
 import { type CounterDelta, FEEDBACK_LIMITS, type FeedbackStore } from '../ports/feedback-store.ts';
 import type { Deployment } from '../ports/publication-store.ts';
+import { exposureKey } from './experiments.ts';
 import { parseRecommendationId } from './recommendation-id.ts';
 
 export interface FeedbackDeps {
@@ -126,7 +127,8 @@ async function apply(
     return undefined;
   const list = `${parsed.experiment}#${f.recommendationId}`;
   const delta: CounterDelta = {};
-  if (await deps.feedback.recordOnce(`exposure#${list}`)) delta.exposures = 1;
+  // Served lists were counted when served (recordExposure); this counts a list served before that was so.
+  if (await deps.feedback.recordOnce(exposureKey(parsed.experiment, f.recommendationId))) delta.exposures = 1;
   if (f.action === 'click' && (await deps.feedback.recordOnce(`click#${list}`))) delta.clicks = 1;
   if (f.action === 'purchase' && (await deps.feedback.recordOnce(`conversion#${list}`)))
     delta.conversions = 1;

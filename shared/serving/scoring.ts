@@ -183,3 +183,8 @@ export function rankTop(
   if (out.length > m) out.length = m;
   return out;
 }
+
+/** A score as responses show it: six significant digits. */
+export function displayScore(x: number): number {
+  return Number(x.toPrecision(6));
+}

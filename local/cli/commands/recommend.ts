@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ArtifactError, loadedScorer } from '../../../shared/model/artifact.ts';
-import { topK } from '../../../shared/model/topk.ts';
+import { topKExcluding } from '../../../shared/model/topk.ts';
 import { resolveDataDir } from '../../runtime.ts';
 import { catalogTitles, ModelNotFoundError, openModel } from '../../training/load-model.ts';
 import { CliError } from '../errors.ts';
@@ -70,9 +70,7 @@ Examples:
       const top = (u: number, excludeSeen: boolean) => {
         if (u >= 0) scorer.scoreUser(u, scores);
         else scores.set(m.popularity);
-        if (u >= 0 && excludeSeen)
-          for (let p = h.indptr[u]!; p < h.indptr[u + 1]!; p++) scores[h.indices[p]!] = Number.NaN;
-        return topK(scores, k, idx, sc);
+        return topKExcluding(scores, h, excludeSeen ? u : -1, k, idx, sc);
       };
 
       if (opts.user !== undefined) {
