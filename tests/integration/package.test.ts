@@ -700,6 +700,40 @@ describe('Infrastructure: sls package --stage ci', () => {
     expect(activity.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
+  it('returns an Athena workgroup over the Glue database with enforced, encrypted results and three named queries', () => {
+    // Prepare
+    const [[workGroupId, workGroup]] = resourcesOfType(template, 'AWS::Athena::WorkGroup') as [
+      [string, CfnResource],
+    ];
+    const queries = resourcesOfType(template, 'AWS::Athena::NamedQuery');
+
+    // Act
+    const config = workGroup.Properties!.WorkGroupConfiguration as Record<string, unknown>;
+    const results = config.ResultConfiguration as {
+      OutputLocation: unknown;
+      EncryptionConfiguration: unknown;
+    };
+    const database = resource(template, 'GlueDatabase').Properties!.DatabaseInput as { Name: string };
+
+    // Assess
+    expect(workGroup.Properties!.Name).toBe(`recsys-${STAGE}`);
+    expect(config.EnforceWorkGroupConfiguration).toBe(true);
+    expect(Number(config.BytesScannedCutoffPerQuery)).toBe(Number(params.athenaBytesScannedCutoff));
+    expect(results.EncryptionConfiguration).toEqual({ EncryptionOption: 'SSE_S3' });
+    expect(referencedLogicalIds(results.OutputLocation)).toEqual(['LakeBucket']);
+    expect(JSON.stringify(results.OutputLocation)).toContain('/athena-results/');
+    expect(queries.map(([, q]) => q.Properties!.Name).sort()).toEqual([
+      'active-shoppers-per-day',
+      'events-per-day-and-type',
+      'top-items-last-30-days',
+    ]);
+    for (const [logicalId, query] of queries) {
+      expect(query.Properties!.Database, logicalId).toBe(database.Name);
+      expect(referencedLogicalIds(query.Properties!.WorkGroup), logicalId).toEqual([workGroupId]);
+      expect(String(query.Properties!.QueryString), logicalId).toMatch(/\bFROM events\b/);
+    }
+  });
+
   it('returns outputs naming the bucket, streams, tables and the API URL', () => {
     // Prepare
     const outputs = template.Outputs ?? {};
