@@ -59,7 +59,8 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options {
   return {
     url: url.replace(/\/+$/, ''),
     apiKey,
-    expectVersion: values['expect-version'] ?? (env.RECSYS_EXPECT_VERSION || undefined),
+    // Empty means not given: the pipeline passes its variable even when a manual run has none.
+    expectVersion: (values['expect-version'] ?? env.RECSYS_EXPECT_VERSION) || undefined,
     timeoutMs,
   };
 }
