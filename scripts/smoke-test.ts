@@ -220,7 +220,7 @@ async function main(): Promise<number> {
     } catch (error) {
       failed.push(check.name);
       const message = error instanceof CheckFailed ? error.message : String((error as Error).stack ?? error);
-      console.error(`  FAIL  ${check.name} (${Math.round(performance.now() - started)} ms): ${message}`);
+      console.log(`  FAIL  ${check.name} (${Math.round(performance.now() - started)} ms): ${message}`);
     }
   }
   if (failed.length > 0) {
