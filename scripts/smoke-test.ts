@@ -30,7 +30,7 @@ class UsageError extends Error {}
 
 interface Check {
   name: string;
-  run: () => Promise<string>;
+  run: (run: Run) => Promise<string>;
 }
 
 const USAGE =
@@ -106,101 +106,93 @@ function expectJson(reply: Reply, status: number, what: string): Record<string, 
   }
 }
 
-function checks(o: Options): Check[] {
-  const call = client(o);
-  // One shopper and item per run, recognisable in the lake, so repeated runs never collide and can be filtered out.
-  const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
-  const userId = `smoke-test-${runId}`;
-  const eventId = randomUUID();
-  return [
-    {
-      name: 'health',
-      async run() {
-        const body = expectJson(await call('/health', { key: false }), 200, 'GET /health');
-        if (body.status !== 'ok')
-          throw new CheckFailed(`GET /health: status is ${JSON.stringify(body.status)}`);
-        if (o.expectVersion !== undefined && body.version !== o.expectVersion)
-          throw new CheckFailed(
-            `GET /health: version ${JSON.stringify(body.version)} is not the one built, ${o.expectVersion}`,
-          );
-        return `ok, ${String(body.runtime)} runtime, version ${String(body.version)}`;
-      },
-    },
-    {
-      name: 'ingest',
-      async run() {
-        const event = {
-          eventId,
-          type: 'view',
-          userId,
-          itemId: 'smoke-test-item',
-          timestamp: new Date(Date.now() - 1000).toISOString(),
-          properties: { source: 'smoke-test' },
-        };
-        const body = expectJson(
-          await call('/v1/events', { method: 'POST', body: { events: [event] } }),
-          202,
-          'POST /v1/events',
-        );
-        if (body.accepted !== 1 || !Array.isArray(body.rejected) || body.rejected.length !== 0)
-          throw new CheckFailed(
-            `POST /v1/events: expected 1 accepted and none rejected, got ${JSON.stringify(body).slice(0, 300)}`,
-          );
-        return `event ${eventId} of shopper ${userId} accepted`;
-      },
-    },
-    {
-      name: 'recommendations',
-      async run() {
-        const path = `/v1/users/${encodeURIComponent(userId)}/recommendations?k=5`;
-        const body = expectJson(await call(path), 200, `GET ${path}`);
-        const problems: string[] = [];
-        if (body.userId !== userId) problems.push(`userId is ${JSON.stringify(body.userId)}, not ${userId}`);
-        if (typeof body.recommendationId !== 'string' || body.recommendationId === '')
-          problems.push('recommendationId is missing');
-        if (body.modelVersion !== null && typeof body.modelVersion !== 'string')
-          problems.push(`modelVersion is ${JSON.stringify(body.modelVersion)}`);
-        const items = body.items;
-        if (!Array.isArray(items)) problems.push('items is not an array');
-        else {
-          if (items.length > 5) problems.push(`${items.length} items for k=5`);
-          items.forEach((item: Record<string, unknown>, i) => {
-            if (typeof item.itemId !== 'string') problems.push(`items[${i}].itemId is not a string`);
-            if (typeof item.score !== 'number') problems.push(`items[${i}].score is not a number`);
-            if (typeof item.reason !== 'string') problems.push(`items[${i}].reason is not a string`);
-          });
-        }
-        if (problems.length > 0) throw new CheckFailed(`GET ${path}: ${problems.join('; ')}`);
-        const reasons = [...new Set((items as { reason: string }[]).map((item) => item.reason))];
-        return (
-          `${(items as unknown[]).length} items from model ${String(body.modelVersion)}` +
-          (reasons.length > 0 ? ` (reasons: ${reasons.join(', ')})` : '')
-        );
-      },
-    },
-    {
-      name: 'openapi',
-      async run() {
-        const reply = await call('/openapi.yaml');
-        if (reply.status !== 200)
-          throw new CheckFailed(
-            `GET /openapi.yaml: expected 200, got ${reply.status}: ${reply.text.slice(0, 300)}`,
-          );
-        const version = /^openapi:\s*['"]?(3\.\d+\.\d+)/m.exec(reply.text)?.[1];
-        if (version === undefined) throw new CheckFailed('GET /openapi.yaml: no `openapi: 3.x` line');
-        // The document must describe the routes this smoke test just used.
-        const missing = ['/health:', '/v1/events:', '/v1/users/{userId}/recommendations:'].filter(
-          (route) => !reply.text.includes(route),
-        );
-        if (missing.length > 0)
-          throw new CheckFailed(
-            `GET /openapi.yaml: no path ${missing.map((m) => m.slice(0, -1)).join(', ')}`,
-          );
-        return `OpenAPI ${version}, ${reply.text.length} bytes`;
-      },
-    },
-  ];
+type Call = ReturnType<typeof client>;
+
+/** What the checks share: the client, the options and the one shopper and event of this run. */
+interface Run {
+  call: Call;
+  o: Options;
+  userId: string;
+  eventId: string;
 }
+
+async function health({ call, o }: Run): Promise<string> {
+  const body = expectJson(await call('/health', { key: false }), 200, 'GET /health');
+  if (body.status !== 'ok') throw new CheckFailed(`GET /health: status is ${JSON.stringify(body.status)}`);
+  if (o.expectVersion !== undefined && body.version !== o.expectVersion)
+    throw new CheckFailed(
+      `GET /health: version ${JSON.stringify(body.version)} is not the one built, ${o.expectVersion}`,
+    );
+  return `ok, ${String(body.runtime)} runtime, version ${String(body.version)}`;
+}
+
+async function ingest({ call, userId, eventId }: Run): Promise<string> {
+  const event = {
+    eventId,
+    type: 'view',
+    userId,
+    itemId: 'smoke-test-item',
+    timestamp: new Date(Date.now() - 1000).toISOString(),
+    properties: { source: 'smoke-test' },
+  };
+  const reply = await call('/v1/events', { method: 'POST', body: { events: [event] } });
+  const body = expectJson(reply, 202, 'POST /v1/events');
+  if (body.accepted !== 1 || !Array.isArray(body.rejected) || body.rejected.length !== 0)
+    throw new CheckFailed(
+      `POST /v1/events: expected 1 accepted and none rejected, got ${JSON.stringify(body).slice(0, 300)}`,
+    );
+  return `event ${eventId} of shopper ${userId} accepted`;
+}
+
+/** The answer's shape: a shopper nobody trained on may get the fallback's popular items, or none on an empty shop. */
+async function recommendations({ call, userId }: Run): Promise<string> {
+  const path = `/v1/users/${encodeURIComponent(userId)}/recommendations?k=5`;
+  const body = expectJson(await call(path), 200, `GET ${path}`);
+  const problems: string[] = [];
+  if (body.userId !== userId) problems.push(`userId is ${JSON.stringify(body.userId)}, not ${userId}`);
+  if (typeof body.recommendationId !== 'string' || body.recommendationId === '')
+    problems.push('recommendationId is missing');
+  if (body.modelVersion !== null && typeof body.modelVersion !== 'string')
+    problems.push(`modelVersion is ${JSON.stringify(body.modelVersion)}`);
+  const items = Array.isArray(body.items) ? (body.items as Record<string, unknown>[]) : undefined;
+  if (items === undefined) problems.push('items is not an array');
+  else if (items.length > 5) problems.push(`${items.length} items for k=5`);
+  items?.forEach((item, i) => {
+    if (typeof item.itemId !== 'string') problems.push(`items[${i}].itemId is not a string`);
+    if (typeof item.score !== 'number') problems.push(`items[${i}].score is not a number`);
+    if (typeof item.reason !== 'string') problems.push(`items[${i}].reason is not a string`);
+  });
+  if (problems.length > 0 || items === undefined)
+    throw new CheckFailed(`GET ${path}: ${problems.join('; ')}`);
+  const reasons = [...new Set(items.map((item) => String(item.reason)))];
+  return (
+    `${items.length} items from model ${String(body.modelVersion)}` +
+    (reasons.length > 0 ? ` (reasons: ${reasons.join(', ')})` : '')
+  );
+}
+
+async function openapi({ call }: Run): Promise<string> {
+  const reply = await call('/openapi.yaml');
+  if (reply.status !== 200)
+    throw new CheckFailed(
+      `GET /openapi.yaml: expected 200, got ${reply.status}: ${reply.text.slice(0, 300)}`,
+    );
+  const version = /^openapi:\s*['"]?(3\.\d+\.\d+)/m.exec(reply.text)?.[1];
+  if (version === undefined) throw new CheckFailed('GET /openapi.yaml: no `openapi: 3.x` line');
+  // The document must describe the routes this smoke test just used.
+  const missing = ['/health', '/v1/events', '/v1/users/{userId}/recommendations'].filter(
+    (route) => !reply.text.includes(`${route}:`),
+  );
+  if (missing.length > 0) throw new CheckFailed(`GET /openapi.yaml: no path ${missing.join(', ')}`);
+  return `OpenAPI ${version}, ${reply.text.length} bytes`;
+}
+
+const CHECKS: Check[] = [
+  { name: 'health', run: health },
+  { name: 'ingest', run: ingest },
+  { name: 'recommendations', run: recommendations },
+  { name: 'openapi', run: openapi },
+];
 
 async function main(): Promise<number> {
   let o: Options;
@@ -211,11 +203,14 @@ async function main(): Promise<number> {
     return 2;
   }
   console.log(`smoke test of ${o.url}`);
+  // One shopper and event per run, recognisable in the lake, so repeated runs never collide and can be filtered out.
+  const runId = `${new Date().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const run: Run = { call: client(o), o, userId: `smoke-test-${runId}`, eventId: randomUUID() };
   const failed: string[] = [];
-  for (const check of checks(o)) {
+  for (const check of CHECKS) {
     const started = performance.now();
     try {
-      const detail = await check.run();
+      const detail = await check.run(run);
       console.log(`  ok    ${check.name} (${Math.round(performance.now() - started)} ms): ${detail}`);
     } catch (error) {
       failed.push(check.name);
