@@ -1,4 +1,4 @@
-import type { GateMetrics } from '../model/artifact-holdout.ts';
+import type { GateMetrics } from './holdout.ts';
 import type { Metrics } from './metrics.ts';
 
 export type GateMetricName = 'precision' | 'recall' | 'ndcg' | 'map' | 'mrr' | 'hitRate' | 'coverage';

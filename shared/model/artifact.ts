@@ -1,4 +1,3 @@
-import type { Metrics } from '../evaluation/metrics.ts';
 import type { EaseModel, EaseParams } from './ease.ts';
 import type { IalsModel, IalsParams } from './ials.ts';
 import { emptyNeighbours, type Neighbours } from './neighbours.ts';
@@ -36,8 +35,20 @@ export interface DataStats {
   [extra: string]: unknown;
 }
 
-/** The evaluation metrics as the manifest records them (k is recorded once, beside them). */
-export type ArtifactMetrics = Omit<Metrics, 'k' | 'users'> & { users?: number };
+/**
+ * The evaluation metrics as the manifest records them (k is recorded once, beside them). Spelled out here, not
+ * derived from shared/evaluation's Metrics: the format is the model layer's, and evaluation sits above it.
+ */
+export interface ArtifactMetrics {
+  precision: number;
+  recall: number;
+  ndcg: number;
+  map: number;
+  mrr: number;
+  hitRate: number;
+  coverage: number;
+  users?: number;
+}
 
 export interface ArtifactValidation {
   k: number;
