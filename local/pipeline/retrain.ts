@@ -69,7 +69,7 @@ export interface RunRecord {
 }
 
 /** The local group: `<service>-<stage>`, as on AWS. */
-export function groupName(stage: string): string {
+function groupName(stage: string): string {
   return `${SERVICE}-${stage}`;
 }
 

@@ -2,7 +2,7 @@ import type { ArtifactManifest } from '../model/artifact.ts';
 import type { ModelStore } from '../ports/model-store.ts';
 
 /** A version's artifact is not (completely) in the model store: the manifest is written last. */
-export class ArtifactMissingError extends Error {
+class ArtifactMissingError extends Error {
   override name = 'ArtifactMissingError';
 }
 

@@ -4,7 +4,7 @@ import type { ModelRegistry } from '../ports/model-registry.ts';
 import { modelVersion } from '../training/pipeline.ts';
 
 /** There is nothing to train on: the raw events zone holds no object. */
-export class EmptyLakeError extends Error {
+class EmptyLakeError extends Error {
   override name = 'EmptyLakeError';
 }
 

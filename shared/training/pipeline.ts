@@ -74,7 +74,7 @@ interface Carved {
  * The validation split, carved from the training records exactly as the auto-tuner carves it (one function,
  * shared/training/tuning.ts): the holdout lists and the manifest's validation metrics come from a fit on it.
  */
-export function carveValidation(
+function carveValidation(
   records: readonly InteractionRecord[],
   requestedDays: number | undefined,
   weights: Partial<EventWeights>,

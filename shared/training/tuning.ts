@@ -61,7 +61,7 @@ export interface TuneResult {
  * comes before iALS: on retail baskets it is both stronger and, with the blocked parallel inverse, cheaper
  * for catalogs of a few thousand items; iALS runs when the budget allows (and always when EASE cannot).
  */
-export function defaultCandidates(
+function defaultCandidates(
   items: number,
   easeMaxItems: number,
   withContent: boolean,
