@@ -8,5 +8,5 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'recsys',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recsys',
 });
-// X-Ray: active only on Lambda (AWS_EXECUTION_ENV set); elsewhere every call is a no-op.
+// X-Ray: records only on Lambda (AWS_EXECUTION_ENV set) for a sampled invocation; elsewhere a no-op.
 export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recsys' });
