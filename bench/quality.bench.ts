@@ -12,7 +12,7 @@ import {
 import { buildInteractions } from '../shared/model/interactions.ts';
 import type { Scorer } from '../shared/model/scorer.ts';
 import { fitModel, type ModelSpec, modelScorer } from '../shared/model/trained-model.ts';
-import { autoTune } from '../shared/model/tuning.ts';
+import { autoTune } from '../shared/training/tuning.ts';
 import { EXPECTED, loadOnlineRetail } from './lib/online-retail-split.ts';
 
 const budgetSeconds = Number(process.argv[2] ?? 60);

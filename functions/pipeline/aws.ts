@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { EMRClient } from '@aws-sdk/client-emr';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
@@ -15,7 +16,7 @@ import type { ModelStore } from '../../shared/ports/model-store.ts';
 import type { PublicationStore } from '../../shared/ports/publication-store.ts';
 import { documentClient } from '../../shared/runtime/aws.ts';
 import { requireEnv } from '../../shared/runtime/config.ts';
-import { logger } from '../../shared/runtime/observability.ts';
+import { logger, tracer } from '../../shared/runtime/observability.ts';
 
 // The pipeline functions' AWS adapters, built once per container on first use (each function's environment
 // names only what it touches: a missing setting fails with its name).
@@ -73,12 +74,14 @@ export const pipelineAws = {
 
 /**
  * A Task handler's Lambda entry: the factory is built on the first invocation (so loading the bundle needs no
- * settings) and the Powertools logger gets the invocation context.
+ * settings); the Powertools tracer opens the invocation's segment and the logger gets its context.
  */
 export function pipelineHandler<I, O>(build: () => (event: I) => Promise<O>) {
   let fn: ((event: I) => Promise<O>) | undefined;
   return middy(async (event: I) => {
     fn ??= build();
     return fn(event);
-  }).use(injectLambdaContext(logger));
+  })
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger));
 }

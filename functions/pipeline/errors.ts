@@ -1,18 +1,13 @@
-/** Errors the state machine catches by name (ErrorEquals): one class per failure, with `cause`. */
+/**
+ * The pipeline tasks' input parsing. A thrown error's name is what the execution history shows as the failed
+ * state's Error (the state machine catches States.ALL, not names); errors of the use cases themselves
+ * (EmptyLakeError, ArtifactMissingError …) live beside them in shared/registry.
+ */
 export class PipelineInputError extends Error {
   override name = 'PipelineInputError';
 }
-export class EmptyLakeError extends Error {
-  override name = 'EmptyLakeError';
-}
-export class ArtifactMissingError extends Error {
-  override name = 'ArtifactMissingError';
-}
 export class PublishCountError extends Error {
   override name = 'PublishCountError';
-}
-export class NotApprovedError extends Error {
-  override name = 'NotApprovedError';
 }
 
 export function requireString(input: Record<string, unknown>, field: string): string {

@@ -1,11 +1,8 @@
 import { join, resolve } from 'node:path';
-import { activate } from '../../functions/pipeline/activate-model/activate-model.ts';
-import {
-  type ApprovalAction,
-  createModelApproval,
-} from '../../functions/pipeline/model-approval/model-approval.ts';
+import { createModelApproval } from '../../functions/pipeline/model-approval/model-approval.ts';
 import { createSqlitePublicationStore } from '../../shared/adapters/local/sqlite-publication-store.ts';
 import type { ApprovalStatus, ModelPackage } from '../../shared/ports/model-registry.ts';
+import type { ApprovalAction } from '../../shared/registry/follow-approval.ts';
 import { LOCAL_STAGE, localRegistry, type RunRecord, runRetrainLocally } from './retrain.ts';
 
 export interface ApprovalOptions {
@@ -98,5 +95,3 @@ export async function rollbackTo(options: ApprovalOptions): Promise<RunRecord> {
   });
   return run;
 }
-
-export { activate };

@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parse, type ScalarTag } from 'yaml';
 
-export const RETRAIN_ASL = fileURLToPath(new URL('../../statemachines/retrain.asl.yml', import.meta.url));
+const RETRAIN_ASL = fileURLToPath(new URL('../../statemachines/retrain.asl.yml', import.meta.url));
 
 /** The local stand-ins for CloudFormation references: what `!GetAtt fn.Arn` / `!Ref X` become here. */
-export function localArn(functionKey: string): string {
+function localArn(functionKey: string): string {
   return `arn:aws:lambda:us-east-1:000000000000:function:recsys-local-${functionKey}`;
 }
 

@@ -26,7 +26,7 @@ export interface CatalogSummary {
 
 const SAMPLE = 1_000;
 
-export async function crawlLake(lakeRoot: string, catalogPath: string): Promise<CatalogSummary> {
+async function crawlLake(lakeRoot: string, catalogPath: string): Promise<CatalogSummary> {
   const keys = await listLakeObjects(lakeRoot, 'raw/events');
   const partitions = new Map<string, number>();
   for (const key of keys) {

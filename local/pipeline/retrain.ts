@@ -3,23 +3,21 @@ import { join, resolve } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { createActivateModel } from '../../functions/pipeline/activate-model/activate-model.ts';
 import { createCheckPublication } from '../../functions/pipeline/check-publication/check-publication.ts';
-import { EXECUTION_TAG } from '../../functions/pipeline/cleanup-clusters/cleanup-clusters.ts';
 import { createEvaluateModel } from '../../functions/pipeline/evaluate-model/evaluate-model.ts';
 import { createListRecommendationParts } from '../../functions/pipeline/list-recommendation-parts/list-recommendation-parts.ts';
-import {
-  createPrepareRun,
-  type DescribeLake,
-  lakeFingerprint,
-} from '../../functions/pipeline/prepare-run/prepare-run.ts';
+import { createPrepareRun } from '../../functions/pipeline/prepare-run/prepare-run.ts';
 import { createWriteRecommendations } from '../../functions/pipeline/write-recommendations/write-recommendations.ts';
 import { createFileModelRegistry } from '../../shared/adapters/local/file-model-registry.ts';
 import { listLakeObjects } from '../../shared/adapters/local/lake-reader.ts';
 import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../../shared/adapters/local/sqlite-publication-store.ts';
 import { stageConfig } from '../../shared/evaluation/quality-gate.ts';
+import type { ModelChoice } from '../../shared/model/model-choice.ts';
+import { EXECUTION_TAG } from '../../shared/ports/cluster-control.ts';
+import type { DescribeLake } from '../../shared/ports/lake-description.ts';
 import type { CreateModelPackageInput, ModelRegistry } from '../../shared/ports/model-registry.ts';
 import type { TrainingEngine } from '../../shared/ports/training-engine.ts';
-import type { ModelChoice } from '../../shared/training/pipeline.ts';
+import { lakeFingerprint } from '../../shared/registry/run-plan.ts';
 import { createTypeScriptTrainingEngine } from '../training/typescript-engine.ts';
 import { loadRetrainDefinition } from './asl.ts';
 import { createLocalCrawler, localClusters, writeJsonAtomically } from './local-services.ts';
@@ -71,7 +69,7 @@ export interface RunRecord {
 }
 
 /** The local group: `<service>-<stage>`, as on AWS. */
-export function groupName(stage: string): string {
+function groupName(stage: string): string {
   return `${SERVICE}-${stage}`;
 }
 

@@ -8,10 +8,11 @@ import { leaveLastNSplit, randomSplit, temporalSplit } from '../../shared/evalua
 import type { ContentItem } from '../../shared/model/content.ts';
 import { EASE_DEFAULT_MAX_ITEMS } from '../../shared/model/ease.ts';
 import { buildInteractions, type InteractionRecord } from '../../shared/model/interactions.ts';
+import { fixedSpec, type ModelChoice } from '../../shared/model/model-choice.ts';
 import type { Scorer } from '../../shared/model/scorer.ts';
 import { fitModel, modelScorer } from '../../shared/model/trained-model.ts';
-import { autoTune } from '../../shared/model/tuning.ts';
-import { fixedSpec, type ModelChoice, TrainingInputError } from '../../shared/training/pipeline.ts';
+import { TrainingInputError } from '../../shared/training/pipeline.ts';
+import { autoTune } from '../../shared/training/tuning.ts';
 
 export type SplitSpec =
   | { kind: 'temporal'; cutoff: string }

@@ -5,8 +5,8 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gateMetricsFromHoldout } from '../../shared/evaluation/holdout.ts';
 import type { ArtifactManifest, HoldoutLine } from '../../shared/model/artifact.ts';
-import { gateMetricsFromHoldout } from '../../shared/model/artifact-holdout.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SPARK_JOB = join(ROOT, 'jobs/emr/train_als.py');

@@ -1,4 +1,4 @@
-import type { GateMetrics } from '../model/artifact-holdout.ts';
+import type { GateMetrics } from './holdout.ts';
 import type { Metrics } from './metrics.ts';
 
 export type GateMetricName = 'precision' | 'recall' | 'ndcg' | 'map' | 'mrr' | 'hitRate' | 'coverage';
@@ -28,7 +28,7 @@ export interface StageConfig {
  * The stages' policies. Development stages only ask for a model that beats popularity at all; prod wants a
  * clear lift and no regression, and a person to approve. Unknown stages get `default`.
  */
-export const STAGES: Record<string, StageConfig> = {
+const STAGES: Record<string, StageConfig> = {
   default: {
     autoApprove: true,
     gate: {

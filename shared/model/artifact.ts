@@ -1,4 +1,3 @@
-import type { Metrics } from '../evaluation/metrics.ts';
 import type { EaseModel, EaseParams } from './ease.ts';
 import type { IalsModel, IalsParams } from './ials.ts';
 import { emptyNeighbours, type Neighbours } from './neighbours.ts';
@@ -12,11 +11,11 @@ import { type ModelSpec, modelScorer, SERVING_NEIGHBOURS, type TrainedModel } fr
  * The model artifact (docs/model-artifact.md, schemaVersion 1): pure encoding of a trained model into named
  * files and back. No I/O here — a model store adapter writes the bytes to a directory or an S3 prefix.
  */
-export const ARTIFACT_SCHEMA_VERSION = 1;
-export const RECOMMENDATIONS_PER_USER = 50;
+const ARTIFACT_SCHEMA_VERSION = 1;
+const RECOMMENDATIONS_PER_USER = 50;
 /** Lines per `recommendations/part-NNNNN.jsonl` and `holdout/part-NNNNN.jsonl` file. */
-export const LINES_PER_PART = 10_000;
-export const TRENDING_TOP = 100;
+const LINES_PER_PART = 10_000;
+const TRENDING_TOP = 100;
 
 export interface DataStats {
   /** `lake:<path>`, `csv:<path>`, `glue:db.table`, `s3://…` */
@@ -36,8 +35,20 @@ export interface DataStats {
   [extra: string]: unknown;
 }
 
-/** The evaluation metrics as the manifest records them (k is recorded once, beside them). */
-export type ArtifactMetrics = Omit<Metrics, 'k' | 'users'> & { users?: number };
+/**
+ * The evaluation metrics as the manifest records them (k is recorded once, beside them). Spelled out here, not
+ * derived from shared/evaluation's Metrics: the format is the model layer's, and evaluation sits above it.
+ */
+export interface ArtifactMetrics {
+  precision: number;
+  recall: number;
+  ndcg: number;
+  map: number;
+  mrr: number;
+  hitRate: number;
+  coverage: number;
+  users?: number;
+}
 
 export interface ArtifactValidation {
   k: number;
@@ -103,7 +114,7 @@ export interface EncodeExtras {
 
 export type ArtifactFiles = Map<string, Uint8Array | string>;
 
-export function partName(dir: 'recommendations' | 'holdout', part: number): string {
+function partName(dir: 'recommendations' | 'holdout', part: number): string {
   return `${dir}/part-${String(part).padStart(5, '0')}.jsonl`;
 }
 
@@ -489,7 +500,7 @@ function neighboursDense(trending: [string, number][] | undefined, itemIndex: Re
  * training time. Trending comes back only as the stored top-100 per window (it does not score). Undefined
  * when the artifact has no TypeScript ModelSpec (a Spark artifact) or lacks what the spec needs.
  */
-export function toTrainedModel(m: LoadedModel): TrainedModel | undefined {
+function toTrainedModel(m: LoadedModel): TrainedModel | undefined {
   const spec = m.manifest.model.spec;
   if (spec === undefined) return undefined;
   const kinds = spec.kind === 'hybrid' ? spec.components.map((c) => c.spec.kind) : [spec.kind];

@@ -11,7 +11,7 @@
  */
 
 /** Block size: a 64-double row segment is 512 bytes, so the 4+2 rows of one kernel call sit in L1. */
-export const BLOCK = 64;
+const BLOCK = 64;
 /** Depth of one k-chunk in phases 2 and 3: a 64×128 chunk (64 KiB) of each operand stays close to L1 (measured: 64–128 beat 256). */
 const KC = 128;
 
@@ -181,7 +181,7 @@ function factorDiagonal(a: Float64Array, n: number, k0: number, kb: number): voi
  * Blocked Cholesky A = L Lᵀ in place; only the lower triangle is read and L is left there (the upper
  * triangle holds scratch afterwards). Row blocks of the trailing update go round-robin to the team.
  */
-export function choleskyBlocked(a: Float64Array, n: number, team: Team = SOLO): void {
+function choleskyBlocked(a: Float64Array, n: number, team: Team = SOLO): void {
   for (let k0 = 0; k0 < n; k0 += BLOCK) {
     const kb = Math.min(BLOCK, n - k0);
     const rest = k0 + kb;
@@ -219,12 +219,7 @@ export function choleskyBlocked(a: Float64Array, n: number, team: Team = SOLO): 
  * U = L⁻ᵀ into `u` (zero-filled n×n, upper triangular on return): row j of U solves L y = e_j. Row blocks
  * of U are independent; they are dealt to the team in a zigzag so that the costly first blocks spread.
  */
-export function inverseTransposeBlocked(
-  l: Float64Array,
-  u: Float64Array,
-  n: number,
-  team: Team = SOLO,
-): void {
+function inverseTransposeBlocked(l: Float64Array, u: Float64Array, n: number, team: Team = SOLO): void {
   const blocks = Math.ceil(n / BLOCK);
   for (let b = 0; b < blocks; b++) {
     const round = Math.floor(b / team.size);
@@ -256,7 +251,7 @@ export function inverseTransposeBlocked(
 }
 
 /** P = U Uᵀ into `p` (n×n, fully written, symmetric), tile by tile; Σ over k ≥ the later tile's start. */
-export function gramTransposeBlocked(u: Float64Array, p: Float64Array, n: number, team: Team = SOLO): void {
+function gramTransposeBlocked(u: Float64Array, p: Float64Array, n: number, team: Team = SOLO): void {
   let block = 0;
   for (let a0 = 0; a0 < n; a0 += BLOCK, block++) {
     const round = Math.floor(block / team.size);

@@ -139,7 +139,7 @@ export function cgHalfStep(
   }
 }
 
-export function initFactors(rows: number, f: number, rand: () => number): Float32Array {
+function initFactors(rows: number, f: number, rand: () => number): Float32Array {
   const out = new Float32Array(rows * f);
   // Small positive-centred noise as in `implicit`: large starts slow the first iterations down.
   for (let i = 0; i < out.length; i++) out[i] = (rand() - 0.5) * 0.02;
@@ -176,7 +176,7 @@ export function halfStepTeam(a: HalfStepArgs, team: Team): void {
 }
 
 /** Splits rows into `parts` contiguous ranges of about equal work (nnz · f for the data, f² per row). */
-export function balancedBounds(m: Csr, f: number, parts: number): Int32Array {
+function balancedBounds(m: Csr, f: number, parts: number): Int32Array {
   const bounds = new Int32Array(parts + 1);
   const total = m.indptr[m.rows]! * f + m.rows * f * f;
   let row = 0;

@@ -43,13 +43,11 @@ function dot(m: Float64Array, a: number, b: number, from: number, to: number): n
   return s;
 }
 
-export { NotPositiveDefiniteError };
-
 /**
  * In-place Cholesky factorisation A = L Lᵀ of a symmetric positive definite n×n matrix; only the lower
  * triangle is read, L is left in the lower triangle and the upper triangle is zeroed.
  */
-export function cholesky(a: Float64Array, n: number): void {
+function cholesky(a: Float64Array, n: number): void {
   const acc = new Float64Array(4);
   let i = 0;
   for (; i + 4 <= n; i += 4) {

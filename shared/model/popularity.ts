@@ -34,34 +34,6 @@ export function popularityScorer(pop: Float32Array): Scorer {
   };
 }
 
-/**
- * Popularity within each category: item indices of every category, most popular first, cut at `limit`.
- * `categoriesOf(j)` gives the categories of item j (e.g. every level of its path).
- */
-export function popularityByCategory(
-  pop: Float32Array,
-  categoriesOf: (item: number) => readonly string[] | undefined,
-  limit = 100,
-): Map<string, Int32Array> {
-  const members = new Map<string, number[]>();
-  for (let j = 0; j < pop.length; j++) {
-    for (const c of categoriesOf(j) ?? []) {
-      let list = members.get(c);
-      if (list === undefined) {
-        list = [];
-        members.set(c, list);
-      }
-      list.push(j);
-    }
-  }
-  const out = new Map<string, Int32Array>();
-  for (const [c, list] of members) {
-    list.sort((a, b) => pop[b]! - pop[a]! || a - b);
-    out.set(c, Int32Array.from(list.slice(0, limit)));
-  }
-  return out;
-}
-
 export const TRENDING_WINDOWS = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000 } as const;
 export type TrendingWindow = keyof typeof TRENDING_WINDOWS;
 

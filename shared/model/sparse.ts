@@ -13,7 +13,7 @@ export interface Csr {
 /** The same layout read column-wise: `indptr` has cols + 1 entries and `indices` are row numbers. */
 export type Csc = Csr;
 
-export function nnz(m: Csr): number {
+function nnz(m: Csr): number {
   return m.indptr[m.rows]!;
 }
 
@@ -101,13 +101,6 @@ export function transpose(m: Csr): Csr {
     }
   }
   return { rows: m.cols, cols: m.rows, indptr, indices, values };
-}
-
-/** A copy with every value passed through `f` (e.g. binarize, log-scale); the sparsity pattern is kept. */
-export function mapValues(m: Csr, f: (v: number) => number): Csr {
-  const values = new Float32Array(m.values.length);
-  for (let p = 0; p < values.length; p++) values[p] = f(m.values[p]!);
-  return { rows: m.rows, cols: m.cols, indptr: m.indptr, indices: m.indices, values };
 }
 
 /** Whether row `i` contains column `j` (binary search over the sorted row). */

@@ -36,7 +36,7 @@ export type ModelSpec =
   | { kind: 'hybrid'; normalisation: Normalisation; components: { spec: BaseSpec; weight: number }[] };
 
 export const SERVING_NEIGHBOURS = 50;
-export const DEFAULT_RECENT_HALF_LIFE_DAYS = EVENT_WEIGHTS_CONFIG.recentPopularityHalfLifeDays;
+const DEFAULT_RECENT_HALF_LIFE_DAYS = EVENT_WEIGHTS_CONFIG.recentPopularityHalfLifeDays;
 
 /**
  * Everything serving needs, in memory and free of I/O so that the caller can serialise it: id lists, the

@@ -1,5 +1,5 @@
 import type { ArtifactManifest } from '../model/artifact.ts';
-import type { ModelChoice } from '../training/pipeline.ts';
+import type { ModelChoice } from '../model/model-choice.ts';
 
 /** What to train on: the lake's raw zone, or an interactions file (CSV) with its column names. */
 export type TrainingSource =

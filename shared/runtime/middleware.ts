@@ -1,9 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { HttpError, jsonResponse } from './http.ts';
-import { logger, metrics } from './observability.ts';
+import { logger, metrics, tracer } from './observability.ts';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -53,7 +54,10 @@ export function jsonErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProx
 }
 
 export function apiHandler(handler: ApiHandler, options: ApiMiddlewareOptions = {}) {
-  const chain = middy(handler).use(injectLambdaContext(logger)).use(jsonErrors());
+  const chain = middy(handler)
+    .use(captureLambdaHandler(tracer))
+    .use(injectLambdaContext(logger))
+    .use(jsonErrors());
   if (options.metrics === true) chain.use(logMetrics(metrics, { captureColdStartMetric: true }));
   return chain;
 }

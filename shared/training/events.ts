@@ -19,7 +19,7 @@ export interface EventCounts {
 }
 
 /** Up to this many malformed lines are kept with their location, for the report. */
-export const MAX_MALFORMED_SAMPLES = 20;
+const MAX_MALFORMED_SAMPLES = 20;
 
 /**
  * Turns stored events (the lake's JSON lines) into interaction records: dedupes on eventId (Firehose delivers

@@ -1,4 +1,5 @@
 import type { TestSet } from '../evaluation/evaluate.ts';
+import { buildHoldoutLines, gateMetricsFromHoldout, HOLDOUT_K } from '../evaluation/holdout.ts';
 import {
   type ArtifactFiles,
   type ArtifactManifest,
@@ -6,7 +7,6 @@ import {
   type DataStats,
   encodeArtifact,
 } from '../model/artifact.ts';
-import { buildHoldoutLines, gateMetricsFromHoldout, HOLDOUT_K } from '../model/artifact-holdout.ts';
 import type { ContentItem } from '../model/content.ts';
 import { CatalogTooLargeError, EASE_DEFAULT_MAX_ITEMS } from '../model/ease.ts';
 import {
@@ -17,11 +17,9 @@ import {
   type Interactions,
   toEpochMs,
 } from '../model/interactions.ts';
+import { fixedSpec, type ModelChoice } from '../model/model-choice.ts';
 import { fitModel, type ModelSpec, modelScorer, type TrainedModel } from '../model/trained-model.ts';
-import { autoTune, carveValidation as carveTuningSplit } from '../model/tuning.ts';
-
-export const MODEL_CHOICES = ['auto', 'als', 'ease', 'item-knn', 'content', 'popularity', 'hybrid'] as const;
-export type ModelChoice = (typeof MODEL_CHOICES)[number];
+import { autoTune, carveValidation as carveTuningSplit } from './tuning.ts';
 
 /** A problem with the training data or the request that the user can fix. */
 export class TrainingInputError extends Error {
@@ -36,25 +34,6 @@ export function modelVersion(startedAt: number, hex8: string): string {
   const iso = new Date(startedAt).toISOString(); // 2026-11-21T10:15:00.123Z
   const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
   return `${stamp}-${hex8}`;
-}
-
-/** The fixed (untuned) spec behind each `--model` choice; `auto` and `hybrid` are searched instead. */
-export function fixedSpec(choice: Exclude<ModelChoice, 'auto' | 'hybrid'>, seed = 42): ModelSpec {
-  switch (choice) {
-    case 'als':
-      return {
-        kind: 'ials',
-        params: { factors: 64, iterations: 10, regularization: 0.1, alpha: 1, transform: 'log', seed },
-      };
-    case 'ease':
-      return { kind: 'ease', params: { lambda: 250, maxItems: EASE_DEFAULT_MAX_ITEMS } };
-    case 'item-knn':
-      return { kind: 'item-knn', params: { neighbours: 50, shrink: 10 } };
-    case 'content':
-      return { kind: 'content' };
-    case 'popularity':
-      return { kind: 'popularity' };
-  }
 }
 
 export interface TrainPipelineOptions {
@@ -93,9 +72,9 @@ interface Carved {
 
 /**
  * The validation split, carved from the training records exactly as the auto-tuner carves it (one function,
- * shared/model/tuning.ts): the holdout lists and the manifest's validation metrics come from a fit on it.
+ * shared/training/tuning.ts): the holdout lists and the manifest's validation metrics come from a fit on it.
  */
-export function carveValidation(
+function carveValidation(
   records: readonly InteractionRecord[],
   requestedDays: number | undefined,
   weights: Partial<EventWeights>,

@@ -2,13 +2,11 @@ import { DescribeClusterCommand, EMRClient, RunJobFlowCommand } from '@aws-sdk/c
 import { CreateCrawlerCommand, CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createCleanupClusters,
-  EXECUTION_TAG,
-} from '../../functions/pipeline/cleanup-clusters/cleanup-clusters.ts';
+import { createCleanupClusters } from '../../functions/pipeline/cleanup-clusters/cleanup-clusters.ts';
 import { createEmrClusterControl } from '../../shared/adapters/aws/emr-clusters.ts';
 import { createGlueCrawler } from '../../shared/adapters/aws/glue-crawler.ts';
 import { describeS3Lake } from '../../shared/adapters/aws/s3-lake-description.ts';
+import { EXECUTION_TAG } from '../../shared/ports/cluster-control.ts';
 import { awsClientConfig } from '../helpers/aws-clients.ts';
 import { type MotoServer, startMotoServer } from '../helpers/moto-server.ts';
 

@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sparkTools, trainWithSpark } from '../../local/training/spark.ts';
 import { buildTestSet, evaluate } from '../../shared/evaluation/evaluate.ts';
+import { gateMetricsFromHoldout } from '../../shared/evaluation/holdout.ts';
 import { temporalSplit } from '../../shared/evaluation/splits.ts';
 import {
   type ArtifactManifest,
@@ -20,7 +21,6 @@ import {
   type RecommendationLine,
   readJsonLineParts,
 } from '../../shared/model/artifact.ts';
-import { gateMetricsFromHoldout } from '../../shared/model/artifact-holdout.ts';
 import { ialsScorer, trainIals } from '../../shared/model/ials.ts';
 import { buildInteractions, type InteractionRecord } from '../../shared/model/interactions.ts';
 import { topK } from '../../shared/model/topk.ts';

@@ -7,6 +7,7 @@ import {
   writeArtifactDirectory,
 } from '../../shared/adapters/local/model-store.ts';
 import { buildTestSet, evaluate } from '../../shared/evaluation/evaluate.ts';
+import { buildHoldoutLines, gateMetricsFromHoldout } from '../../shared/evaluation/holdout.ts';
 import { leaveLastNSplit } from '../../shared/evaluation/splits.ts';
 import {
   decodeArtifact,
@@ -16,7 +17,6 @@ import {
   type RecommendationLine,
   readJsonLineParts,
 } from '../../shared/model/artifact.ts';
-import { buildHoldoutLines, gateMetricsFromHoldout } from '../../shared/model/artifact-holdout.ts';
 import { buildInteractions, DEFAULT_EVENT_WEIGHTS } from '../../shared/model/interactions.ts';
 import { popularity, popularityScorer } from '../../shared/model/popularity.ts';
 import { fitModel, type ModelSpec, modelScorer, recommend } from '../../shared/model/trained-model.ts';

@@ -1,9 +1,4 @@
-import type { ClusterControl } from '../../../shared/ports/cluster-control.ts';
-
-/** The cluster tag the state machine sets at createCluster: its value is the execution ARN. */
-export const EXECUTION_TAG = 'recsys:execution';
-
-export type { ClusterControl };
+import { type ClusterControl, EXECUTION_TAG } from '../../../shared/ports/cluster-control.ts';
 
 /**
  * EventBridge "Step Functions Execution Status Change" (ABORTED, TIMED_OUT, FAILED) → terminate every cluster

@@ -1,6 +1,6 @@
 import type { ModelStore } from '../../../shared/ports/model-store.ts';
+import { readManifest } from '../../../shared/registry/manifest.ts';
 import { asObject, requireString } from '../errors.ts';
-import { readManifest } from '../evaluate-model/evaluate-model.ts';
 
 export interface ListPartsOutput {
   modelVersion: string;

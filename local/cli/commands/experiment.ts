@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createLocalModelStore } from '../../../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
 import { type Deployment, DeploymentConflictError } from '../../../shared/ports/publication-store.ts';
+import { type DeploymentChange, updateDeployment } from '../../../shared/registry/deployment.ts';
 import {
   ExperimentStateError,
   promoteExperiment,
@@ -14,23 +15,20 @@ import { CliError } from '../errors.ts';
 import { dataDirOption } from '../options.ts';
 
 /**
- * Applies `change` to the deployment record with optimistic concurrency. Opens the PublicationStore file itself
- * rather than the runtime: the server may hold the data-dir lock, and sqlite lets both use the record (WAL).
+ * Applies `change` to the deployment record (shared/registry/deployment.ts: re-applied after a lost race). Opens
+ * the PublicationStore file itself rather than the runtime: the server may hold the data-dir lock, and sqlite
+ * lets both use the record (WAL).
  */
-async function update(
-  dataDir: string,
-  change: (current: Deployment | undefined) => Deployment,
-): Promise<Deployment> {
+async function update(dataDir: string, change: DeploymentChange): Promise<Deployment> {
   const store = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
   try {
-    const current = await store.getDeployment();
-    const next = change(current);
-    await store.putDeployment(next, current?.revision);
-    return next;
+    const next = await updateDeployment(store, change);
+    // Every experiment change returns a record or throws (ExperimentStateError without one).
+    return next as Deployment;
   } catch (error) {
     if (error instanceof ExperimentStateError) throw new CliError(error.message, 1, { cause: error });
     if (error instanceof DeploymentConflictError)
-      throw new CliError(`${error.message}: someone changed it meanwhile; run the command again`, 1, {
+      throw new CliError(`${error.message}: it kept changing meanwhile; run the command again`, 1, {
         cause: error,
       });
     throw error;

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { ListStateMachinesCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
 import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
+import { MODEL_CHOICES, type ModelChoice } from '../../../shared/model/model-choice.ts';
 import { ModelPackageNotFoundError } from '../../../shared/ports/model-registry.ts';
-import { MODEL_CHOICES, type ModelChoice } from '../../../shared/training/pipeline.ts';
 import { approveVersion, rejectVersion, rollbackTo } from '../../pipeline/approval.ts';
 import {
   LOCAL_STAGE,

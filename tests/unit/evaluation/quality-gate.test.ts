@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { GateMetrics } from '../../../shared/evaluation/holdout.ts';
 import type { Metrics } from '../../../shared/evaluation/metrics.ts';
 import {
   decideGate,
@@ -6,7 +7,6 @@ import {
   type GatePolicy,
   stageConfig,
 } from '../../../shared/evaluation/quality-gate.ts';
-import type { GateMetrics } from '../../../shared/model/artifact-holdout.ts';
 
 const policy: GatePolicy = {
   k: 10,

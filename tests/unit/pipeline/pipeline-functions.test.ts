@@ -2,15 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { activate, createActivateModel } from '../../../functions/pipeline/activate-model/activate-model.ts';
+import { createActivateModel } from '../../../functions/pipeline/activate-model/activate-model.ts';
 import { createCheckPublication } from '../../../functions/pipeline/check-publication/check-publication.ts';
 import { createModelApproval } from '../../../functions/pipeline/model-approval/model-approval.ts';
-import { createPrepareRun, lakeFingerprint } from '../../../functions/pipeline/prepare-run/prepare-run.ts';
+import { createPrepareRun } from '../../../functions/pipeline/prepare-run/prepare-run.ts';
 import { createFileModelRegistry } from '../../../shared/adapters/local/file-model-registry.ts';
 import { createLocalModelStore } from '../../../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
 import type { ModelRegistry } from '../../../shared/ports/model-registry.ts';
 import type { PublicationStore } from '../../../shared/ports/publication-store.ts';
+import { activateVersion } from '../../../shared/registry/deployment.ts';
+import { lakeFingerprint } from '../../../shared/registry/run-plan.ts';
 import { packageInput } from '../../contract/model-registry.contract.ts';
 
 let dir: string;
@@ -92,7 +94,7 @@ describe('Function: activate-model', () => {
     // Act
     await createActivateModel({ publications })({ modelVersion: 'v1', reason: 'r1' });
     const second = await createActivateModel({ publications })({ modelVersion: 'v2', reason: 'r2' });
-    const again = await activate(publications, 'v2', 'r3');
+    const again = await activateVersion(publications, 'v2', 'r3');
 
     // Assess
     expect(second).toMatchObject({ revision: 2, champion: 'v2', previousChampion: 'v1', reason: 'r2' });
@@ -156,7 +158,7 @@ describe('Function: model-approval', () => {
     // Prepare
     await registry.createModelPackage(packageInput('recsys-test', 'v1', 'Approved', 0.2));
     await registry.createModelPackage(packageInput('recsys-test', 'v2', 'Rejected', 0.2));
-    await activate(publications, 'v2', 'was serving');
+    await activateVersion(publications, 'v2', 'was serving');
     const started: string[] = [];
     const approval = createModelApproval({
       registry,

@@ -1,10 +1,10 @@
-import type { TestSet } from '../evaluation/evaluate.ts';
-import { type Metrics, MetricsAccumulator } from '../evaluation/metrics.ts';
-import type { HoldoutLine } from './artifact.ts';
-import { popularity, popularityScorer } from './popularity.ts';
-import type { Scorer } from './scorer.ts';
-import type { Csr } from './sparse.ts';
-import { topKExcluding } from './topk.ts';
+import type { HoldoutLine } from '../model/artifact.ts';
+import { popularity, popularityScorer } from '../model/popularity.ts';
+import type { Scorer } from '../model/scorer.ts';
+import type { Csr } from '../model/sparse.ts';
+import { topKExcluding } from '../model/topk.ts';
+import type { TestSet } from './evaluate.ts';
+import { type Metrics, MetricsAccumulator } from './metrics.ts';
 
 export const HOLDOUT_K = 50;
 

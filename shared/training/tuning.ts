@@ -1,20 +1,26 @@
 import { buildTestSet, type EvaluationResult, type TestSet } from '../evaluation/evaluate.ts';
 import { MetricsAccumulator } from '../evaluation/metrics.ts';
 import { leaveLastNSplit, temporalSplit } from '../evaluation/splits.ts';
-import type { ContentItem } from './content.ts';
-import { EASE_DEFAULT_MAX_ITEMS } from './ease.ts';
-import { normalise } from './hybrid.ts';
+import type { ContentItem } from '../model/content.ts';
+import { EASE_DEFAULT_MAX_ITEMS } from '../model/ease.ts';
+import { normalise } from '../model/hybrid.ts';
 import {
   buildInteractions,
   type InteractionOptions,
   type InteractionRecord,
   type Interactions,
   toEpochMs,
-} from './interactions.ts';
-import { defaultThreads } from './parallel.ts';
-import type { Csr } from './sparse.ts';
-import { topK } from './topk.ts';
-import { type BaseSpec, fitModel, type ModelSpec, modelScorer, type TrainedModel } from './trained-model.ts';
+} from '../model/interactions.ts';
+import { defaultThreads } from '../model/parallel.ts';
+import type { Csr } from '../model/sparse.ts';
+import { topK } from '../model/topk.ts';
+import {
+  type BaseSpec,
+  fitModel,
+  type ModelSpec,
+  modelScorer,
+  type TrainedModel,
+} from '../model/trained-model.ts';
 
 export interface TuneOptions {
   k?: number;
@@ -55,7 +61,7 @@ export interface TuneResult {
  * comes before iALS: on retail baskets it is both stronger and, with the blocked parallel inverse, cheaper
  * for catalogs of a few thousand items; iALS runs when the budget allows (and always when EASE cannot).
  */
-export function defaultCandidates(
+function defaultCandidates(
   items: number,
   easeMaxItems: number,
   withContent: boolean,
