@@ -17,6 +17,8 @@ const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { crc32 } = require('node:zlib');
+const { DescribeStacksCommand } = require('@aws-sdk/client-cloudformation');
+const { HeadObjectCommand, PutObjectCommand, S3Client } = require('@aws-sdk/client-s3');
 
 const JOB = 'jobs/emr/train_als.py';
 const WEIGHTS = 'shared/model/event-weights.json';
@@ -148,38 +150,33 @@ class EmrJobPlugin {
     }
   }
 
+  // osls 4 removed the SDK v2 `provider.request`; clients are built from the provider's v3 config, which carries the
+  // deploy's region, profile and credentials.
   async upload(root) {
     const provider = this.serverless.getProvider('aws');
     const stackName = provider.naming.getStackName();
-    const stacks = await provider.request('CloudFormation', 'describeStacks', { StackName: stackName });
-    const bucket = stacks.Stacks[0].Outputs.find((o) => o.OutputKey === 'LakeBucketName')?.OutputValue;
+    const cloudFormation = await provider.getCloudFormationClient();
+    const stacks = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const bucket = stacks.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'LakeBucketName')?.OutputValue;
     if (!bucket) throw new Error(`stack ${stackName} has no LakeBucketName output`);
+    const s3 = new S3Client(await provider.getAwsSdkV3Config());
     const exists = (Key) =>
-      provider.request('S3', 'headObject', { Bucket: bucket, Key }).then(
+      s3.send(new HeadObjectCommand({ Bucket: bucket, Key })).then(
         () => true,
         (e) => {
-          if (
-            e.providerErrorCodeExtension === 'NOT_FOUND' ||
-            e.code === 'AWS_S3_HEAD_OBJECT_NOT_FOUND' ||
-            /NotFound|404/.test(String(e.code ?? e.message))
-          )
-            return false;
+          if (e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404) return false;
           throw e;
         },
       );
+    const put = (Key, Body, ContentType) =>
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentType }));
     for (const [Key, Body, ContentType] of jobKeys(root).files) {
       if (await exists(Key)) continue;
-      await provider.request('S3', 'putObject', { Bucket: bucket, Key, Body, ContentType });
+      await put(Key, Body, ContentType);
       this.log.notice(`EMR job: uploaded s3://${bucket}/${Key}`);
     }
     if (!(await exists(TLS_KEY))) {
-      const Body = tlsBundle(provider.getRegion());
-      await provider.request('S3', 'putObject', {
-        Bucket: bucket,
-        Key: TLS_KEY,
-        Body,
-        ContentType: 'application/zip',
-      });
+      await put(TLS_KEY, tlsBundle(provider.getRegion()), 'application/zip');
       this.log.notice(`EMR in-transit encryption: generated s3://${bucket}/${TLS_KEY}`);
     }
   }
