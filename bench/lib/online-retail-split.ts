@@ -8,8 +8,8 @@ import {
   type Interactions,
 } from '../../shared/model/interactions.ts';
 
-export const ONLINE_RETAIL_PATH = '/work/shared/data/online-retail/online_retail.parquet';
-export const ONLINE_RETAIL_CUTOFF = '2011-10-01T00:00:00Z';
+const ONLINE_RETAIL_PATH = '/work/shared/data/online-retail/online_retail.parquet';
+const ONLINE_RETAIL_CUTOFF = '2011-10-01T00:00:00Z';
 
 /** The counts the data README states for this split; the benchmark asserts it reproduces them. */
 export const EXPECTED = {

@@ -14,7 +14,7 @@ const encoder = new TextEncoder();
  * A 32-bit hash of the UTF-8 bytes: FNV-1a, then murmur3's finaliser, because FNV alone leaves similar
  * keys ("user-1", "user-2") close together in the high bits that decide the bucket.
  */
-export function hash32(key: string): number {
+function hash32(key: string): number {
   let h = 0x811c9dc5;
   for (const byte of encoder.encode(key)) {
     h ^= byte;
@@ -29,7 +29,7 @@ export function hash32(key: string): number {
 }
 
 /** The shopper's position in [0, 1) for an experiment: the same for every request, independent across experiments. */
-export function bucketOf(experiment: string, shopperKey: string): number {
+function bucketOf(experiment: string, shopperKey: string): number {
   return hash32(`${experiment}\u0000${shopperKey}`) / 4294967296;
 }
 

@@ -37,7 +37,7 @@ function sha256(text: string): string {
 }
 
 /** A repeated body is the same feedback: the key is a hash of its fields in a fixed order. */
-export function idempotencyKey(f: Feedback): string {
+function idempotencyKey(f: Feedback): string {
   if (f.feedbackId !== undefined) return f.feedbackId;
   const fields = [
     f.recommendationId,
@@ -51,7 +51,7 @@ export function idempotencyKey(f: Feedback): string {
 }
 
 /** A UUID-shaped id (version 8: custom) derived from the key, so a resent feedback lands as the same event. */
-export function eventIdFor(key: string): string {
+function eventIdFor(key: string): string {
   const h = sha256(`feedback-event:${key}`);
   const variant = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;

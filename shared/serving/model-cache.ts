@@ -31,7 +31,7 @@ export interface ServingModel {
   weights: EventWeights;
 }
 
-export const POPULAR_HEAD = 1000;
+const POPULAR_HEAD = 1000;
 
 function weightsOf(model: LoadedModel): EventWeights {
   const out = { ...DEFAULT_EVENT_WEIGHTS };

@@ -9,7 +9,7 @@ export type FeedbackStoreSetup = (
   clock: FeedbackClock,
 ) => Promise<{ store: FeedbackStore; cleanup(): Promise<void> }>;
 
-export const T0 = Date.parse('2026-03-01T00:00:00.000Z');
+const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 
 /** The whole behaviour of the FeedbackStore port; every adapter runs it (tests/contract/feedback-store.test.ts). */
 export function feedbackStoreContract(name: string, setup: FeedbackStoreSetup): void {

@@ -121,7 +121,7 @@ interface TableResource {
  * variables `${self:service}` and `${sls:stage}` substituted. TTL and point-in-time recovery are separate
  * APIs that dynalite lacks; the store filters expired rows itself, so tests do not depend on them.
  */
-export async function tableInputsFromResources(vars: {
+async function tableInputsFromResources(vars: {
   service: string;
   stage: string;
 }): Promise<{ CatalogTable: CreateTableCommandInput; ActivityTable: CreateTableCommandInput }> {
@@ -155,7 +155,7 @@ export async function tableInputsFromResources(vars: {
 }
 
 /** One table of a resources/*.yml file as a CreateTable input (variables substituted as above). */
-export async function tableInputFromFile(
+async function tableInputFromFile(
   file: URL,
   logicalId: string,
   vars: { service: string; stage: string },

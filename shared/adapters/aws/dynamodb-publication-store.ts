@@ -32,7 +32,7 @@ const DEPLOYMENT_KEY = 'deployment';
 type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };
 
 /** The lists key: one partition per (version, user), so a read is one GetItem and versions never mix. */
-export function listKey(modelVersion: string, userId: string): string {
+function listKey(modelVersion: string, userId: string): string {
   return `${modelVersion}#${userId}`;
 }
 

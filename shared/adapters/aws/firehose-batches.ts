@@ -31,7 +31,7 @@ const encoder = new TextEncoder();
  * Firehose concatenates records into S3 objects as they are, so each record carries its own newline:
  * the objects are then JSON lines without any record-separator processing.
  */
-export function frameRecord(record: SinkRecord): Uint8Array {
+function frameRecord(record: SinkRecord): Uint8Array {
   return encoder.encode(`${record.json}\n`);
 }
 

@@ -13,7 +13,7 @@ export function partitionPrefix(zonePrefix: string, at: Date): string {
   return `${zonePrefix}/year=${y}/month=${m}/day=${d}`;
 }
 
-export function objectName(streamName: string, at: Date, id: string = randomUUID()): string {
+function objectName(streamName: string, at: Date, id: string = randomUUID()): string {
   const p = (n: number) => n.toString().padStart(2, '0');
   const stamp = `${at.getUTCFullYear()}-${p(at.getUTCMonth() + 1)}-${p(at.getUTCDate())}-${p(at.getUTCHours())}-${p(at.getUTCMinutes())}-${p(at.getUTCSeconds())}`;
   return `${streamName}-1-${stamp}-${id}.gz`;
