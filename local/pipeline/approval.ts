@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { activate } from '../../functions/pipeline/activate-model/activate-model.ts';
 import {
   type ApprovalAction,
@@ -6,6 +6,7 @@ import {
 } from '../../functions/pipeline/model-approval/model-approval.ts';
 import { createSqlitePublicationStore } from '../../shared/adapters/local/sqlite-publication-store.ts';
 import type { ApprovalStatus, ModelPackage } from '../../shared/ports/model-registry.ts';
+import { dataDirLayout } from '../data-dir.ts';
 import { LOCAL_STAGE, localRegistry, type RunRecord, runRetrainLocally } from './retrain.ts';
 
 export interface ApprovalOptions {
@@ -48,7 +49,7 @@ async function changeStatus(
     status,
     options.description ?? `${status === 'Approved' ? 'approved' : 'rejected'} with recsys`,
   );
-  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const publications = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
   let run: RunRecord | undefined;
   try {
     const approval = createModelApproval({

@@ -4,6 +4,7 @@ import { listLakeObjects, readLakeObject } from '../../shared/adapters/local/lak
 import { artifactDirectory, createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import { decodeArtifact, type LoadedModel } from '../../shared/model/artifact.ts';
 import { createCatalogCollector } from '../../shared/training/events.ts';
+import { dataDirLayout } from '../data-dir.ts';
 
 export class ModelNotFoundError extends Error {}
 
@@ -12,18 +13,19 @@ export class ModelNotFoundError extends Error {}
  * version there).
  */
 export async function openModel(ref: string, dataDir: string): Promise<{ dir: string; model: LoadedModel }> {
-  const store = createLocalModelStore({ root: join(dataDir, 'models') });
+  const modelsDir = dataDirLayout(dataDir).models;
+  const store = createLocalModelStore({ root: modelsDir });
   let dir = resolve(ref);
   if (ref === 'latest') {
     const versions = await store.list();
     if (versions.length === 0)
-      throw new ModelNotFoundError(`no trained model under ${join(dataDir, 'models')} (run recsys train)`);
+      throw new ModelNotFoundError(`no trained model under ${modelsDir} (run recsys train)`);
     dir = store.location(versions.at(-1)!);
   } else if (!(await present(join(dir, 'manifest.json')))) {
     if (await present(join(store.location(ref), 'manifest.json'))) dir = store.location(ref);
     else
       throw new ModelNotFoundError(
-        `${ref}: not a model artifact (no manifest.json there, and no version of that name under ${join(dataDir, 'models')})`,
+        `${ref}: not a model artifact (no manifest.json there, and no version of that name under ${modelsDir})`,
       );
   }
   const a = artifactDirectory(dir);
@@ -41,7 +43,7 @@ async function present(path: string): Promise<boolean> {
 
 /** Item titles from the lake's catalog zone (latest version per item); empty when there is none. */
 export async function catalogTitles(dataDir: string): Promise<Map<string, string>> {
-  const lake = join(dataDir, 'lake');
+  const lake = dataDirLayout(dataDir).lake;
   const catalog = createCatalogCollector();
   for (const key of await listLakeObjects(lake, 'raw/items'))
     for await (const v of readLakeObject(lake, key)) catalog.add(v);

@@ -1,11 +1,11 @@
 import { access, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
+import { dataDirLayout, resolveDataDir } from '../../data-dir.ts';
 import { importOnlineRetail } from '../../import/online-retail.ts';
 import { runRetrainLocally } from '../../pipeline/retrain.ts';
-import { openLocalRuntime, resolveDataDir } from '../../runtime.ts';
+import { openLocalRuntime } from '../../runtime.ts';
 import { serve } from '../../serve.ts';
 import { addServerOptions, dataDirOption } from '../options.ts';
 import { progressReporter } from '../progress.ts';
@@ -28,7 +28,7 @@ export function registerDemo(program: Command): void {
       .addOption(dataDirOption()),
   ).action(async (opts: { dataDir: string; port: string; host: string; apiKey?: string }) => {
     const dataDir = resolveDataDir(opts.dataDir);
-    const marker = join(dataDir, 'demo-imported.json');
+    const marker = dataDirLayout(dataDir).demoMarker;
     if (!(await exists(marker))) {
       console.log(`first run: importing the bundled demo shop (${DEMO_FILE}) into ${dataDir}`);
       const runtime = await openLocalRuntime({ dataDir, bulk: true });
@@ -51,7 +51,7 @@ export function registerDemo(program: Command): void {
 
 /** The first start ends with a served model: the retrain state machine runs once, here, before serving. */
 async function retrainIfNothingServes(dataDir: string): Promise<void> {
-  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const publications = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
   const deployment = await publications.getDeployment().finally(() => publications.close());
   if (deployment !== undefined) return;
   console.log('no model serves yet: running the retrain state machine (recsys retrain)');

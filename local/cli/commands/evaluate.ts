@@ -3,7 +3,7 @@ import { formatResults } from '../../../shared/evaluation/evaluate.ts';
 import type { ContentItem } from '../../../shared/model/content.ts';
 import type { InteractionRecord } from '../../../shared/model/interactions.ts';
 import { MODEL_CHOICES, type ModelChoice, TrainingInputError } from '../../../shared/training/pipeline.ts';
-import { resolveDataDir } from '../../runtime.ts';
+import { resolveDataDir } from '../../data-dir.ts';
 import { trainingProgress } from '../../training/cli-progress.ts';
 import { applySplit, evaluateModels, parseSplit } from '../../training/evaluate-models.ts';
 import { loadSource } from '../../training/typescript-engine.ts';

@@ -1,10 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EVENT_TYPES, type EventType } from '../../../shared/domain/event.ts';
+import { resolveDataDir } from '../../data-dir.ts';
 import { importInteractionsCsv } from '../../import/csv.ts';
 import { ImportInputError } from '../../import/errors.ts';
 import { importOnlineRetail } from '../../import/online-retail.ts';
 import { formatImportSummary, type ImportSummary } from '../../import/summary.ts';
-import { type LocalRuntime, openLocalRuntime, resolveDataDir } from '../../runtime.ts';
+import { type LocalRuntime, openLocalRuntime } from '../../runtime.ts';
 import { CliError } from '../errors.ts';
 import { dataDirOption } from '../options.ts';
 import { type ProgressReporter, progressReporter } from '../progress.ts';

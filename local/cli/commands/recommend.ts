@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ArtifactError, loadedScorer } from '../../../shared/model/artifact.ts';
 import { topK } from '../../../shared/model/topk.ts';
-import { resolveDataDir } from '../../runtime.ts';
+import { resolveDataDir } from '../../data-dir.ts';
 import { catalogTitles, ModelNotFoundError, openModel } from '../../training/load-model.ts';
 import { CliError } from '../errors.ts';
 import { dataDirOption } from '../options.ts';

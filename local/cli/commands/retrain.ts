@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { ListStateMachinesCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
 import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
 import { ModelPackageNotFoundError } from '../../../shared/ports/model-registry.ts';
 import { MODEL_CHOICES, type ModelChoice } from '../../../shared/training/pipeline.ts';
+import { dataDirLayout, resolveDataDir } from '../../data-dir.ts';
 import { approveVersion, rejectVersion, rollbackTo } from '../../pipeline/approval.ts';
 import {
   LOCAL_STAGE,
@@ -12,7 +12,6 @@ import {
   type RunRecord,
   runRetrainLocally,
 } from '../../pipeline/retrain.ts';
-import { resolveDataDir } from '../../runtime.ts';
 import { CliError } from '../errors.ts';
 import { dataDirOption } from '../options.ts';
 import { positiveNumber } from './train.ts';
@@ -147,7 +146,7 @@ export function registerRetrain(program: Command): void {
     .action(async (opts: { dataDir: string; stage: string; json?: boolean }) => {
       const dataDir = resolveDataDir(opts.dataDir);
       const packages = await localRegistry(dataDir, opts.stage).list();
-      const store = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+      const store = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
       const deployment = await store.getDeployment().finally(() => store.close());
       if (opts.json) {
         console.log(JSON.stringify({ deployment: deployment ?? null, packages }, null, 2));
