@@ -61,6 +61,42 @@ describe('CLI: recsys ingest', () => {
     expect((await lakeEvents(join(dataDir, 'lake'))).map((e) => e.itemId).sort()).toEqual(['i1', 'i6']);
   });
 
+  it('--max-rejected: within the share → exit 0 with a warning; past it → exit 2 naming the limit', async () => {
+    // Prepare: 2 of 4 lines are bad (50%).
+    const file = join(dir.path, 'half.jsonl');
+    const lines = [
+      JSON.stringify(event(1)),
+      JSON.stringify(event(2, { timestamp: 'yesterday' })),
+      JSON.stringify(event(3, { type: 'rating', value: 9 })),
+      JSON.stringify(event(4)),
+    ];
+    await writeFile(file, `${lines.join('\n')}\n`);
+    // Act
+    const within = await runCli([
+      'ingest',
+      file,
+      '--data-dir',
+      join(dir.path, 'd5'),
+      '--max-rejected',
+      '0.5',
+    ]);
+    const past = await runCli(['ingest', file, '--data-dir', join(dir.path, 'd6'), '--max-rejected', '0.4']);
+    const invalid = await runCli(['ingest', file, '--data-dir', join(dir.path, 'd7'), '--max-rejected', '2']);
+    // Assess
+    expect(within.code).toBe(0);
+    expect(within.stderr).toContain('warning: 2 of 4 lines (50.00%) were rejected and skipped');
+    expect((await lakeEvents(join(dir.path, 'd5', 'lake'))).map((e) => e.itemId).sort()).toEqual([
+      'i1',
+      'i4',
+    ]);
+    expect(past.code).toBe(2);
+    expect(past.stderr).toContain(
+      'error: 2 of 4 lines (50.00%) were rejected and skipped, more than --max-rejected 0.4; the 2 valid events were ingested',
+    );
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain("option '--max-rejected <ratio>' argument '2' is invalid");
+  });
+
   it('returns the events of a CSV with dotted nested columns, and exit 2 naming the line without a shopper', async () => {
     // Prepare
     const file = join(dir.path, 'events.csv');

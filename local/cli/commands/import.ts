@@ -79,17 +79,20 @@ function ratio(value: string): number {
   return n;
 }
 
+/** `--max-rejected`: the share of rows (or lines) that may be rejected before the exit code is 2. */
+export function maxRejectedOption(fallback: number, unit: 'rows' | 'lines'): Option {
+  return new Option(
+    '--max-rejected <ratio>',
+    `share of ${unit} that may be rejected (skipped) before the exit code is 2`,
+  )
+    .default(fallback)
+    .argParser(ratio);
+}
+
 function commonOptions(command: Command): Command {
   return command
     .addOption(dataDirOption())
-    .addOption(
-      new Option(
-        '--max-rejected <ratio>',
-        'share of rows that may be rejected (skipped) before the exit code is 2',
-      )
-        .default(0.05)
-        .argParser(ratio),
-    )
+    .addOption(maxRejectedOption(0.05, 'rows'))
     .option('--json', 'print the summary as JSON instead of text');
 }
 
