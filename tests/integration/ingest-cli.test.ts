@@ -30,8 +30,9 @@ describe('CLI: recsys ingest', () => {
     const dataDir = join(dir.path, 'd1');
     // Act
     const run = await runCli(['ingest', file, '--data-dir', dataDir]);
-    // Assess
+    // Assess: node:sqlite's experimental warning (once per thread that opens the store) is not printed.
     expect(run.stderr).not.toMatch(/error/);
+    expect(run.stderr).not.toContain('SQLite is an experimental feature');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/events ingested: 3 \(view 3\)/);
     expect((await lakeEvents(join(dataDir, 'lake'))).map((e) => e.itemId).sort()).toEqual(['i1', 'i2', 'i3']);
@@ -122,6 +123,22 @@ describe('CLI: recsys ingest', () => {
         properties: { color: 'red' },
       }),
     ]);
+  });
+
+  it('still prints every other warning: only the SQLite one is silenced', async () => {
+    // Prepare: a preload that warns at start-up, as a deprecated API or a leaking listener would.
+    const file = join(dir.path, 'one.jsonl');
+    await writeFile(file, `${JSON.stringify(event(1))}\n`);
+    const preload = join(dir.path, 'warn.cjs');
+    await writeFile(preload, "process.emitWarning('a warning of our own', 'ExperimentalWarning');\n");
+    // Act
+    const run = await runCli(['ingest', file, '--data-dir', join(dir.path, 'd8')], {
+      NODE_OPTIONS: `--require ${preload}`,
+    });
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('ExperimentalWarning: a warning of our own');
+    expect(run.stderr).not.toContain('SQLite is an experimental feature');
   });
 
   it('returns exit 1 naming the file when it does not exist', async () => {
