@@ -12,22 +12,21 @@ import {
   lakeFingerprint,
 } from '../../functions/pipeline/prepare-run/prepare-run.ts';
 import { createWriteRecommendations } from '../../functions/pipeline/write-recommendations/write-recommendations.ts';
-import { createFileModelRegistry } from '../../shared/adapters/local/file-model-registry.ts';
 import { listLakeObjects } from '../../shared/adapters/local/lake-reader.ts';
 import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../../shared/adapters/local/sqlite-publication-store.ts';
 import { stageConfig } from '../../shared/evaluation/quality-gate.ts';
-import type { CreateModelPackageInput, ModelRegistry } from '../../shared/ports/model-registry.ts';
+import type { CreateModelPackageInput } from '../../shared/ports/model-registry.ts';
 import type { TrainingEngine } from '../../shared/ports/training-engine.ts';
 import type { ModelChoice } from '../../shared/training/pipeline.ts';
 import { dataDirLayout } from '../data-dir.ts';
+import { LOCAL_STAGE, localRegistry, SERVICE } from '../registry.ts';
 import { createSparkTrainingEngine } from '../training/spark.ts';
 import { createTypeScriptTrainingEngine } from '../training/typescript-engine.ts';
 import { loadRetrainDefinition } from './asl.ts';
 import { createLocalCrawler, localClusters, writeJsonAtomically } from './local-services.ts';
 
-export const LOCAL_STAGE = 'local';
-const SERVICE = 'recsys';
+export { LOCAL_STAGE, localRegistry };
 
 export interface LocalRetrainOptions {
   dataDir: string;
@@ -70,15 +69,6 @@ export interface RunRecord {
   states: StateRecord[];
   output?: unknown;
   error?: { name: string; cause: string };
-}
-
-/** The local group: `<service>-<stage>`, as on AWS. */
-export function groupName(stage: string): string {
-  return `${SERVICE}-${stage}`;
-}
-
-export function localRegistry(dataDir: string, stage = LOCAL_STAGE): ModelRegistry {
-  return createFileModelRegistry({ root: dataDirLayout(dataDir).registry, groupName: groupName(stage) });
 }
 
 function describeLocalLake(lakeRoot: string): DescribeLake {
