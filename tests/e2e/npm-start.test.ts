@@ -64,6 +64,19 @@ describe('e2e: npm start', () => {
     expect(app.output()).toMatch(
       /retrain-[0-9a-f]{16}: Activate in \d+\.\d s \(model (\d{8}T\d{6}Z-[0-9a-f]{8})\)/,
     );
+    // … and said how long each state took, as `recsys retrain` does (README).
+    for (const state of [
+      'StartCrawler',
+      'TrainStep',
+      'Evaluate',
+      'Register',
+      'WriteRecommendations',
+      'Activate',
+    ])
+      expect(app.output()).toMatch(new RegExp(`^ {2}${state} +\\d+\\.\\d\\d s {2}SUCCEEDED`, 'm'));
+    expect(app.output()).toMatch(/^ {2}total +\d+\.\d\d s$/m);
+    // node:sqlite's experimental warning is not printed, by the CLI nor by the server's threads.
+    expect(app.output()).not.toContain('SQLite is an experimental feature');
     const served = await fetch(`${url}/v1/users/17850/recommendations?k=5`, {
       headers: { 'x-api-key': key! },
     });

@@ -9,6 +9,7 @@ import { openLocalRuntime } from '../../runtime.ts';
 import { serve } from '../../serve.ts';
 import { addServerOptions, dataDirOption } from '../options.ts';
 import { progressReporter } from '../progress.ts';
+import { formatRunStates } from '../run-report.ts';
 
 const DEMO_FILE = fileURLToPath(
   new URL('../../../data/online-retail/online_retail.parquet', import.meta.url),
@@ -62,6 +63,7 @@ async function retrainIfNothingServes(dataDir: string): Promise<void> {
       if (!line.startsWith('  train:')) console.log(line);
     },
   });
+  for (const line of formatRunStates(run)) console.log(line);
   if (run.status === 'FAILED')
     console.warn(
       `warning: retraining failed (${run.error?.name}: ${run.error?.cause}); serving without a model`,

@@ -14,6 +14,7 @@ import {
 } from '../../pipeline/retrain.ts';
 import { CliError } from '../errors.ts';
 import { dataDirOption } from '../options.ts';
+import { formatRunStates } from '../run-report.ts';
 import { positiveNumber } from './train.ts';
 
 const stageOption = () =>
@@ -27,21 +28,7 @@ function printRun(run: RunRecord): void {
     console.log(`${run.name}: SKIPPED (${run.outcome}; model ${run.modelVersion ?? '—'})`);
     return;
   }
-  const width = Math.max(...run.states.map((s) => s.name.length), 5);
-  // Map iterations are summed per state name; everything else is listed in order.
-  const rows = new Map<string, { seconds: number; count: number; status: string }>();
-  for (const s of run.states) {
-    const r = rows.get(s.name) ?? { seconds: 0, count: 0, status: s.status };
-    r.seconds += s.seconds;
-    r.count += 1;
-    if (s.status !== 'SUCCEEDED') r.status = s.status;
-    rows.set(s.name, r);
-  }
-  for (const [name, r] of rows)
-    console.log(
-      `  ${name.padEnd(width)}  ${r.seconds.toFixed(2).padStart(8)} s  ${r.status}${r.count > 1 ? ` (×${r.count})` : ''}`,
-    );
-  console.log(`  ${'total'.padEnd(width)}  ${run.seconds.toFixed(2).padStart(8)} s`);
+  for (const line of formatRunStates(run)) console.log(line);
   console.log(
     `${run.name}: ${run.status} at ${run.outcome}${run.modelVersion ? ` (model ${run.modelVersion})` : ''}`,
   );
