@@ -180,6 +180,35 @@ describe('CLI: recsys train', () => {
     expect(r2.stderr).toMatch(/error: only one user \(a\) has interactions/);
   });
 
+  it('--engine spark: the EMR job in local mode writes <out>/<version> and the same summary', async () => {
+    // Prepare
+    const out = join(dir.path, 'spark-models');
+    // Act
+    const run = await runCli(['train', '--data-dir', dataDir, '--engine', 'spark', '--out', out]);
+    // Assess
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const versions = (await readdir(out)).filter((v) => !v.startsWith('.'));
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    const manifest = JSON.parse(await readFile(join(out, versions[0]!, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ engine: 'spark', version: versions[0], data: { users: 80, items: 40 } });
+    expect(run.stdout).toContain(`model ${versions[0]} (spark) → ${join(out, versions[0]!)}`);
+    // The gate's metrics, filled in from the job's holdout lists, are the ones printed.
+    const { model, baseline } = manifest.validation;
+    expect(run.stdout).toContain(`nDCG@10      ${model.ndcg.toFixed(4)}     ${baseline.ndcg.toFixed(4)}`);
+    expect(run.stderr).toMatch(/\[train_als\]/);
+  }, 600_000);
+
+  it('--engine spark: returns exit 1 for a CSV source and for a model other than ALS', async () => {
+    const csv = await writeText(join(dir.path, 'spark.csv'), recordsCsv(plantedRecords()));
+    const r1 = await runCli(['train', '--data-dir', dataDir, '--engine', 'spark', '--data', csv]);
+    const r2 = await runCli(['train', '--data-dir', dataDir, '--engine', 'spark', '--model', 'ease']);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain('error: --engine spark reads the lake only (--data lake)');
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('error: --engine spark trains ALS only (--model als or auto), not ease');
+  });
+
   it('returns exit 1 when the lake is empty', async () => {
     const run = await runCli(['train', '--data-dir', join(dir.path, 'nothing')]);
     expect(run.code).toBe(1);
