@@ -2,6 +2,7 @@ import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../local/data-dir.ts';
 import { readLakeZone } from '../../shared/adapters/local/lake-reader.ts';
 import { makeEvent } from '../helpers/events.ts';
 import { bodyOf } from '../helpers/local-api.ts';
@@ -18,7 +19,7 @@ async function exists(path: string): Promise<boolean> {
 
 async function lakeEventIds(dataDir: string): Promise<Set<string>> {
   const ids = new Set<string>();
-  for await (const e of readLakeZone(join(dataDir, 'lake'), 'raw/events'))
+  for await (const e of readLakeZone(dataDirLayout(dataDir).lake, 'raw/events'))
     ids.add((e as { eventId: string }).eventId);
   return ids;
 }
@@ -107,7 +108,7 @@ describe('e2e: npm start', () => {
     // A graceful stop publishes the open lake objects and releases the data directory.
     app.kill('SIGTERM');
     await app.exited;
-    await expect.poll(() => exists(join(dataDir, 'LOCK')), { timeout: 15_000 }).toBe(false);
+    await expect.poll(() => exists(dataDirLayout(dataDir).lock), { timeout: 15_000 }).toBe(false);
     expect(await readdir(join(dataDir, 'lake/.staging/recsys-local-events'))).toEqual([]);
     app = undefined;
   }, 600_000);

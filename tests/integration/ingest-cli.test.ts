@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../local/data-dir.ts';
 import { lakeEvents, runCli, tempDir } from './import-fixtures.ts';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -35,7 +36,11 @@ describe('CLI: recsys ingest', () => {
     expect(run.stderr).not.toContain('SQLite is an experimental feature');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/events ingested: 3 \(view 3\)/);
-    expect((await lakeEvents(join(dataDir, 'lake'))).map((e) => e.itemId).sort()).toEqual(['i1', 'i2', 'i3']);
+    expect((await lakeEvents(dataDirLayout(dataDir).lake)).map((e) => e.itemId).sort()).toEqual([
+      'i1',
+      'i2',
+      'i3',
+    ]);
   });
 
   it('returns exit 2 listing bad lines by number and field, and still ingests the valid lines', async () => {
@@ -59,7 +64,7 @@ describe('CLI: recsys ingest', () => {
     expect(run.stdout).toMatch(/line 3: \(line\): not valid JSON/);
     expect(run.stdout).toMatch(/line 5: value: a rating must be between 1 and 5/);
     expect(run.stderr).toMatch(/3 of 5 lines .* were rejected .*the 2 valid events were ingested/);
-    expect((await lakeEvents(join(dataDir, 'lake'))).map((e) => e.itemId).sort()).toEqual(['i1', 'i6']);
+    expect((await lakeEvents(dataDirLayout(dataDir).lake)).map((e) => e.itemId).sort()).toEqual(['i1', 'i6']);
   });
 
   it('--max-rejected: within the share → exit 0 with a warning; past it → exit 2 naming the limit', async () => {
@@ -86,7 +91,7 @@ describe('CLI: recsys ingest', () => {
     // Assess
     expect(within.code).toBe(0);
     expect(within.stderr).toContain('warning: 2 of 4 lines (50.00%) were rejected and skipped');
-    expect((await lakeEvents(join(dir.path, 'd5', 'lake'))).map((e) => e.itemId).sort()).toEqual([
+    expect((await lakeEvents(dataDirLayout(join(dir.path, 'd5')).lake)).map((e) => e.itemId).sort()).toEqual([
       'i1',
       'i4',
     ]);
@@ -115,7 +120,7 @@ describe('CLI: recsys ingest', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/line 3: userId: userId or sessionId is required/);
-    expect(await lakeEvents(join(dataDir, 'lake'))).toEqual([
+    expect(await lakeEvents(dataDirLayout(dataDir).lake)).toEqual([
       expect.objectContaining({
         type: 'purchase',
         value: 2,

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../local/data-dir.ts';
 import { createLakeWriter } from '../../shared/adapters/local/lake-writer.ts';
 import { plantedRecords, recordsCsv, runCli, tempDir, writeText } from '../fixtures/training-data.ts';
 
@@ -139,7 +140,9 @@ describe('CLI: recsys recommend', () => {
     await writeLake(dataDir);
     const retrain = await runCli(['retrain', '--data-dir', dataDir, '--model', 'als', '--budget', '2']);
     expect(retrain.code, retrain.stderr).toBe(0);
-    const [older, newer] = (await readdir(join(dataDir, 'models'))).filter((v) => !v.startsWith('.')).sort();
+    const [older, newer] = (await readdir(dataDirLayout(dataDir).models))
+      .filter((v) => !v.startsWith('.'))
+      .sort();
     const latest = ['recommend', '--data-dir', dataDir, '--model', 'latest', '--user', 'u0', '--k', '3'];
     // Act
     const before = await runCli(latest);
@@ -157,7 +160,10 @@ describe('CLI: recsys recommend', () => {
       .slice(1)
       .map((l) => l.trim().split(/\s+/)[1]);
     const pre = (
-      await readFile(join(dataDir, 'models', older!, 'recommendations', 'part-00000.jsonl'), 'utf8')
+      await readFile(
+        join(dataDirLayout(dataDir).models, older!, 'recommendations', 'part-00000.jsonl'),
+        'utf8',
+      )
     )
       .split('\n')
       .filter((l) => l !== '')
@@ -172,7 +178,7 @@ const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(1
 /** The planted records as lake events, as the ingest path lands them. */
 async function writeLake(dataDir: string): Promise<void> {
   const events = createLakeWriter({
-    root: join(dataDir, 'lake'),
+    root: dataDirLayout(dataDir).lake,
     zonePrefix: 'raw/events',
     streamName: 'recsys-local-events',
   });

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../local/data-dir.ts';
 import { createLakeWriter } from '../../shared/adapters/local/lake-writer.ts';
 import {
   itemTitle,
@@ -20,7 +21,7 @@ beforeAll(async () => {
   dir = await tempDir('recsys-train-cli-');
   dataDir = join(dir.path, 'data');
   // The lake exactly as the ingest path writes it: the real lake writer, StoredEvents with receivedAt.
-  const lakeRoot = join(dataDir, 'lake');
+  const lakeRoot = dataDirLayout(dataDir).lake;
   const events = createLakeWriter({
     root: lakeRoot,
     zonePrefix: 'raw/events',
@@ -77,11 +78,11 @@ describe('CLI: recsys train', () => {
     expect(run.stdout).toMatch(/winner: ials/);
     expect(run.stdout).toMatch(/nDCG@10\s+\d\.\d{4}\s+\d\.\d{4}/);
     expect(run.stderr).toMatch(/iALS iteration 10\/10/);
-    const versions = (await readdir(join(dataDir, 'models'))).filter((v) => !v.startsWith('.'));
+    const versions = (await readdir(dataDirLayout(dataDir).models)).filter((v) => !v.startsWith('.'));
     expect(versions).toHaveLength(1);
     expect(versions[0]).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
     const manifest = JSON.parse(
-      await readFile(join(dataDir, 'models', versions[0]!, 'manifest.json'), 'utf8'),
+      await readFile(join(dataDirLayout(dataDir).models, versions[0]!, 'manifest.json'), 'utf8'),
     );
     expect(manifest).toMatchObject({
       schemaVersion: 1,
@@ -100,7 +101,7 @@ describe('CLI: recsys train', () => {
     });
     expect(manifest.data.interactions).toBe(800);
     expect(manifest.validation.model.ndcg).toBeGreaterThan(manifest.validation.baseline.ndcg);
-    for (const f of manifest.files) await readFile(join(dataDir, 'models', versions[0]!, f));
+    for (const f of manifest.files) await readFile(join(dataDirLayout(dataDir).models, versions[0]!, f));
     expect(manifest.files).toContain('content-neighbours.jsonl');
   });
 
