@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
  * Where everything lives under one local data directory (RECSYS_DATA_DIR, default `.data`). Every path into it is
  * named here and nowhere else, so moving a file is a change of one line.
  */
-export interface DataDirLayout {
+interface DataDirLayout {
   /** The data directory itself, absolute. */
   root: string;
   /** The filesystem lake, laid out as Firehose lays out S3 (`raw/events/…`, `raw/items/…`). */

@@ -167,7 +167,7 @@ export async function completeValidation(artifactDir: string): Promise<ArtifactM
   return manifest;
 }
 
-export interface SparkEngineOptions {
+interface SparkEngineOptions {
   dataDir: string;
   /** The model store the job writes `<version>/` into; default `<data-dir>/models`. */
   modelsDir?: string;

@@ -27,7 +27,7 @@ export const SERVING_SETTINGS = {
   experiments: [COUNTERS, DEPLOYMENT],
 } as const satisfies Record<string, readonly string[]>;
 
-export type ServingFunction = keyof typeof SERVING_SETTINGS;
+type ServingFunction = keyof typeof SERVING_SETTINGS;
 
 /**
  * Serving on Lambda: the one composition (serving.ts) over S3, DynamoDB and Firehose. Called once at module

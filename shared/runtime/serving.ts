@@ -11,7 +11,7 @@ import { createRecommender, type Recommender } from '../serving/recommender.ts';
 import { logger } from './observability.ts';
 
 /** The adapters serving runs on: S3 + DynamoDB + Firehose on Lambda, files + node:sqlite + the local lake here. */
-export interface ServingPorts {
+interface ServingPorts {
   models: ModelStore;
   publications: PublicationStore;
   store: ServingStore;

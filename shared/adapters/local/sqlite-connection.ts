@@ -12,7 +12,7 @@ const SQLITE_WARNING = 'SQLite is an experimental feature';
 function loadSqlite(): typeof import('node:sqlite') {
   const emit = process.emitWarning;
   process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: never[]) {
-    if (String(typeof warning === 'string' ? warning : warning.message).startsWith(SQLITE_WARNING)) return;
+    if ((typeof warning === 'string' ? warning : warning.message).startsWith(SQLITE_WARNING)) return;
     return emit.call(this, warning, ...rest);
   } as typeof process.emitWarning;
   try {
