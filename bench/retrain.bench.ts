@@ -8,6 +8,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dataDirLayout } from '../local/data-dir.ts';
 import { importOnlineRetail } from '../local/import/online-retail.ts';
 import { runRetrainLocally } from '../local/pipeline/retrain.ts';
 import { openLocalRuntime } from '../local/runtime.ts';
@@ -20,7 +21,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'recsys-bench-retrain-'));
 try {
   if (process.env.BENCH_DATA_DIR !== undefined) {
     // A fresh run directory over the given lake: no earlier run or registry entry makes this one a no-op.
-    await symlink(join(process.env.BENCH_DATA_DIR, 'lake'), join(dataDir, 'lake'));
+    await symlink(dataDirLayout(process.env.BENCH_DATA_DIR).lake, dataDirLayout(dataDir).lake);
   } else {
     const t0 = performance.now();
     const runtime = await openLocalRuntime({ dataDir, bulk: true });

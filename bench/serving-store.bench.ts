@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ulid } from 'ulid';
+import { dataDirLayout } from '../local/data-dir.ts';
 import { createSqliteServingStore } from '../shared/adapters/local/sqlite-serving-store.ts';
 import type { StoredEvent } from '../shared/domain/event.ts';
 import type { Item } from '../shared/domain/item.ts';
@@ -21,7 +22,7 @@ const READS_PER_RUN = 200_000;
 const ACTIVITY_READS_PER_RUN = 5_000;
 
 const dir = mkdtempSync(join(tmpdir(), 'recsys-store-bench-'));
-const store = createSqliteServingStore({ path: join(dir, 'serving.db') });
+const store = createSqliteServingStore({ path: dataDirLayout(dir).servingDb });
 const start = Date.now();
 
 function median(values: number[]): number {

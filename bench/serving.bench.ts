@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { dataDirLayout } from '../local/data-dir.ts';
 import { createLocalModelStore } from '../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
 import { type RecommendationLine, readJsonLineParts } from '../shared/model/artifact.ts';
@@ -125,7 +126,7 @@ async function openLoop(url: string, path: (n: number) => string) {
 async function prepare(): Promise<{ dataDir: string; temporary: boolean }> {
   const given = process.env.BENCH_DATA_DIR;
   const dataDir = given ?? (await mkdtemp(join(tmpdir(), 'recsys-bench-serving-')));
-  const models = createLocalModelStore({ root: join(dataDir, 'models') });
+  const models = createLocalModelStore({ root: dataDirLayout(dataDir).models });
   if ((await models.list()).length === 0) {
     const cli = (args: string[]) =>
       execFileSync(process.execPath, [join(ROOT, 'local/cli/bin.js'), ...args, '--data-dir', dataDir], {
@@ -137,7 +138,7 @@ async function prepare(): Promise<{ dataDir: string; temporary: boolean }> {
   }
   // Publish the newest version's lists and make it the champion, as the retraining pipeline's last steps do.
   const version = (await models.list()).at(-1)!;
-  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const publications = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
   const read = (name: string) => models.read(version, name);
   const manifest = JSON.parse(new TextDecoder().decode(await read('manifest.json')));
   let batch: RecommendationLine[] = [];
@@ -235,7 +236,7 @@ async function main(): Promise<void> {
 }
 
 function newestModelDir(dataDir: string): string {
-  const models = join(dataDir, 'models');
+  const models = dataDirLayout(dataDir).models;
   const version = readdirSync(models)
     .filter((v) => !v.startsWith('.'))
     .sort()

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { createLakeWriter } from '../shared/adapters/local/lake-writer.ts';
 import { createSqliteFeedbackStore } from '../shared/adapters/local/sqlite-feedback-store.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
@@ -10,6 +9,10 @@ import type { FeedbackStore } from '../shared/ports/feedback-store.ts';
 import type { PublicationStore } from '../shared/ports/publication-store.ts';
 import type { RecordSink } from '../shared/ports/record-sink.ts';
 import type { ServingStore } from '../shared/ports/serving-store.ts';
+import { dataDirLayout } from './data-dir.ts';
+
+// Commands of other owners import it from here.
+export { resolveDataDir } from './data-dir.ts';
 
 export interface LocalRuntime {
   dataDir: string;
@@ -32,20 +35,16 @@ export interface LocalRuntimeOptions {
   bulk?: boolean;
 }
 
-export function resolveDataDir(flag?: string): string {
-  return resolve(flag ?? process.env.RECSYS_DATA_DIR ?? '.data');
-}
-
 /**
  * The embedded adapters behind the same ports as on AWS: the filesystem lake (Firehose's layout) and the
  * node:sqlite serving store. One process owns a data directory at a time (a lock file says which), because two
  * writers would interleave the staging objects.
  */
 export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  const dataDir = resolve(options.dataDir);
-  const lakeRoot = join(dataDir, 'lake');
+  const layout = dataDirLayout(options.dataDir);
+  const { root: dataDir, lake: lakeRoot } = layout;
   await mkdir(lakeRoot, { recursive: true });
-  const releaseLock = await lockDataDir(dataDir);
+  const releaseLock = await lockDataDir(dataDir, layout.lock);
   const writerOptions = options.bulk
     ? { maxObjectBytes: 128 * 1024 * 1024, maxObjectAgeMs: 3_600_000, durable: false }
     : { maxObjectBytes: 8 * 1024 * 1024, maxObjectAgeMs: 60_000, durable: true };
@@ -65,7 +64,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   await itemSink.recover();
   // This process holds the data-dir lock, so it is the only writer of activity and feedback: their reads can be
   // cached and invalidated by its own writes.
-  const dbPath = join(dataDir, 'serving.db');
+  const dbPath = layout.servingDb;
   const walCheckpointer = startWalCheckpointer(dbPath);
   const store = createSqliteServingStore({
     path: dbPath,
@@ -98,8 +97,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   };
 }
 
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const path = join(dataDir, 'LOCK');
+async function lockDataDir(dataDir: string, path: string): Promise<() => Promise<void>> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const h = await open(path, 'wx');
@@ -141,7 +139,7 @@ function isAlive(pid: number): boolean {
 export async function localApiKey(dataDir: string): Promise<{ key: string; generated: boolean }> {
   const fromEnv = process.env.RECSYS_API_KEY;
   if (fromEnv !== undefined && fromEnv !== '') return { key: fromEnv, generated: false };
-  const path = join(dataDir, 'api-key');
+  const path = dataDirLayout(dataDir).apiKey;
   const existing = await readFile(path, 'utf8').catch(() => undefined);
   if (existing !== undefined && existing.trim() !== '') return { key: existing.trim(), generated: false };
   const { randomBytes } = await import('node:crypto');

@@ -9,11 +9,4 @@ if (major !== 22 || minor < 18) {
   );
   process.exit(1);
 }
-// node:sqlite and type stripping are stable enough for us but still print ExperimentalWarnings; keep the
-// terminal for what matters, and let every other warning through.
-process.removeAllListeners('warning');
-process.on('warning', (warning) => {
-  if (warning.name === 'ExperimentalWarning') return;
-  console.warn(warning);
-});
 await import('./main.ts');

@@ -1,8 +1,9 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { createModelApproval } from '../../functions/pipeline/model-approval/model-approval.ts';
 import { createSqlitePublicationStore } from '../../shared/adapters/local/sqlite-publication-store.ts';
 import type { ApprovalStatus, ModelPackage } from '../../shared/ports/model-registry.ts';
 import type { ApprovalAction } from '../../shared/registry/follow-approval.ts';
+import { dataDirLayout } from '../data-dir.ts';
 import { LOCAL_STAGE, localRegistry, type RunRecord, runRetrainLocally } from './retrain.ts';
 
 export interface ApprovalOptions {
@@ -45,7 +46,7 @@ async function changeStatus(
     status,
     options.description ?? `${status === 'Approved' ? 'approved' : 'rejected'} with recsys`,
   );
-  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const publications = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
   let run: RunRecord | undefined;
   try {
     const approval = createModelApproval({

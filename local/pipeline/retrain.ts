@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { createActivateModel } from '../../functions/pipeline/activate-model/activate-model.ts';
 import { createCheckPublication } from '../../functions/pipeline/check-publication/check-publication.ts';
@@ -7,7 +7,6 @@ import { createEvaluateModel } from '../../functions/pipeline/evaluate-model/eva
 import { createListRecommendationParts } from '../../functions/pipeline/list-recommendation-parts/list-recommendation-parts.ts';
 import { createPrepareRun } from '../../functions/pipeline/prepare-run/prepare-run.ts';
 import { createWriteRecommendations } from '../../functions/pipeline/write-recommendations/write-recommendations.ts';
-import { createFileModelRegistry } from '../../shared/adapters/local/file-model-registry.ts';
 import { listLakeObjects } from '../../shared/adapters/local/lake-reader.ts';
 import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../../shared/adapters/local/sqlite-publication-store.ts';
@@ -15,15 +14,17 @@ import { stageConfig } from '../../shared/evaluation/quality-gate.ts';
 import type { ModelChoice } from '../../shared/model/model-choice.ts';
 import { EXECUTION_TAG } from '../../shared/ports/cluster-control.ts';
 import type { DescribeLake } from '../../shared/ports/lake-description.ts';
-import type { CreateModelPackageInput, ModelRegistry } from '../../shared/ports/model-registry.ts';
+import type { CreateModelPackageInput } from '../../shared/ports/model-registry.ts';
 import type { TrainingEngine } from '../../shared/ports/training-engine.ts';
 import { lakeFingerprint } from '../../shared/registry/run-plan.ts';
+import { dataDirLayout } from '../data-dir.ts';
+import { LOCAL_STAGE, localRegistry, SERVICE } from '../registry.ts';
+import { createSparkTrainingEngine } from '../training/spark.ts';
 import { createTypeScriptTrainingEngine } from '../training/typescript-engine.ts';
 import { loadRetrainDefinition } from './asl.ts';
 import { createLocalCrawler, localClusters, writeJsonAtomically } from './local-services.ts';
 
-export const LOCAL_STAGE = 'local';
-const SERVICE = 'recsys';
+export { LOCAL_STAGE, localRegistry };
 
 export interface LocalRetrainOptions {
   dataDir: string;
@@ -68,15 +69,6 @@ export interface RunRecord {
   error?: { name: string; cause: string };
 }
 
-/** The local group: `<service>-<stage>`, as on AWS. */
-function groupName(stage: string): string {
-  return `${SERVICE}-${stage}`;
-}
-
-export function localRegistry(dataDir: string, stage = LOCAL_STAGE): ModelRegistry {
-  return createFileModelRegistry({ root: join(resolve(dataDir), 'registry'), groupName: groupName(stage) });
-}
-
 function describeLocalLake(lakeRoot: string): DescribeLake {
   return async () => {
     const keys = await listLakeObjects(lakeRoot, 'raw/events');
@@ -85,10 +77,8 @@ function describeLocalLake(lakeRoot: string): DescribeLake {
   };
 }
 
-const runsDir = (dataDir: string) => join(resolve(dataDir), 'runs');
-
 export async function listRuns(dataDir: string): Promise<RunRecord[]> {
-  const dir = runsDir(dataDir);
+  const dir = dataDirLayout(dataDir).runs;
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
   const runs = await Promise.all(
     names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as RunRecord),
@@ -112,19 +102,20 @@ function argAfter(args: unknown, flag: string): string {
  * second trigger for the same data finds its run and does nothing. Each run is recorded in `<data-dir>/runs/`.
  */
 export async function runRetrainLocally(options: LocalRetrainOptions): Promise<RunRecord> {
-  const dataDir = resolve(options.dataDir);
+  const layout = dataDirLayout(options.dataDir);
+  const dataDir = layout.root;
   const stage = options.stage ?? LOCAL_STAGE;
   const engineName = options.trainingEngine?.name ?? options.engine ?? 'typescript';
   const model = options.model ?? 'auto';
   const log = options.onProgress ?? (() => {});
-  const lakeRoot = join(dataDir, 'lake');
-  const models = createLocalModelStore({ root: join(dataDir, 'models') });
+  const lakeRoot = layout.lake;
+  const models = createLocalModelStore({ root: layout.models });
   const registry = localRegistry(dataDir, stage);
   const describeLake = describeLocalLake(lakeRoot);
-  const clusters = localClusters(join(dataDir, 'clusters.json'));
+  const clusters = localClusters(layout.clusters);
   const crawler = createLocalCrawler({
     lakeRoot,
-    catalogPath: join(dataDir, 'catalog', 'events.json'),
+    catalogPath: layout.crawlerCatalog,
     ...(options.crawlerNeverReady ? { neverReady: true } : {}),
     onCrawled: (summary) =>
       log(
@@ -155,10 +146,12 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
       ? { publishVersion: options.publish.version, reason: options.publish.reason }
       : { trigger: 'cli', engine: engineName, model };
 
-  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const publications = createSqlitePublicationStore({ path: layout.servingDb });
   const engine =
     options.trainingEngine ??
-    (engineName === 'spark' ? sparkEngine(dataDir) : createTypeScriptTrainingEngine({ dataDir }));
+    (engineName === 'spark'
+      ? createSparkTrainingEngine({ dataDir })
+      : createTypeScriptTrainingEngine({ dataDir }));
   const artifactUri = (v: string) => models.location(v);
   const lambdas = {
     Prepare: createPrepareRun({ describeLake, registry, artifactUri }),
@@ -324,32 +317,11 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
     ...(output !== undefined ? { output } : {}),
     ...(error !== undefined ? { error } : {}),
   };
-  await writeJsonAtomically(join(runsDir(dataDir), `${name}.json`), record);
+  await writeJsonAtomically(join(layout.runs, `${name}.json`), record);
   // The FAILED execution's EventBridge rule → the cleanup Lambda: terminate whatever still carries its tag.
   if (error !== undefined) {
     const left = await clusters.activeClustersTagged(EXECUTION_TAG, executionArn);
     if (left.length > 0) await clusters.terminate(left);
   }
   return record;
-}
-
-/** `--engine spark`: the EMR job in Spark local mode (local/training/spark.ts), loaded only when asked for. */
-function sparkEngine(dataDir: string): TrainingEngine {
-  return {
-    name: 'spark',
-    async train(request) {
-      const spark = await import('../training/spark.ts');
-      const { artifactDir } = await spark.trainWithSpark({
-        lakeRoot: join(dataDir, 'lake'),
-        outDir: join(dataDir, 'models'),
-        ...(request.version !== undefined ? { version: request.version } : {}),
-        // The job's own progress only; Spark's log is in the step's stderr on EMR, and too loud here.
-        onLine: (l) => {
-          if (l.startsWith('[train_als]')) request.onProgress?.(l.slice(12));
-        },
-      });
-      const manifest = JSON.parse(await readFile(join(artifactDir, 'manifest.json'), 'utf8'));
-      return { version: manifest.version, location: artifactDir, manifest, warnings: [] };
-    },
-  };
 }

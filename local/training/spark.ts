@@ -7,6 +7,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gateMetricsFromHoldout } from '../../shared/evaluation/holdout.ts';
 import type { ArtifactManifest, HoldoutLine } from '../../shared/model/artifact.ts';
+import type { TrainingEngine } from '../../shared/ports/training-engine.ts';
+import { modelVersion } from '../../shared/training/pipeline.ts';
+import { dataDirLayout } from '../data-dir.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SPARK_JOB = join(ROOT, 'jobs/emr/train_als.py');
@@ -51,11 +54,6 @@ export class SparkJobError extends Error {
   }
 }
 
-/** `YYYYMMDDTHHMMSSZ-<8 hex>` (docs/model-artifact.md): sortable by training start, unique by the suffix. */
-export function sparkModelVersion(at = new Date(), suffix = randomBytes(4).toString('hex')): string {
-  return `${at.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z-${suffix}`;
-}
-
 /** Finds spark-submit (pyspark ships it in the venv) and Java, or says how to get them. */
 export function sparkTools(venvDir = join(ROOT, '.venv')): { sparkSubmit: string; python: string } {
   const sparkSubmit = join(venvDir, 'bin', 'spark-submit');
@@ -82,7 +80,7 @@ export function sparkTools(venvDir = join(ROOT, '.venv')): { sparkSubmit: string
  */
 export async function trainWithSpark(options: SparkTrainOptions): Promise<{ artifactDir: string }> {
   const { sparkSubmit, python } = sparkTools(options.venvDir);
-  const version = options.version ?? sparkModelVersion();
+  const version = options.version ?? modelVersion(Date.now(), randomBytes(4).toString('hex'));
   const artifactDir = resolve(options.outDir, version);
   const cores = availableParallelism();
   const partitions = options.partitions ?? Math.max(2, cores * 2);
@@ -167,4 +165,39 @@ export async function completeValidation(artifactDir: string): Promise<ArtifactM
   await writeFile(`${path}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
   await rename(`${path}.tmp`, path);
   return manifest;
+}
+
+interface SparkEngineOptions {
+  dataDir: string;
+  /** The model store the job writes `<version>/` into; default `<data-dir>/models`. */
+  modelsDir?: string;
+  /** Every line Spark prints goes to the request's onProgress; by default only the job's own progress does. */
+  verbose?: boolean;
+}
+
+/**
+ * `--engine spark` as a TrainingEngine: the EMR job in Spark local mode on the data directory's lake. It trains
+ * ALS from the lake only, so the request's source, model and budget are the caller's to check.
+ */
+export function createSparkTrainingEngine(options: SparkEngineOptions): TrainingEngine {
+  const layout = dataDirLayout(options.dataDir);
+  return {
+    name: 'spark',
+    async train(request) {
+      const { artifactDir } = await trainWithSpark({
+        lakeRoot: layout.lake,
+        outDir: options.modelsDir ?? layout.models,
+        ...(request.version !== undefined ? { version: request.version } : {}),
+        // Spark's own log is in the step's stderr on EMR, and too loud here unless asked for.
+        onLine: (line) => {
+          if (options.verbose === true) request.onProgress?.(line);
+          else if (line.startsWith('[train_als]')) request.onProgress?.(line.slice(12));
+        },
+      });
+      const manifest = JSON.parse(
+        await readFile(join(artifactDir, 'manifest.json'), 'utf8'),
+      ) as ArtifactManifest;
+      return { version: manifest.version, location: artifactDir, manifest, warnings: [] };
+    },
+  };
 }

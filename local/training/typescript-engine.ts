@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { createLocalModelStore, writeArtifactDirectory } from '../../shared/adapters/local/model-store.ts';
 import type { TrainingEngine, TrainingOutcome, TrainingRequest } from '../../shared/ports/training-engine.ts';
 import { modelVersion, trainArtifact } from '../../shared/training/pipeline.ts';
+import { dataDirLayout } from '../data-dir.ts';
 import { type LoadedInteractions, loadInteractionsCsv, loadLake } from './sources.ts';
 
 /** Reads the request's source: the data directory's lake, or a CSV file. */
@@ -11,7 +11,7 @@ export async function loadSource(
   request: Pick<TrainingRequest, 'source' | 'onCount'>,
 ): Promise<LoadedInteractions> {
   return request.source.kind === 'lake'
-    ? loadLake(join(dataDir, 'lake'), request.onCount)
+    ? loadLake(dataDirLayout(dataDir).lake, request.onCount)
     : loadInteractionsCsv(request.source.path, request.source.columns, request.onCount);
 }
 
@@ -21,7 +21,7 @@ export async function loadSource(
  * lock, so it can run beside `recsys serve`.
  */
 export function createTypeScriptTrainingEngine(options: { dataDir: string }): TrainingEngine {
-  const store = createLocalModelStore({ root: join(options.dataDir, 'models') });
+  const store = createLocalModelStore({ root: dataDirLayout(options.dataDir).models });
   return {
     name: 'typescript',
     async train(request: TrainingRequest): Promise<TrainingOutcome> {

@@ -2,82 +2,80 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { createDynamoDbFeedbackStore } from '../adapters/aws/dynamodb-feedback-store.ts';
 import { createDynamoDbPublicationStore } from '../adapters/aws/dynamodb-publication-store.ts';
 import { createS3ModelStore } from '../adapters/aws/s3-model-store.ts';
-import { decodeArtifact } from '../model/artifact.ts';
-import type { FeedbackStore } from '../ports/feedback-store.ts';
-import type { ModelStore } from '../ports/model-store.ts';
-import type { PublicationStore } from '../ports/publication-store.ts';
-import { createCatalogCache } from '../serving/catalog-cache.ts';
-import type { FeedbackDeps } from '../serving/feedback.ts';
-import { createDeploymentSource, createModelCache } from '../serving/model-cache.ts';
-import { createRecommender, type Recommender } from '../serving/recommender.ts';
-import { awsEventSink, awsServingStore, documentClient } from './aws.ts';
-import { requireEnv } from './config.ts';
-import { logger } from './observability.ts';
+import type { RecordSink } from '../ports/record-sink.ts';
+import { ACTIVITY, awsEventSink, awsServingStore, CATALOG, documentClient, onlyGiven } from './aws.ts';
+import { readSettings } from './config.ts';
+import { composeServing, type Serving } from './serving.ts';
 
-// Built on first use and kept for the container's life: the model cache is what makes warm requests fast.
-let s3: S3Client | undefined;
-let recommender: Recommender | undefined;
-let deployment: ReturnType<typeof createDeploymentSource> | undefined;
-let feedback: FeedbackStore | undefined;
-let publications: PublicationStore | undefined;
+const LAKE = 'RECSYS_LAKE_BUCKET';
+const LISTS = 'RECSYS_LISTS_TABLE';
+const DEPLOYMENT = 'RECSYS_DEPLOYMENT_TABLE';
+const FEEDBACK = 'RECSYS_FEEDBACK_TABLE';
+const COUNTERS = 'RECSYS_COUNTERS_TABLE';
+const EVENTS = 'RECSYS_EVENTS_STREAM';
 
-export function awsModelStore(): ModelStore {
-  s3 ??= new S3Client({});
-  return createS3ModelStore({ client: s3, bucket: requireEnv('RECSYS_LAKE_BUCKET') });
-}
+/**
+ * The settings each serving function is given (its `environment` in serverless.yml, least privilege): all of
+ * them are read at cold start, so a missing one fails the start naming it.
+ */
+export const SERVING_SETTINGS = {
+  recommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LISTS],
+  sessionRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK],
+  similarItems: [LAKE, DEPLOYMENT, CATALOG],
+  trending: [LAKE, DEPLOYMENT, CATALOG],
+  feedback: [EVENTS, ACTIVITY, FEEDBACK, COUNTERS, DEPLOYMENT],
+  experiments: [COUNTERS, DEPLOYMENT],
+} as const satisfies Record<string, readonly string[]>;
 
-export function awsPublicationStore(): PublicationStore {
-  publications ??= createDynamoDbPublicationStore({
-    client: documentClient(),
-    listsTable: process.env.RECSYS_LISTS_TABLE ?? '',
-    deploymentTable: requireEnv('RECSYS_DEPLOYMENT_TABLE'),
-  });
-  return publications;
-}
+type ServingFunction = keyof typeof SERVING_SETTINGS;
 
-export function awsFeedbackStore(): FeedbackStore {
-  feedback ??= createDynamoDbFeedbackStore({
-    client: documentClient(),
-    feedbackTable: process.env.RECSYS_FEEDBACK_TABLE ?? '',
-    countersTable: process.env.RECSYS_COUNTERS_TABLE ?? '',
-  });
-  return feedback;
-}
-
-function awsDeployment() {
-  deployment ??= createDeploymentSource({ publications: awsPublicationStore(), ttlMs: 5_000 });
-  return deployment;
-}
-
-export function awsRecommender(): Recommender {
-  if (recommender !== undefined) return recommender;
-  const models = awsModelStore();
-  recommender = createRecommender({
-    deployment: awsDeployment(),
-    models: createModelCache({
-      load: (version) =>
-        decodeArtifact((name) => models.read(version, name), {
-          exists: (name) => models.exists(version, name),
-        }),
-    }),
-    publications: awsPublicationStore(),
-    store: awsServingStore(),
-    feedback: awsFeedbackStore(),
-    catalog: createCatalogCache({ store: awsServingStore(), ttlMs: 30_000 }),
-    latestVersion: async () => (await models.list()).at(-1),
-    onError: (message, error) => logger.error(message, { error }),
-  });
-  return recommender;
-}
-
-export function awsFeedbackDeps(): FeedbackDeps {
-  return {
-    feedback: awsFeedbackStore(),
-    ingest: { eventSink: awsEventSink(), store: awsServingStore() },
-    deployment: awsDeployment(),
-  };
-}
-
-export function awsExperimentDeps() {
-  return { feedback: awsFeedbackStore(), deployment: awsDeployment() };
+/**
+ * Serving on Lambda: the one composition (serving.ts) over S3, DynamoDB and Firehose. Called once at module
+ * scope by each handler.ts, so the clients, the model cache and the settings live for the container.
+ */
+export function awsServing(fn: ServingFunction, env: NodeJS.ProcessEnv = process.env): Serving {
+  const given: Readonly<Record<string, string>> = readSettings(SERVING_SETTINGS[fn], env);
+  const has = (setting: string) => given[setting] !== undefined;
+  const client = documentClient();
+  // A resource not given gets its setting's name as a stand-in: onlyGiven keeps every call from reaching it.
+  const name = (setting: string) => given[setting] ?? setting;
+  const models = onlyGiven(
+    createS3ModelStore({ client: new S3Client({}), bucket: name(LAKE) }),
+    { list: LAKE, read: LAKE, exists: LAKE, write: LAKE },
+    given,
+  );
+  const publications = onlyGiven(
+    createDynamoDbPublicationStore({ client, listsTable: name(LISTS), deploymentTable: name(DEPLOYMENT) }),
+    {
+      putRecommendations: LISTS,
+      getRecommendations: LISTS,
+      getDeployment: DEPLOYMENT,
+      putDeployment: DEPLOYMENT,
+    },
+    given,
+  );
+  const feedback = onlyGiven(
+    createDynamoDbFeedbackStore({ client, feedbackTable: name(FEEDBACK), countersTable: name(COUNTERS) }),
+    {
+      recordOnce: FEEDBACK,
+      release: FEEDBACK,
+      addExclusion: FEEDBACK,
+      exclusions: FEEDBACK,
+      incrementCounters: COUNTERS,
+      counters: COUNTERS,
+    },
+    given,
+  );
+  const store = awsServingStore([CATALOG, ACTIVITY].filter(has) as (typeof CATALOG | typeof ACTIVITY)[], env);
+  const eventSink = has(EVENTS)
+    ? awsEventSink(env)
+    : onlyGiven<RecordSink>(
+        { put: async () => ({ failed: [] }), close: async () => {} },
+        { put: EVENTS },
+        given,
+      );
+  return composeServing(
+    { models, publications, store, feedback, eventSink },
+    { deploymentTtlMs: 5_000, catalogTtlMs: 30_000 },
+  );
 }

@@ -5,7 +5,7 @@ import { createDynamoDbServingStore } from '../adapters/aws/dynamodb-serving-sto
 import { createFirehoseSink } from '../adapters/aws/firehose-sink.ts';
 import type { RecordSink } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
-import { requireEnv } from './config.ts';
+import { readSettings } from './config.ts';
 
 // Clients are built once per Lambda container and only when first needed, so handlers that need no AWS
 // access (health) pay nothing at cold start.
@@ -24,45 +24,62 @@ export function documentClient(): DynamoDBDocumentClient {
   return documents;
 }
 
-export function awsEventSink(): RecordSink {
-  return createFirehoseSink({
-    client: firehoseClient(),
-    deliveryStreamName: requireEnv('RECSYS_EVENTS_STREAM'),
-  });
+export function awsEventSink(env: NodeJS.ProcessEnv = process.env): RecordSink {
+  const { RECSYS_EVENTS_STREAM } = readSettings(['RECSYS_EVENTS_STREAM'], env);
+  return createFirehoseSink({ client: firehoseClient(), deliveryStreamName: RECSYS_EVENTS_STREAM });
 }
 
-export function awsItemSink(): RecordSink {
-  return createFirehoseSink({
-    client: firehoseClient(),
-    deliveryStreamName: requireEnv('RECSYS_ITEMS_STREAM'),
-  });
+export function awsItemSink(env: NodeJS.ProcessEnv = process.env): RecordSink {
+  const { RECSYS_ITEMS_STREAM } = readSettings(['RECSYS_ITEMS_STREAM'], env);
+  return createFirehoseSink({ client: firehoseClient(), deliveryStreamName: RECSYS_ITEMS_STREAM });
 }
 
 /**
- * Each function is given only the tables it uses (serverless.yml), so a table name may be absent: using that
- * part of the store then fails with a message naming the missing setting instead of a DynamoDB validation error.
+ * A port whose methods each reach one resource named by a setting. Each function is given only the resources
+ * it uses (serverless.yml, least privilege), and reads those settings at cold start; a method reaching for a
+ * resource the function was not given answers with the setting's name instead of an AWS validation error.
  */
-export function awsServingStore(): ServingStore {
-  const catalogTable = process.env.RECSYS_CATALOG_TABLE;
-  const activityTable = process.env.RECSYS_ACTIVITY_TABLE;
+export function onlyGiven<P extends object>(
+  port: P,
+  resourceOf: { [M in keyof P]?: string },
+  given: Readonly<Record<string, string>>,
+): P {
+  const out = { ...port };
+  for (const [method, setting] of Object.entries(resourceOf) as [keyof P, string][]) {
+    if (given[setting] !== undefined) continue;
+    (out as Record<keyof P, unknown>)[method] = () =>
+      Promise.reject(
+        new Error(`${String(method)} needs ${setting}, which this function is not given (serverless.yml)`),
+      );
+  }
+  return out;
+}
+
+export const CATALOG = 'RECSYS_CATALOG_TABLE';
+export const ACTIVITY = 'RECSYS_ACTIVITY_TABLE';
+
+/** The DynamoDB serving store over the tables this function is given, read now (`uses`: their settings). */
+export function awsServingStore(
+  uses: readonly (typeof CATALOG | typeof ACTIVITY)[],
+  env: NodeJS.ProcessEnv = process.env,
+): ServingStore {
+  const given: Partial<Record<string, string>> = readSettings(uses, env);
+  // A table not given gets its setting's name as a stand-in: onlyGiven keeps every call from reaching it.
   const store = createDynamoDbServingStore({
     client: documentClient(),
-    catalogTable: catalogTable ?? '',
-    activityTable: activityTable ?? '',
+    catalogTable: given[CATALOG] ?? CATALOG,
+    activityTable: given[ACTIVITY] ?? ACTIVITY,
   });
-  const needs =
-    <A extends unknown[], R>(setting: string, call: (...args: A) => Promise<R>) =>
-    (...args: A): Promise<R> => {
-      requireEnv(setting);
-      return call(...args);
-    };
-  return {
-    putItems: needs('RECSYS_CATALOG_TABLE', store.putItems),
-    getItem: needs('RECSYS_CATALOG_TABLE', store.getItem),
-    getItems: needs('RECSYS_CATALOG_TABLE', store.getItems),
-    appendActivity: needs('RECSYS_ACTIVITY_TABLE', store.appendActivity),
-    removeActivity: needs('RECSYS_ACTIVITY_TABLE', store.removeActivity),
-    recentActivity: needs('RECSYS_ACTIVITY_TABLE', store.recentActivity),
-    close: () => store.close(),
-  };
+  return onlyGiven(
+    store,
+    {
+      putItems: CATALOG,
+      getItem: CATALOG,
+      getItems: CATALOG,
+      appendActivity: ACTIVITY,
+      removeActivity: ACTIVITY,
+      recentActivity: ACTIVITY,
+    },
+    given as Record<string, string>,
+  );
 }

@@ -2,6 +2,7 @@ import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../local/data-dir.ts';
 import { readLakeZone } from '../../shared/adapters/local/lake-reader.ts';
 import { makeEvent } from '../helpers/events.ts';
 import { bodyOf } from '../helpers/local-api.ts';
@@ -18,7 +19,7 @@ async function exists(path: string): Promise<boolean> {
 
 async function lakeEventIds(dataDir: string): Promise<Set<string>> {
   const ids = new Set<string>();
-  for await (const e of readLakeZone(join(dataDir, 'lake'), 'raw/events'))
+  for await (const e of readLakeZone(dataDirLayout(dataDir).lake, 'raw/events'))
     ids.add((e as { eventId: string }).eventId);
   return ids;
 }
@@ -64,6 +65,19 @@ describe('e2e: npm start', () => {
     expect(app.output()).toMatch(
       /retrain-[0-9a-f]{16}: Activate in \d+\.\d s \(model (\d{8}T\d{6}Z-[0-9a-f]{8})\)/,
     );
+    // … and said how long each state took, as `recsys retrain` does (README).
+    for (const state of [
+      'StartCrawler',
+      'TrainStep',
+      'Evaluate',
+      'Register',
+      'WriteRecommendations',
+      'Activate',
+    ])
+      expect(app.output()).toMatch(new RegExp(`^ {2}${state} +\\d+\\.\\d\\d s {2}SUCCEEDED`, 'm'));
+    expect(app.output()).toMatch(/^ {2}total +\d+\.\d\d s$/m);
+    // node:sqlite's experimental warning is not printed, by the CLI nor by the server's threads.
+    expect(app.output()).not.toContain('SQLite is an experimental feature');
     const served = await fetch(`${url}/v1/users/17850/recommendations?k=5`, {
       headers: { 'x-api-key': key! },
     });
@@ -94,7 +108,7 @@ describe('e2e: npm start', () => {
     // A graceful stop publishes the open lake objects and releases the data directory.
     app.kill('SIGTERM');
     await app.exited;
-    await expect.poll(() => exists(join(dataDir, 'LOCK')), { timeout: 15_000 }).toBe(false);
+    await expect.poll(() => exists(dataDirLayout(dataDir).lock), { timeout: 15_000 }).toBe(false);
     expect(await readdir(join(dataDir, 'lake/.staging/recsys-local-events'))).toEqual([]);
     app = undefined;
   }, 600_000);

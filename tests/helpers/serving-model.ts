@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dataDirLayout } from '../../local/data-dir.ts';
 import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import { encodeArtifact, precomputeRecommendations } from '../../shared/model/artifact.ts';
 import { buildInteractions, DEFAULT_EVENT_WEIGHTS } from '../../shared/model/interactions.ts';
@@ -59,7 +59,7 @@ export async function publishTestModel(
     holdout: [],
     trainingSeconds: 0,
   });
-  await createLocalModelStore({ root: join(dataDir, 'models') }).write(version, files);
+  await createLocalModelStore({ root: dataDirLayout(dataDir).models }).write(version, files);
   await publications.putRecommendations(version, precomputeRecommendations(model));
   return model;
 }

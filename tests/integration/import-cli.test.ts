@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../local/data-dir.ts';
 import { lakeEvents, RETAIL_ROWS, runCli, tempDir, writeRetailParquet } from './import-fixtures.ts';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -34,7 +35,7 @@ describe('CLI: recsys import', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/events ingested: 5 \(purchase 4, return 1\)/);
     expect(run.stdout).toMatch(/row 7: Quantity: is -10 on invoice 536403/);
-    expect(await lakeEvents(join(dataDir, 'lake'))).toHaveLength(5);
+    expect(await lakeEvents(dataDirLayout(dataDir).lake)).toHaveLength(5);
   });
 
   it('returns exit 2 when more rows are rejected than --max-rejected allows, after importing the valid ones', async () => {
@@ -47,7 +48,7 @@ describe('CLI: recsys import', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/more than --max-rejected 0\.05; the 5 valid events were ingested/);
-    expect(await lakeEvents(join(dataDir, 'lake'))).toHaveLength(5);
+    expect(await lakeEvents(dataDirLayout(dataDir).lake)).toHaveLength(5);
   });
 
   it('returns exit 1 naming the file when it does not exist', async () => {
@@ -103,7 +104,7 @@ describe('CLI: recsys import', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/line 3: value: a rating must be between 1 and 5/);
-    expect((await lakeEvents(join(dataDir, 'lake'))).map((e) => e.itemId)).toEqual(['10']);
+    expect((await lakeEvents(dataDirLayout(dataDir).lake)).map((e) => e.itemId)).toEqual(['10']);
   });
 
   it('returns the options and exit codes in --help', async () => {

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../local/data-dir.ts';
 import { lakeEvents, runCli, tempDir } from './import-fixtures.ts';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -30,11 +31,16 @@ describe('CLI: recsys ingest', () => {
     const dataDir = join(dir.path, 'd1');
     // Act
     const run = await runCli(['ingest', file, '--data-dir', dataDir]);
-    // Assess
+    // Assess: node:sqlite's experimental warning (once per thread that opens the store) is not printed.
     expect(run.stderr).not.toMatch(/error/);
+    expect(run.stderr).not.toContain('SQLite is an experimental feature');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/events ingested: 3 \(view 3\)/);
-    expect((await lakeEvents(join(dataDir, 'lake'))).map((e) => e.itemId).sort()).toEqual(['i1', 'i2', 'i3']);
+    expect((await lakeEvents(dataDirLayout(dataDir).lake)).map((e) => e.itemId).sort()).toEqual([
+      'i1',
+      'i2',
+      'i3',
+    ]);
   });
 
   it('returns exit 2 listing bad lines by number and field, and still ingests the valid lines', async () => {
@@ -58,7 +64,43 @@ describe('CLI: recsys ingest', () => {
     expect(run.stdout).toMatch(/line 3: \(line\): not valid JSON/);
     expect(run.stdout).toMatch(/line 5: value: a rating must be between 1 and 5/);
     expect(run.stderr).toMatch(/3 of 5 lines .* were rejected .*the 2 valid events were ingested/);
-    expect((await lakeEvents(join(dataDir, 'lake'))).map((e) => e.itemId).sort()).toEqual(['i1', 'i6']);
+    expect((await lakeEvents(dataDirLayout(dataDir).lake)).map((e) => e.itemId).sort()).toEqual(['i1', 'i6']);
+  });
+
+  it('--max-rejected: within the share → exit 0 with a warning; past it → exit 2 naming the limit', async () => {
+    // Prepare: 2 of 4 lines are bad (50%).
+    const file = join(dir.path, 'half.jsonl');
+    const lines = [
+      JSON.stringify(event(1)),
+      JSON.stringify(event(2, { timestamp: 'yesterday' })),
+      JSON.stringify(event(3, { type: 'rating', value: 9 })),
+      JSON.stringify(event(4)),
+    ];
+    await writeFile(file, `${lines.join('\n')}\n`);
+    // Act
+    const within = await runCli([
+      'ingest',
+      file,
+      '--data-dir',
+      join(dir.path, 'd5'),
+      '--max-rejected',
+      '0.5',
+    ]);
+    const past = await runCli(['ingest', file, '--data-dir', join(dir.path, 'd6'), '--max-rejected', '0.4']);
+    const invalid = await runCli(['ingest', file, '--data-dir', join(dir.path, 'd7'), '--max-rejected', '2']);
+    // Assess
+    expect(within.code).toBe(0);
+    expect(within.stderr).toContain('warning: 2 of 4 lines (50.00%) were rejected and skipped');
+    expect((await lakeEvents(dataDirLayout(join(dir.path, 'd5')).lake)).map((e) => e.itemId).sort()).toEqual([
+      'i1',
+      'i4',
+    ]);
+    expect(past.code).toBe(2);
+    expect(past.stderr).toContain(
+      'error: 2 of 4 lines (50.00%) were rejected and skipped, more than --max-rejected 0.4; the 2 valid events were ingested',
+    );
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain("option '--max-rejected <ratio>' argument '2' is invalid");
   });
 
   it('returns the events of a CSV with dotted nested columns, and exit 2 naming the line without a shopper', async () => {
@@ -78,7 +120,7 @@ describe('CLI: recsys ingest', () => {
     // Assess
     expect(run.code).toBe(2);
     expect(run.stdout).toMatch(/line 3: userId: userId or sessionId is required/);
-    expect(await lakeEvents(join(dataDir, 'lake'))).toEqual([
+    expect(await lakeEvents(dataDirLayout(dataDir).lake)).toEqual([
       expect.objectContaining({
         type: 'purchase',
         value: 2,
@@ -86,6 +128,22 @@ describe('CLI: recsys ingest', () => {
         properties: { color: 'red' },
       }),
     ]);
+  });
+
+  it('still prints every other warning: only the SQLite one is silenced', async () => {
+    // Prepare: a preload that warns at start-up, as a deprecated API or a leaking listener would.
+    const file = join(dir.path, 'one.jsonl');
+    await writeFile(file, `${JSON.stringify(event(1))}\n`);
+    const preload = join(dir.path, 'warn.cjs');
+    await writeFile(preload, "process.emitWarning('a warning of our own', 'ExperimentalWarning');\n");
+    // Act
+    const run = await runCli(['ingest', file, '--data-dir', join(dir.path, 'd8')], {
+      NODE_OPTIONS: `--require ${preload}`,
+    });
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('ExperimentalWarning: a warning of our own');
+    expect(run.stderr).not.toContain('SQLite is an experimental feature');
   });
 
   it('returns exit 1 naming the file when it does not exist', async () => {

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../../local/data-dir.ts';
 import { createLakeWriter } from '../../shared/adapters/local/lake-writer.ts';
 import {
   itemTitle,
@@ -20,7 +21,7 @@ beforeAll(async () => {
   dir = await tempDir('recsys-train-cli-');
   dataDir = join(dir.path, 'data');
   // The lake exactly as the ingest path writes it: the real lake writer, StoredEvents with receivedAt.
-  const lakeRoot = join(dataDir, 'lake');
+  const lakeRoot = dataDirLayout(dataDir).lake;
   const events = createLakeWriter({
     root: lakeRoot,
     zonePrefix: 'raw/events',
@@ -77,11 +78,11 @@ describe('CLI: recsys train', () => {
     expect(run.stdout).toMatch(/winner: ials/);
     expect(run.stdout).toMatch(/nDCG@10\s+\d\.\d{4}\s+\d\.\d{4}/);
     expect(run.stderr).toMatch(/iALS iteration 10\/10/);
-    const versions = (await readdir(join(dataDir, 'models'))).filter((v) => !v.startsWith('.'));
+    const versions = (await readdir(dataDirLayout(dataDir).models)).filter((v) => !v.startsWith('.'));
     expect(versions).toHaveLength(1);
     expect(versions[0]).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
     const manifest = JSON.parse(
-      await readFile(join(dataDir, 'models', versions[0]!, 'manifest.json'), 'utf8'),
+      await readFile(join(dataDirLayout(dataDir).models, versions[0]!, 'manifest.json'), 'utf8'),
     );
     expect(manifest).toMatchObject({
       schemaVersion: 1,
@@ -100,7 +101,7 @@ describe('CLI: recsys train', () => {
     });
     expect(manifest.data.interactions).toBe(800);
     expect(manifest.validation.model.ndcg).toBeGreaterThan(manifest.validation.baseline.ndcg);
-    for (const f of manifest.files) await readFile(join(dataDir, 'models', versions[0]!, f));
+    for (const f of manifest.files) await readFile(join(dataDirLayout(dataDir).models, versions[0]!, f));
     expect(manifest.files).toContain('content-neighbours.jsonl');
   });
 
@@ -178,6 +179,35 @@ describe('CLI: recsys train', () => {
     expect(r1.stderr).toContain(`error: ${empty}: no data rows after the header`);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(/error: only one user \(a\) has interactions/);
+  });
+
+  it('--engine spark: the EMR job in local mode writes <out>/<version> and the same summary', async () => {
+    // Prepare
+    const out = join(dir.path, 'spark-models');
+    // Act
+    const run = await runCli(['train', '--data-dir', dataDir, '--engine', 'spark', '--out', out]);
+    // Assess
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const versions = (await readdir(out)).filter((v) => !v.startsWith('.'));
+    expect(versions).toHaveLength(1);
+    expect(versions[0]).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{8}$/);
+    const manifest = JSON.parse(await readFile(join(out, versions[0]!, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ engine: 'spark', version: versions[0], data: { users: 80, items: 40 } });
+    expect(run.stdout).toContain(`model ${versions[0]} (spark) → ${join(out, versions[0]!)}`);
+    // The gate's metrics, filled in from the job's holdout lists, are the ones printed.
+    const { model, baseline } = manifest.validation;
+    expect(run.stdout).toContain(`nDCG@10      ${model.ndcg.toFixed(4)}     ${baseline.ndcg.toFixed(4)}`);
+    expect(run.stderr).toMatch(/\[train_als\]/);
+  }, 600_000);
+
+  it('--engine spark: returns exit 1 for a CSV source and for a model other than ALS', async () => {
+    const csv = await writeText(join(dir.path, 'spark.csv'), recordsCsv(plantedRecords()));
+    const r1 = await runCli(['train', '--data-dir', dataDir, '--engine', 'spark', '--data', csv]);
+    const r2 = await runCli(['train', '--data-dir', dataDir, '--engine', 'spark', '--model', 'ease']);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain('error: --engine spark reads the lake only (--data lake)');
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toContain('error: --engine spark trains ALS only (--model als or auto), not ease');
   });
 
   it('returns exit 1 when the lake is empty', async () => {

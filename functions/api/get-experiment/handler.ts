@@ -1,4 +1,7 @@
-import { awsExperimentDeps } from '../../../shared/runtime/aws-serving.ts';
+import { awsServing } from '../../../shared/runtime/aws-serving.ts';
 import { createGetExperimentHandler } from './get-experiment.ts';
 
-export const handler = createGetExperimentHandler(awsExperimentDeps, { metrics: true });
+// At cold start: a missing setting fails the start, naming it.
+const { experiments } = awsServing('experiments');
+
+export const handler = createGetExperimentHandler(() => experiments, { metrics: true });

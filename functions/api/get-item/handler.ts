@@ -1,4 +1,4 @@
-import { awsServingStore } from '../../../shared/runtime/aws.ts';
+import { awsServingStore, CATALOG } from '../../../shared/runtime/aws.ts';
 import { createGetItemHandler } from './get-item.ts';
 
-export const handler = createGetItemHandler({ store: awsServingStore() }, { metrics: true });
+export const handler = createGetItemHandler({ store: awsServingStore([CATALOG]) }, { metrics: true });

@@ -1,4 +1,7 @@
-import { awsRecommender } from '../../../shared/runtime/aws-serving.ts';
+import { awsServing } from '../../../shared/runtime/aws-serving.ts';
 import { createGetRecommendationsHandler } from './get-recommendations.ts';
 
-export const handler = createGetRecommendationsHandler({ recommender: awsRecommender }, { metrics: true });
+// At cold start: a missing setting fails the start, naming it.
+const { recommender } = awsServing('recommendations');
+
+export const handler = createGetRecommendationsHandler({ recommender: () => recommender }, { metrics: true });

@@ -1,7 +1,10 @@
-import { awsRecommender } from '../../../shared/runtime/aws-serving.ts';
+import { awsServing } from '../../../shared/runtime/aws-serving.ts';
 import { createGetSessionRecommendationsHandler } from './get-session-recommendations.ts';
 
+// At cold start: a missing setting fails the start, naming it.
+const { recommender } = awsServing('sessionRecommendations');
+
 export const handler = createGetSessionRecommendationsHandler(
-  { recommender: awsRecommender },
+  { recommender: () => recommender },
   { metrics: true },
 );

@@ -1,4 +1,7 @@
-import { awsRecommender } from '../../../shared/runtime/aws-serving.ts';
+import { awsServing } from '../../../shared/runtime/aws-serving.ts';
 import { createGetSimilarItemsHandler } from './get-similar-items.ts';
 
-export const handler = createGetSimilarItemsHandler({ recommender: awsRecommender }, { metrics: true });
+// At cold start: a missing setting fails the start, naming it.
+const { recommender } = awsServing('similarItems');
+
+export const handler = createGetSimilarItemsHandler({ recommender: () => recommender }, { metrics: true });

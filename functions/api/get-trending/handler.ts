@@ -1,4 +1,7 @@
-import { awsRecommender } from '../../../shared/runtime/aws-serving.ts';
+import { awsServing } from '../../../shared/runtime/aws-serving.ts';
 import { createGetTrendingHandler } from './get-trending.ts';
 
-export const handler = createGetTrendingHandler({ recommender: awsRecommender }, { metrics: true });
+// At cold start: a missing setting fails the start, naming it.
+const { recommender } = awsServing('trending');
+
+export const handler = createGetTrendingHandler({ recommender: () => recommender }, { metrics: true });

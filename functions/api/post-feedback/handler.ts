@@ -1,4 +1,7 @@
-import { awsFeedbackDeps } from '../../../shared/runtime/aws-serving.ts';
+import { awsServing } from '../../../shared/runtime/aws-serving.ts';
 import { createPostFeedbackHandler } from './post-feedback.ts';
 
-export const handler = createPostFeedbackHandler(awsFeedbackDeps, { metrics: true });
+// At cold start: a missing setting fails the start, naming it.
+const { feedback } = awsServing('feedback');
+
+export const handler = createPostFeedbackHandler(() => feedback, { metrics: true });

@@ -1,7 +1,7 @@
-import { awsItemSink, awsServingStore } from '../../../shared/runtime/aws.ts';
+import { awsItemSink, awsServingStore, CATALOG } from '../../../shared/runtime/aws.ts';
 import { createPutItemsHandler } from './put-items.ts';
 
 export const handler = createPutItemsHandler(
-  { itemSink: awsItemSink(), store: awsServingStore() },
+  { itemSink: awsItemSink(), store: awsServingStore([CATALOG]) },
   { metrics: true },
 );

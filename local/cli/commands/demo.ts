@@ -1,14 +1,15 @@
 import { access, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
+import { dataDirLayout, resolveDataDir } from '../../data-dir.ts';
 import { importOnlineRetail } from '../../import/online-retail.ts';
 import { runRetrainLocally } from '../../pipeline/retrain.ts';
-import { openLocalRuntime, resolveDataDir } from '../../runtime.ts';
+import { openLocalRuntime } from '../../runtime.ts';
 import { serve } from '../../serve.ts';
 import { addServerOptions, dataDirOption } from '../options.ts';
 import { progressReporter } from '../progress.ts';
+import { formatRunStates } from '../run-report.ts';
 
 const DEMO_FILE = fileURLToPath(
   new URL('../../../data/online-retail/online_retail.parquet', import.meta.url),
@@ -28,7 +29,7 @@ export function registerDemo(program: Command): void {
       .addOption(dataDirOption()),
   ).action(async (opts: { dataDir: string; port: string; host: string; apiKey?: string }) => {
     const dataDir = resolveDataDir(opts.dataDir);
-    const marker = join(dataDir, 'demo-imported.json');
+    const marker = dataDirLayout(dataDir).demoMarker;
     if (!(await exists(marker))) {
       console.log(`first run: importing the bundled demo shop (${DEMO_FILE}) into ${dataDir}`);
       const runtime = await openLocalRuntime({ dataDir, bulk: true });
@@ -51,7 +52,7 @@ export function registerDemo(program: Command): void {
 
 /** The first start ends with a served model: the retrain state machine runs once, here, before serving. */
 async function retrainIfNothingServes(dataDir: string): Promise<void> {
-  const publications = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const publications = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
   const deployment = await publications.getDeployment().finally(() => publications.close());
   if (deployment !== undefined) return;
   console.log('no model serves yet: running the retrain state machine (recsys retrain)');
@@ -62,6 +63,7 @@ async function retrainIfNothingServes(dataDir: string): Promise<void> {
       if (!line.startsWith('  train:')) console.log(line);
     },
   });
+  for (const line of formatRunStates(run)) console.log(line);
   if (run.status === 'FAILED')
     console.warn(
       `warning: retraining failed (${run.error?.name}: ${run.error?.cause}); serving without a model`,

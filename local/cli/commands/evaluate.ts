@@ -4,7 +4,7 @@ import type { ContentItem } from '../../../shared/model/content.ts';
 import type { InteractionRecord } from '../../../shared/model/interactions.ts';
 import { MODEL_CHOICES, type ModelChoice } from '../../../shared/model/model-choice.ts';
 import { TrainingInputError } from '../../../shared/training/pipeline.ts';
-import { resolveDataDir } from '../../runtime.ts';
+import { resolveDataDir } from '../../data-dir.ts';
 import { trainingProgress } from '../../training/cli-progress.ts';
 import { applySplit, evaluateModels, parseSplit } from '../../training/evaluate-models.ts';
 import { loadSource } from '../../training/typescript-engine.ts';

@@ -1,10 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EVENT_TYPES, type EventType } from '../../../shared/domain/event.ts';
+import { resolveDataDir } from '../../data-dir.ts';
 import { importInteractionsCsv } from '../../import/csv.ts';
 import { ImportInputError } from '../../import/errors.ts';
 import { importOnlineRetail } from '../../import/online-retail.ts';
 import { formatImportSummary, type ImportSummary } from '../../import/summary.ts';
-import { type LocalRuntime, openLocalRuntime, resolveDataDir } from '../../runtime.ts';
+import { type LocalRuntime, openLocalRuntime } from '../../runtime.ts';
 import { CliError } from '../errors.ts';
 import { dataDirOption } from '../options.ts';
 import { type ProgressReporter, progressReporter } from '../progress.ts';
@@ -78,17 +79,20 @@ function ratio(value: string): number {
   return n;
 }
 
+/** `--max-rejected`: the share of rows (or lines) that may be rejected before the exit code is 2. */
+export function maxRejectedOption(fallback: number, unit: 'rows' | 'lines'): Option {
+  return new Option(
+    '--max-rejected <ratio>',
+    `share of ${unit} that may be rejected (skipped) before the exit code is 2`,
+  )
+    .default(fallback)
+    .argParser(ratio);
+}
+
 function commonOptions(command: Command): Command {
   return command
     .addOption(dataDirOption())
-    .addOption(
-      new Option(
-        '--max-rejected <ratio>',
-        'share of rows that may be rejected (skipped) before the exit code is 2',
-      )
-        .default(0.05)
-        .argParser(ratio),
-    )
+    .addOption(maxRejectedOption(0.05, 'rows'))
     .option('--json', 'print the summary as JSON instead of text');
 }
 

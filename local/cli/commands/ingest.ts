@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { type EventFileFormat, ingestEventFile } from '../../import/event-file.ts';
 import { dataDirOption } from '../options.ts';
-import { reportSummary, withImportRuntime } from './import.ts';
+import { maxRejectedOption, reportSummary, withImportRuntime } from './import.ts';
 
 export function registerIngest(program: Command): void {
   program
@@ -17,6 +17,7 @@ export function registerIngest(program: Command): void {
       new Option('--format <format>', 'file format (default: by extension)').choices(['jsonl', 'csv']),
     )
     .addOption(dataDirOption())
+    .addOption(maxRejectedOption(0, 'lines'))
     .option('--json', 'print the summary as JSON instead of text')
     .addHelpText(
       'after',
@@ -27,19 +28,24 @@ CSV: nested fields as dotted columns (context.page, properties.color); empty cel
 price are numbers.
 
 Exit codes:
-  0  every line was ingested
+  0  ingested; rejected lines, if any, are listed and stay within --max-rejected (default 0: none)
   1  nothing ingested: the file is unreadable or its CSV header is not made of event fields
-  2  some lines were rejected (listed); all the other lines WERE ingested`,
+  2  more lines were rejected (listed) than --max-rejected allows; all the other lines WERE ingested`,
     )
-    .action(async (file: string, opts: { dataDir: string; format?: EventFileFormat; json?: boolean }) => {
-      const summary = await withImportRuntime(opts.dataDir, 'ingest', 'bytes', (runtime, progress) =>
-        ingestEventFile({
-          file,
-          runtime,
-          ...(opts.format !== undefined ? { format: opts.format } : {}),
-          onProgress: progress.update,
-        }),
-      );
-      reportSummary(summary, { maxRejected: 0, json: opts.json });
-    });
+    .action(
+      async (
+        file: string,
+        opts: { dataDir: string; format?: EventFileFormat; maxRejected: number; json?: boolean },
+      ) => {
+        const summary = await withImportRuntime(opts.dataDir, 'ingest', 'bytes', (runtime, progress) =>
+          ingestEventFile({
+            file,
+            runtime,
+            ...(opts.format !== undefined ? { format: opts.format } : {}),
+            onProgress: progress.update,
+          }),
+        );
+        reportSummary(summary, opts);
+      },
+    );
 }

@@ -1,9 +1,9 @@
-import { join } from 'node:path';
 import { ListStateMachinesCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Command, Option } from 'commander';
 import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
 import { MODEL_CHOICES, type ModelChoice } from '../../../shared/model/model-choice.ts';
 import { ModelPackageNotFoundError } from '../../../shared/ports/model-registry.ts';
+import { dataDirLayout, resolveDataDir } from '../../data-dir.ts';
 import { approveVersion, rejectVersion, rollbackTo } from '../../pipeline/approval.ts';
 import {
   LOCAL_STAGE,
@@ -12,9 +12,9 @@ import {
   type RunRecord,
   runRetrainLocally,
 } from '../../pipeline/retrain.ts';
-import { resolveDataDir } from '../../runtime.ts';
 import { CliError } from '../errors.ts';
 import { dataDirOption } from '../options.ts';
+import { formatRunStates } from '../run-report.ts';
 import { positiveNumber } from './train.ts';
 
 const stageOption = () =>
@@ -28,21 +28,7 @@ function printRun(run: RunRecord): void {
     console.log(`${run.name}: SKIPPED (${run.outcome}; model ${run.modelVersion ?? '—'})`);
     return;
   }
-  const width = Math.max(...run.states.map((s) => s.name.length), 5);
-  // Map iterations are summed per state name; everything else is listed in order.
-  const rows = new Map<string, { seconds: number; count: number; status: string }>();
-  for (const s of run.states) {
-    const r = rows.get(s.name) ?? { seconds: 0, count: 0, status: s.status };
-    r.seconds += s.seconds;
-    r.count += 1;
-    if (s.status !== 'SUCCEEDED') r.status = s.status;
-    rows.set(s.name, r);
-  }
-  for (const [name, r] of rows)
-    console.log(
-      `  ${name.padEnd(width)}  ${r.seconds.toFixed(2).padStart(8)} s  ${r.status}${r.count > 1 ? ` (×${r.count})` : ''}`,
-    );
-  console.log(`  ${'total'.padEnd(width)}  ${run.seconds.toFixed(2).padStart(8)} s`);
+  for (const line of formatRunStates(run)) console.log(line);
   console.log(
     `${run.name}: ${run.status} at ${run.outcome}${run.modelVersion ? ` (model ${run.modelVersion})` : ''}`,
   );
@@ -147,7 +133,7 @@ export function registerRetrain(program: Command): void {
     .action(async (opts: { dataDir: string; stage: string; json?: boolean }) => {
       const dataDir = resolveDataDir(opts.dataDir);
       const packages = await localRegistry(dataDir, opts.stage).list();
-      const store = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+      const store = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
       const deployment = await store.getDeployment().finally(() => store.close());
       if (opts.json) {
         console.log(JSON.stringify({ deployment: deployment ?? null, packages }, null, 2));

@@ -1,12 +1,16 @@
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { ArtifactManifest, ArtifactMetrics } from '../../../shared/model/artifact.ts';
 import { MODEL_CHOICES, type ModelChoice } from '../../../shared/model/model-choice.ts';
-import type { TrainingRequest, TrainingSource } from '../../../shared/ports/training-engine.ts';
+import type {
+  TrainingEngine,
+  TrainingRequest,
+  TrainingSource,
+} from '../../../shared/ports/training-engine.ts';
 import { TrainingInputError } from '../../../shared/training/pipeline.ts';
-import { resolveDataDir } from '../../runtime.ts';
+import { resolveDataDir } from '../../data-dir.ts';
 import { trainingProgress } from '../../training/cli-progress.ts';
+import { createSparkTrainingEngine, SparkJobError, SparkUnavailableError } from '../../training/spark.ts';
 import { createTypeScriptTrainingEngine } from '../../training/typescript-engine.ts';
 import { CliError } from '../errors.ts';
 import { dataDirOption } from '../options.ts';
@@ -123,51 +127,19 @@ interface TrainOptions {
 }
 
 /**
- * `--engine spark`: the same artifact from the PySpark job in local mode (issue 4). Spark trains ALS only, from
- * the lake; it writes `<out or data-dir/models>/<version>/`.
+ * The trainer `--engine` names. Spark (the EMR job in local mode) trains ALS only, from the lake; it writes
+ * `<out or data-dir/models>/<version>/` and shows Spark's whole log.
  */
-async function trainSpark(opts: TrainOptions, dataDir: string, log: (line: string) => void) {
+function engineFor(opts: TrainOptions, dataDir: string): TrainingEngine {
+  if (opts.engine === 'typescript') return createTypeScriptTrainingEngine({ dataDir });
   if (opts.data !== 'lake') throw new CliError('--engine spark reads the lake only (--data lake)');
   if (opts.model !== 'auto' && opts.model !== 'als')
     throw new CliError(`--engine spark trains ALS only (--model als or auto), not ${opts.model}`);
-  // Loaded on demand: the Spark engine (local/training/spark.ts, issue 4) is optional for everything else.
-  const path = '../../training/spark.ts';
-  let spark: SparkModule;
-  try {
-    spark = (await import(path)) as SparkModule;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
-      throw new CliError('--engine spark is not available yet (local/training/spark.ts is missing)', 1, {
-        cause: error,
-      });
-    throw error;
-  }
-  try {
-    const { artifactDir } = await spark.trainWithSpark({
-      lakeRoot: join(dataDir, 'lake'),
-      outDir: opts.out !== undefined ? resolve(opts.out) : join(dataDir, 'models'),
-      onLine: log,
-    });
-    const manifest = JSON.parse(
-      await readFile(join(artifactDir, 'manifest.json'), 'utf8'),
-    ) as ArtifactManifest;
-    return { manifest, location: artifactDir };
-  } catch (error) {
-    if (error instanceof spark.SparkUnavailableError || error instanceof spark.SparkJobError)
-      throw new CliError(`--engine spark: ${(error as Error).message}`, 1, { cause: error });
-    throw error;
-  }
-}
-
-/** The slice of local/training/spark.ts this command uses. */
-interface SparkModule {
-  trainWithSpark(options: {
-    lakeRoot: string;
-    outDir: string;
-    onLine?: (line: string) => void;
-  }): Promise<{ artifactDir: string }>;
-  SparkUnavailableError: new (...args: never[]) => Error;
-  SparkJobError: new (...args: never[]) => Error;
+  return createSparkTrainingEngine({
+    dataDir,
+    verbose: true,
+    ...(opts.out !== undefined ? { modelsDir: resolve(opts.out) } : {}),
+  });
 }
 
 export function registerTrain(program: Command): void {
@@ -215,6 +187,7 @@ Examples:
     )
     .action(async (opts: TrainOptions) => {
       const dataDir = resolveDataDir(opts.dataDir);
+      const engine = engineFor(opts, dataDir);
       const progress = trainingProgress();
       const request: TrainingRequest = {
         source: sourceOf(opts.data, opts),
@@ -222,20 +195,13 @@ Examples:
         budgetSeconds: opts.budget,
         k: opts.k,
         seed: opts.seed,
-        ...(opts.out !== undefined ? { outDir: resolve(opts.out) } : {}),
+        // Spark takes --out as its model store (modelsDir above), not as the artifact directory.
+        ...(opts.out !== undefined && engine.name === 'typescript' ? { outDir: resolve(opts.out) } : {}),
         onProgress: progress.message,
         onCount: progress.count,
       };
       try {
-        if (opts.engine === 'spark') {
-          const outcome = await trainSpark(opts, dataDir, progress.message);
-          progress.finish();
-          if (opts.json === true) console.log(JSON.stringify(outcome.manifest, null, 2));
-          else
-            for (const line of formatManifestSummary(outcome.manifest, outcome.location)) console.log(line);
-          return;
-        }
-        const outcome = await createTypeScriptTrainingEngine({ dataDir }).train(request);
+        const outcome = await engine.train(request);
         progress.finish();
         if (opts.json === true) console.log(JSON.stringify(outcome.manifest, null, 2));
         else for (const line of formatManifestSummary(outcome.manifest, outcome.location)) console.log(line);
@@ -246,6 +212,8 @@ Examples:
       } catch (error) {
         progress.finish();
         if (error instanceof TrainingInputError) throw new CliError(error.message, 1, { cause: error });
+        if (error instanceof SparkUnavailableError || error instanceof SparkJobError)
+          throw new CliError(`--engine spark: ${error.message}`, 1, { cause: error });
         // --out onto an existing artifact: the user's to resolve, not a crash.
         if (error instanceof Error && /already exists and is not empty/.test(error.message))
           throw new CliError(`--out ${error.message}`, 1, { cause: error });

@@ -1,6 +1,28 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+
+const SQLITE_WARNING = 'SQLite is an experimental feature';
+
+/**
+ * node:sqlite warns that it is experimental once per thread that loads it (the CLI, the activity writer, the WAL
+ * checkpointer: three times a command). We rely on it knowingly, so that one warning is dropped as the module
+ * loads; every other warning still goes through.
+ */
+function loadSqlite(): typeof import('node:sqlite') {
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: never[]) {
+    if ((typeof warning === 'string' ? warning : warning.message).startsWith(SQLITE_WARNING)) return;
+    return emit.call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return process.getBuiltinModule('node:sqlite');
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
+const { DatabaseSync: Database } = loadSqlite();
 
 /**
  * Opens a connection to an embedded store file (its directory is created; ':memory:' allowed) with the settings
@@ -11,7 +33,7 @@ import { DatabaseSync } from 'node:sqlite';
  */
 export function openSqlite(path: string): DatabaseSync {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new DatabaseSync(path);
+  const db = new Database(path);
   // First: switching to WAL needs a lock that a connection opening the same file at the same moment (the activity
   // writer, the WAL checkpointer) may hold, and without a timeout that fails at once with "database is locked".
   db.exec('PRAGMA busy_timeout = 5000');
