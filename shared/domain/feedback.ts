@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { EventType } from './event.ts';
+import { idSchema } from './text.ts';
 import { type FieldError, fieldErrors } from './validation.ts';
 
 export const FEEDBACK_ACTIONS = [
@@ -25,11 +26,7 @@ export const FEEDBACK_EVENT_TYPE: Readonly<Record<FeedbackAction, EventType | un
   not_interested: 'not_interested',
 };
 
-const id = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+const id = idSchema;
 
 export const FeedbackSchema = z
   .strictObject({

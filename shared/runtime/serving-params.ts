@@ -13,14 +13,6 @@ export function query(event: APIGatewayProxyEvent, name: string): string | undef
   return v === undefined || v === null ? undefined : v;
 }
 
-export function pathParam(event: APIGatewayProxyEvent, name: string): string {
-  const v = event.pathParameters?.[name];
-  if (v === undefined || v === null || v === '') throw invalid(name, 'is required');
-  if (v.length > 128 || /\p{Cc}/u.test(v))
-    throw invalid(name, 'must be 1–128 characters without control characters');
-  return v;
-}
-
 export function intParam(
   event: APIGatewayProxyEvent,
   name: string,
