@@ -6,7 +6,7 @@ import { createSqlitePublicationStore } from '../../../shared/adapters/local/sql
 import { importOnlineRetail } from '../../import/online-retail.ts';
 import { runRetrainLocally } from '../../pipeline/retrain.ts';
 import { openLocalRuntime, resolveDataDir } from '../../runtime.ts';
-import { serve } from '../../serve.ts';
+import { serve } from '../../server/start-server.ts';
 import { addServerOptions, dataDirOption } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 
