@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { hasControlCharacters, withinLength } from '../domain/text.ts';
 import { DEFAULT_EXCLUDE, EXCLUDE_KINDS, type ExcludeKind, type Filters } from '../serving/recommender.ts';
 import { HttpError } from './http.ts';
 
@@ -38,7 +39,7 @@ function priceParam(event: APIGatewayProxyEvent, name: string): number | undefin
 function textParam(event: APIGatewayProxyEvent, name: string): string | undefined {
   const raw = query(event, name);
   if (raw === undefined) return undefined;
-  if (raw === '' || raw.length > 128 || /\p{Cc}/u.test(raw))
+  if (raw === '' || !withinLength(raw, 128) || hasControlCharacters(raw))
     throw invalid(name, 'must be 1–128 characters without control characters');
   return raw;
 }

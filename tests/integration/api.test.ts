@@ -211,6 +211,27 @@ describe('HTTP API on the local server', () => {
     });
   });
 
+  it('POST /v1/feedback refuses a timestamp more than 5 minutes ahead with a 400 naming it (its event would be refused)', async () => {
+    // Prepare
+    const feedback = { recommendationId: 'r-1', userId: 'u-fb', itemId: 'sku-1', action: 'click' };
+    const ahead = new Date(Date.now() + 10 * 60_000).toISOString();
+    // Act
+    const future = await api.request('/v1/feedback', {
+      method: 'POST',
+      body: JSON.stringify({ ...feedback, timestamp: ahead }),
+    });
+    const now = await api.request('/v1/feedback', {
+      method: 'POST',
+      body: JSON.stringify({ ...feedback, timestamp: new Date().toISOString() }),
+    });
+    // Assess
+    expect(future.status).toBe(400);
+    expect((await bodyOf(future)).error.details).toEqual([
+      { path: 'timestamp', message: 'is more than 5 minutes in the future' },
+    ]);
+    expect(now.status).toBe(202);
+  });
+
   describe('path parameters: one rule on every route', () => {
     const long = 'x'.repeat(129);
     const routes = [
@@ -258,14 +279,14 @@ describe('HTTP API on the local server', () => {
       },
     );
 
-    it('takes 128 characters, and decodes escapes once (a slash, a space, non-ASCII)', async () => {
-      // Prepare
-      const ids = ['y'.repeat(128), 'tasse à café', 'a%b', 'mug/blue'];
+    it('takes 128 characters (code points, as JSON Schema counts), and decodes escapes once', async () => {
+      // Prepare: a slash, a space, non-ASCII, a percent sign, and 128 astral characters (256 UTF-16 units)
+      const ids = ['y'.repeat(128), 'tasse à café', 'a%b', 'mug/blue', '\u{1F56F}'.repeat(128)];
       const put = await api.request('/v1/items', {
         method: 'PUT',
         body: JSON.stringify(ids.map((itemId) => ({ itemId, title: `title of ${itemId}` }))),
       });
-      expect(await put.json()).toEqual({ upserted: 4, rejected: [] });
+      expect(await put.json()).toEqual({ upserted: 5, rejected: [] });
       // Act + Assess
       for (const id of ids) {
         const got = await api.request(`/v1/items/${encodeURIComponent(id)}`);
@@ -273,6 +294,10 @@ describe('HTTP API on the local server', () => {
         expect((await bodyOf(got)).title).toBe(`title of ${id}`);
       }
       expect((await api.request(`/v1/items/${'z'.repeat(128)}`)).status).toBe(404);
+      const astral = await api.request(`/v1/items/${encodeURIComponent('\u{1F56F}'.repeat(129))}`);
+      expect((await bodyOf(astral)).error.details).toEqual([
+        { path: 'itemId', message: 'must be at most 128 characters' },
+      ]);
     });
   });
 
