@@ -61,26 +61,15 @@ export async function serve(options: ServeOptions): Promise<void> {
 }
 
 /** What a user can do about a socket that would not listen, or undefined for anything else. */
-function listenError(error: unknown, options: ServeOptions): CliError | undefined {
+function listenError(error: unknown, { host, port }: ServeOptions): CliError | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const where = `${options.host}:${options.port}`;
-  if (code === 'EADDRINUSE')
-    return new CliError(`port ${options.port} is in use; set PORT or --port`, 1, { cause: error });
-  if (code === 'EACCES')
-    return new CliError(
-      `port ${options.port} needs privileges this user lacks; set PORT or --port above 1023`,
-      1,
-      {
-        cause: error,
-      },
-    );
-  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
-    return new CliError(
-      `cannot listen on ${where}: ${options.host} is not an address of this machine; set --host`,
-      1,
-      {
-        cause: error,
-      },
-    );
-  return undefined;
+  const message =
+    code === 'EADDRINUSE'
+      ? `port ${port} is in use; set PORT or --port`
+      : code === 'EACCES'
+        ? `port ${port} needs privileges this user lacks; set PORT or --port above 1023`
+        : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? `cannot listen on ${host}:${port}: ${host} is not an address of this machine; set --host`
+          : undefined;
+  return message === undefined ? undefined : new CliError(message, 1, { cause: error });
 }

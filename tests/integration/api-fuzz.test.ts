@@ -43,6 +43,7 @@ function schemathesis(args: string[], cwd: string): Promise<Run> {
         SCHEMATHESIS_HOOKS: 'api_fuzz_hooks',
         PYTHONPATH: join(ROOT, 'tests/integration'),
         NO_COLOR: '1',
+        PYTHONDONTWRITEBYTECODE: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

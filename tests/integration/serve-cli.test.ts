@@ -82,6 +82,25 @@ describe('CLI: recsys serve', () => {
     expect(run.stderr).not.toMatch(STACK);
   });
 
+  it('on a --host that is not this machine says so in one line', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine
+    const run = await runCli([
+      'serve',
+      '--data-dir',
+      join(dir.path, 'host'),
+      '--host',
+      '192.0.2.1',
+      '--port',
+      '0',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'error: cannot listen on 192.0.2.1:0: 192.0.2.1 is not an address of this machine; set --host\n',
+    );
+    expect(run.stderr).not.toMatch(STACK);
+    expect(await exists(join(dir.path, 'host', 'LOCK'))).toBe(false);
+  });
+
   it.each(['abc', '99999', '-1', '80.5'])(
     'refuses --port %s with a usage error, before touching the data directory',
     async (port) => {
