@@ -12,7 +12,6 @@ import type { ServingStore } from '../shared/ports/serving-store.ts';
 import { dataDirLayout } from './data-dir.ts';
 
 // Commands of other owners import it from here.
-export { resolveDataDir } from './data-dir.ts';
 
 export interface LocalRuntime {
   dataDir: string;

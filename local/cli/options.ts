@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 /** Settings shared by every command that touches local state; each has an environment variable too. */
 export function dataDirOption(): Option {
@@ -23,6 +23,7 @@ export function addServerOptions(command: Command): Command {
 function parsePort(value: string): string {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new Error(`--port must be an integer 0–65535, got "${value}"`);
+    // Commander reports an InvalidArgumentError as a one-line usage error; any other error escapes as a stack.
+    throw new InvalidArgumentError('It must be an integer from 0 to 65535.');
   return value;
 }

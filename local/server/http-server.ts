@@ -156,10 +156,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         );
         return;
       }
+      // Still percent-encoded, as API Gateway (REST) hands them over: the handlers decode and check them
+      // (shared/runtime/http.ts pathParam), so a malformed escape is their 400, not this server's 500.
       const match = route.pattern.exec(url.pathname)!;
       const pathParameters: Record<string, string> = {};
       route.params.forEach((name, i) => {
-        pathParameters[name] = decodeURIComponent(match[i + 1]!);
+        pathParameters[name] = match[i + 1]!;
       });
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hasControlCharacters, idSchema, isId, MAX_ID_LENGTH, multiLine, singleLine } from './text.ts';
 import { type FieldError, fieldErrors, utf8Length } from './validation.ts';
 
 /**
@@ -29,7 +30,7 @@ export const QUANTITY_TYPES: ReadonlySet<EventType> = new Set([
 
 export const EVENT_LIMITS = {
   maxEventBytes: 16 * 1024,
-  maxIdLength: 128,
+  maxIdLength: MAX_ID_LENGTH,
   maxQueryLength: 256,
   maxPropertyKeys: 20,
   maxPropertyKeyLength: 64,
@@ -43,14 +44,9 @@ export const EVENT_LIMITS = {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/i;
 
-const id = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(EVENT_LIMITS.maxIdLength, `must be at most ${EVENT_LIMITS.maxIdLength} characters`)
-  // Control characters would corrupt the newline-delimited lake files and DynamoDB keys.
-  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+const id = idSchema;
 
-const contextValue = z.string().max(EVENT_LIMITS.maxContextValueLength);
+const contextValue = singleLine(EVENT_LIMITS.maxContextValueLength);
 const timestampSchema = z.iso.datetime({
   offset: true,
   error: 'must be an ISO 8601 date-time with a time zone',
@@ -75,20 +71,20 @@ export const EventSchema = z
       .string()
       .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
       .optional(),
-    query: z.string().min(1).max(EVENT_LIMITS.maxQueryLength).optional(),
+    query: singleLine(EVENT_LIMITS.maxQueryLength).min(1, 'must not be empty').optional(),
     recommendationId: id.optional(),
     context: z
       .strictObject({
         page: contextValue.optional(),
         device: contextValue.optional(),
         variant: contextValue.optional(),
-        referrer: z.string().max(1024).optional(),
+        referrer: singleLine(1024).optional(),
       })
       .optional(),
     properties: z
       .record(
-        z.string().min(1).max(EVENT_LIMITS.maxPropertyKeyLength),
-        z.union([z.string().max(EVENT_LIMITS.maxPropertyValueLength), z.number().finite(), z.boolean()]),
+        singleLine(EVENT_LIMITS.maxPropertyKeyLength).min(1, 'must not be empty'),
+        z.union([multiLine(EVENT_LIMITS.maxPropertyValueLength), z.number().finite(), z.boolean()]),
       )
       .refine((p) => Object.keys(p).length <= EVENT_LIMITS.maxPropertyKeys, {
         message: `must have at most ${EVENT_LIMITS.maxPropertyKeys} keys`,
@@ -204,7 +200,6 @@ const CONTEXT_LIMITS = {
   referrer: 1024,
 } as const;
 const CONTEXT_KEYS = Object.keys(CONTEXT_LIMITS) as (keyof typeof CONTEXT_LIMITS)[];
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]+$/u;
 const CURRENCY = /^[A-Z]{3}$/;
 /**
  * Timestamps zod's datetime check accepted lately, with their epoch ms: events of a batch or an invoice share a
@@ -216,15 +211,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
-}
-
-function isId(value: unknown): boolean {
-  return (
-    typeof value === 'string' &&
-    value.length >= 1 &&
-    value.length <= EVENT_LIMITS.maxIdLength &&
-    NO_CONTROL_CHARACTERS.test(value)
-  );
 }
 
 /**
@@ -258,7 +244,11 @@ function fastContext(value: unknown): Record<string, string> | undefined {
   for (const key in value) {
     if (!Object.hasOwn(CONTEXT_LIMITS, key)) return undefined;
     const v = value[key];
-    if (typeof v !== 'string' || v.length > CONTEXT_LIMITS[key as keyof typeof CONTEXT_LIMITS])
+    if (
+      typeof v !== 'string' ||
+      v.length > CONTEXT_LIMITS[key as keyof typeof CONTEXT_LIMITS] ||
+      hasControlCharacters(v)
+    )
       return undefined;
     n++;
   }
@@ -274,11 +264,17 @@ function fastProperties(value: unknown): Record<string, string | number | boolea
   if (keys.length > EVENT_LIMITS.maxPropertyKeys) return undefined;
   const out: Record<string, string | number | boolean> = {};
   for (const key of keys) {
-    if (key.length < 1 || key.length > EVENT_LIMITS.maxPropertyKeyLength || key === '__proto__')
+    if (
+      key.length < 1 ||
+      key.length > EVENT_LIMITS.maxPropertyKeyLength ||
+      key === '__proto__' ||
+      hasControlCharacters(key)
+    )
       return undefined;
     const v = value[key];
     if (typeof v === 'string') {
-      if (v.length > EVENT_LIMITS.maxPropertyValueLength) return undefined;
+      if (v.length > EVENT_LIMITS.maxPropertyValueLength || hasControlCharacters(v, { multiline: true }))
+        return undefined;
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v)) return undefined;
     } else if (typeof v !== 'boolean') return undefined;
@@ -325,7 +321,10 @@ export function fastAccept(input: unknown): ShopperEvent | undefined {
   const query = e.query;
   if (
     hasQuery &&
-    (typeof query !== 'string' || query.length < 1 || query.length > EVENT_LIMITS.maxQueryLength)
+    (typeof query !== 'string' ||
+      query.length < 1 ||
+      query.length > EVENT_LIMITS.maxQueryLength ||
+      hasControlCharacters(query))
   )
     return undefined;
   let context: Record<string, string> | undefined;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { EventType } from './event.ts';
+import { EVENT_LIMITS, type EventType } from './event.ts';
+import { idSchema } from './text.ts';
 import { type FieldError, fieldErrors } from './validation.ts';
 
 export const FEEDBACK_ACTIONS = [
@@ -25,11 +26,7 @@ export const FEEDBACK_EVENT_TYPE: Readonly<Record<FeedbackAction, EventType | un
   not_interested: 'not_interested',
 };
 
-const id = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(128, 'must be at most 128 characters')
-  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+const id = idSchema;
 
 export const FeedbackSchema = z
   .strictObject({
@@ -50,11 +47,18 @@ export const FeedbackSchema = z
 
 export type Feedback = z.infer<typeof FeedbackSchema>;
 
+/**
+ * Validates feedback received at `now`. Its timestamp becomes the timestamp of the event it lands in the lake as,
+ * so it is held to the event's limit on the future here, where the client can still be told which field is wrong.
+ */
 export function validateFeedback(
   input: unknown,
+  now: number = Date.now(),
 ): { ok: true; feedback: Feedback } | { ok: false; errors: FieldError[] } {
   const parsed = FeedbackSchema.safeParse(input);
-  return parsed.success
-    ? { ok: true, feedback: parsed.data }
-    : { ok: false, errors: fieldErrors(parsed.error) };
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
+  const { timestamp } = parsed.data;
+  if (timestamp !== undefined && Date.parse(timestamp) - now > EVENT_LIMITS.maxFutureSkewMs)
+    return { ok: false, errors: [{ path: 'timestamp', message: 'is more than 5 minutes in the future' }] };
+  return { ok: true, feedback: parsed.data };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idSchema, multiLine, singleLine } from './text.ts';
 import { type FieldError, fieldErrors, utf8Length } from './validation.ts';
 
 export const ITEM_LIMITS = {
@@ -8,19 +9,16 @@ export const ITEM_LIMITS = {
   maxAttributes: 50,
 } as const;
 
-const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-
 export const ItemSchema = z.strictObject({
-  itemId: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(128)
-    .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
-  title: text(500).min(1, 'must not be empty'),
-  description: text(10_000).optional(),
+  itemId: idSchema,
+  title: singleLine(500).min(1, 'must not be empty'),
+  description: multiLine(10_000).optional(),
   /** The category path from the root, e.g. ["Home", "Kitchen", "Mugs"]. */
-  categories: z.array(text(100).min(1)).max(ITEM_LIMITS.maxCategoryDepth).optional(),
-  brand: text(200).optional(),
+  categories: z
+    .array(singleLine(100).min(1, 'must not be empty'))
+    .max(ITEM_LIMITS.maxCategoryDepth)
+    .optional(),
+  brand: singleLine(200).optional(),
   price: z.number().finite().nonnegative().optional(),
   currency: z
     .string()
@@ -31,7 +29,10 @@ export const ItemSchema = z.strictObject({
     .max(2048)
     .optional(),
   attributes: z
-    .record(z.string().min(1).max(64), z.union([z.string().max(500), z.number().finite(), z.boolean()]))
+    .record(
+      singleLine(64).min(1, 'must not be empty'),
+      z.union([multiLine(500), z.number().finite(), z.boolean()]),
+    )
     .refine((a) => Object.keys(a).length <= ITEM_LIMITS.maxAttributes, {
       message: `must have at most ${ITEM_LIMITS.maxAttributes} keys`,
     })

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { type ParseError, parse as parseLenient, printParseErrorCode } from 'jsonc-parser';
+import { idSchema } from '../domain/text.ts';
 import type { FieldError } from '../domain/validation.ts';
 
 /** An error a caller can act on: shown to them with its status, code and details. */
@@ -116,4 +117,31 @@ export function batchFrom(body: unknown, field: string, max: number): unknown[] 
     );
   }
   return list;
+}
+
+function invalidPathParam(name: string, message: string, cause?: unknown): HttpError {
+  return new HttpError(400, 'invalid_request', `${name} ${message}`, {
+    details: [{ path: name, message }],
+    cause,
+  });
+}
+
+/**
+ * A path parameter, decoded and held to the id rule every id in a body is held to (shared/domain/text.ts), so an
+ * id too long or malformed is a 400 on every route instead of a lookup that cannot match. API Gateway (REST) hands
+ * path parameters over still percent-encoded, and the local server does the same, so they are decoded here, once:
+ * a malformed escape (`%ZZ`, or `%C0`, which is not UTF-8) is the caller's mistake, a 400 naming the parameter.
+ */
+export function pathParam(event: APIGatewayProxyEvent, name: string): string {
+  const raw = event.pathParameters?.[name];
+  if (raw === undefined || raw === null || raw === '') throw invalidPathParam(name, 'is required');
+  let value: string;
+  try {
+    value = decodeURIComponent(raw);
+  } catch (error) {
+    throw invalidPathParam(name, 'is not valid percent-encoded UTF-8', error);
+  }
+  const checked = idSchema.safeParse(value);
+  if (!checked.success) throw invalidPathParam(name, checked.error.issues[0]!.message);
+  return value;
 }

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { hasControlCharacters, withinLength } from '../domain/text.ts';
 import { DEFAULT_EXCLUDE, EXCLUDE_KINDS, type ExcludeKind, type Filters } from '../serving/recommender.ts';
 import { HttpError } from './http.ts';
 
@@ -11,14 +12,6 @@ function invalid(path: string, message: string): HttpError {
 export function query(event: APIGatewayProxyEvent, name: string): string | undefined {
   const v = event.queryStringParameters?.[name];
   return v === undefined || v === null ? undefined : v;
-}
-
-export function pathParam(event: APIGatewayProxyEvent, name: string): string {
-  const v = event.pathParameters?.[name];
-  if (v === undefined || v === null || v === '') throw invalid(name, 'is required');
-  if (v.length > 128 || /\p{Cc}/u.test(v))
-    throw invalid(name, 'must be 1–128 characters without control characters');
-  return v;
 }
 
 export function intParam(
@@ -46,7 +39,7 @@ function priceParam(event: APIGatewayProxyEvent, name: string): number | undefin
 function textParam(event: APIGatewayProxyEvent, name: string): string | undefined {
   const raw = query(event, name);
   if (raw === undefined) return undefined;
-  if (raw === '' || raw.length > 128 || /\p{Cc}/u.test(raw))
+  if (raw === '' || !withinLength(raw, 128) || hasControlCharacters(raw))
     throw invalid(name, 'must be 1–128 characters without control characters');
   return raw;
 }

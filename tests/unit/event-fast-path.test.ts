@@ -58,6 +58,8 @@ const contextArb = fc.oneof(
     fc.oneof(
       fc.string({ maxLength: 4 }),
       fc.constantFrom('p'.repeat(128), 'p'.repeat(129), 'r'.repeat(1024), 'r'.repeat(1025)),
+      // The text rule: no control characters (C0, DEL, C1) in single-line text.
+      fc.constantFrom('a\nb', 'tab\there', 'c1\u0085', '\u007f'),
       fc.constantFrom(1, null, undefined),
     ),
     { maxKeys: 5 },
@@ -68,11 +70,13 @@ const propertiesArb = fc.oneof(
   fc.dictionary(
     fc.oneof(
       fc.string({ maxLength: 6 }),
-      fc.constantFrom('', 'k'.repeat(64), 'k'.repeat(65), '__proto__', '2', 'constructor'),
+      fc.constantFrom('', 'k'.repeat(64), 'k'.repeat(65), '__proto__', '2', 'constructor', 'k\u0085', 'k\n'),
     ),
     fc.oneof(
       fc.string({ maxLength: 6 }),
       fc.constantFrom('v'.repeat(256), 'v'.repeat(257)),
+      // Property values are prose: tab and line breaks pass, other control characters do not.
+      fc.constantFrom('two\nlines', 'tab\tcr\r', 'nul\u0000', 'c1\u009f'),
       numberArb,
       fc.boolean(),
       fc.constantFrom(null, undefined, {}, []),
@@ -92,7 +96,10 @@ const fieldArbs: Record<string, fc.Arbitrary<unknown>> = {
   value: numberArb,
   price: numberArb,
   currency: fc.constantFrom('EUR', 'GBP', 'eur', 'EURO', '', 1),
-  query: fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('q'.repeat(256), 'q'.repeat(257), 3)),
+  query: fc.oneof(
+    fc.string({ maxLength: 4 }),
+    fc.constantFrom('q'.repeat(256), 'q'.repeat(257), 3, 'red\nmug', 'mug\u0085'),
+  ),
   context: contextArb,
   properties: propertiesArb,
   receivedAt: fc.constant('2025-01-01T00:00:00Z'),

@@ -1,8 +1,8 @@
 import type { FeedbackStore } from '../../../shared/ports/feedback-store.ts';
 import type { Deployment } from '../../../shared/ports/publication-store.ts';
-import { HttpError, jsonResponse } from '../../../shared/runtime/http.ts';
+import { HttpError, jsonResponse, pathParam } from '../../../shared/runtime/http.ts';
 import { type ApiMiddlewareOptions, apiHandler } from '../../../shared/runtime/middleware.ts';
-import { invalidParam, pathParam } from '../../../shared/runtime/serving-params.ts';
+import { invalidParam } from '../../../shared/runtime/serving-params.ts';
 import { experimentReport } from '../../../shared/serving/experiments.ts';
 import { NAME_PATTERN } from '../../../shared/serving/recommendation-id.ts';
 

@@ -1,6 +1,6 @@
-import { jsonResponse } from '../../../shared/runtime/http.ts';
+import { jsonResponse, pathParam } from '../../../shared/runtime/http.ts';
 import { type ApiMiddlewareOptions, apiHandler } from '../../../shared/runtime/middleware.ts';
-import { pathParam, personalRequest } from '../../../shared/runtime/serving-params.ts';
+import { personalRequest } from '../../../shared/runtime/serving-params.ts';
 import type { Recommender } from '../../../shared/serving/recommender.ts';
 
 /** GET /v1/users/{userId}/recommendations */

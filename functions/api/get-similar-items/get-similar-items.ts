@@ -1,6 +1,6 @@
-import { HttpError, jsonResponse } from '../../../shared/runtime/http.ts';
+import { HttpError, jsonResponse, pathParam } from '../../../shared/runtime/http.ts';
 import { type ApiMiddlewareOptions, apiHandler } from '../../../shared/runtime/middleware.ts';
-import { intParam, pathParam } from '../../../shared/runtime/serving-params.ts';
+import { intParam } from '../../../shared/runtime/serving-params.ts';
 import { type Recommender, UnknownItemError } from '../../../shared/serving/recommender.ts';
 
 /** GET /v1/items/{itemId}/similar */

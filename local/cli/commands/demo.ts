@@ -6,7 +6,7 @@ import { dataDirLayout, resolveDataDir } from '../../data-dir.ts';
 import { importOnlineRetail } from '../../import/online-retail.ts';
 import { runRetrainLocally } from '../../pipeline/retrain.ts';
 import { openLocalRuntime } from '../../runtime.ts';
-import { serve } from '../../serve.ts';
+import { serve } from '../../server/start-server.ts';
 import { addServerOptions, dataDirOption } from '../options.ts';
 import { progressReporter } from '../progress.ts';
 import { formatRunStates } from '../run-report.ts';

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { createLocalModelStore } from '../../../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
@@ -10,7 +9,7 @@ import {
   startExperiment,
   stopExperiment,
 } from '../../../shared/serving/experiments.ts';
-import { resolveDataDir } from '../../runtime.ts';
+import { dataDirLayout, resolveDataDir } from '../../data-dir.ts';
 import { CliError } from '../errors.ts';
 import { dataDirOption } from '../options.ts';
 
@@ -20,7 +19,7 @@ import { dataDirOption } from '../options.ts';
  * lets both use the record (WAL).
  */
 async function update(dataDir: string, change: DeploymentChange): Promise<Deployment> {
-  const store = createSqlitePublicationStore({ path: join(dataDir, 'serving.db') });
+  const store = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
   try {
     const next = await updateDeployment(store, change);
     // Every experiment change returns a record or throws (ExperimentStateError without one).
@@ -62,9 +61,9 @@ export function registerExperiment(program: Command): void {
     .action(async (name: string, options: { challenger: string; weight: string; dataDir?: string }) => {
       const dataDir = resolveDataDir(options.dataDir);
       const share = weight(options.weight);
-      const models = createLocalModelStore({ root: join(dataDir, 'models') });
+      const models = createLocalModelStore({ root: dataDirLayout(dataDir).models });
       if (!(await models.list()).includes(options.challenger))
-        throw new CliError(`no complete model ${options.challenger} under ${join(dataDir, 'models')}`);
+        throw new CliError(`no complete model ${options.challenger} under ${dataDirLayout(dataDir).models}`);
       const next = await update(dataDir, (d) =>
         startExperiment(d, { name, challenger: options.challenger, weight: share, now: new Date() }),
       );

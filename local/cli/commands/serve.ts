@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { resolveDataDir } from '../../runtime.ts';
-import { serve } from '../../serve.ts';
+import { resolveDataDir } from '../../data-dir.ts';
+import { serve } from '../../server/start-server.ts';
 import { addServerOptions, dataDirOption } from '../options.ts';
 
 export function registerServe(program: Command): void {
