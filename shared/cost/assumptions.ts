@@ -18,6 +18,10 @@ export interface Assumptions {
   catalogItemBytes: number;
   /** Read request units of one GET recommendations (eventually consistent reads, half a unit per 4 KB). */
   readUnitsPerRequest: { list: number; activity: number; exclusions: number; catalogItems: number };
+  /** Bytes of one recommendations response on the wire (JSON of 10 items, gzip above 1 KiB). */
+  responseBytes: number;
+  /** Customer managed KMS keys in the stack (resources/emr.yml). */
+  kmsKeys: number;
   /** Average billed Lambda duration. */
   ingestMs: number;
   servingMs: number;
@@ -69,6 +73,8 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Assumptions> = Object.freeze({
   catalogItemBytes: 1000,
   // List ≤ 4 KB: 0.5; 50 activity rows ≈ 12 KB: 1.5; exclusions: 0.5; catalog rows not in the 30 s cache: 10 × 0.5.
   readUnitsPerRequest: { list: 0.5, activity: 1.5, exclusions: 0.5, catalogItems: 10 },
+  responseBytes: 1500,
+  kmsKeys: 1,
   ingestMs: 40,
   servingMs: 50,
   pipelineInvocationsPerRun: 20,

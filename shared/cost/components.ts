@@ -40,11 +40,12 @@ export function apiRequests(w: Workload): { ingest: number; serving: number } {
   };
 }
 
-export function apiGatewayCost(w: Workload, p: Prices): Component {
+export function apiGatewayCost(w: Workload, a: Assumptions, p: Prices): Component {
   const { ingest, serving } = apiRequests(w);
   // Tiers apply to the month's total, so the split between the two lines is pro rata.
   const usd = tieredCost(ingest + serving, p.apiGatewayRestRequests, 1e6);
   const share = ingest + serving > 0 ? ingest / (ingest + serving) : 0;
+  const outGb = (serving * a.responseBytes) / GB;
   return component('API Gateway', [
     { what: 'POST /v1/events', quantity: ingest, unit: 'requests', usd: usd * share, kind: 'usage' },
     {
@@ -52,6 +53,13 @@ export function apiGatewayCost(w: Workload, p: Prices): Component {
       quantity: serving,
       unit: 'requests',
       usd: usd * (1 - share),
+      kind: 'usage',
+    },
+    {
+      what: 'data transfer out (responses)',
+      quantity: outGb,
+      unit: 'GB',
+      usd: outGb * p.dataTransferOutGb.usd,
       kind: 'usage',
     },
   ]);
@@ -368,6 +376,18 @@ export function stepFunctionsCost(w: Workload, a: Assumptions, p: Prices): Compo
       unit: 'transitions',
       usd: (transitions / 1000) * p.stepFunctionsStateTransitions.usd,
       kind: 'usage',
+    },
+  ]);
+}
+
+export function kmsCost(a: Assumptions, p: Prices): Component {
+  return component('KMS', [
+    {
+      what: 'customer managed keys',
+      quantity: a.kmsKeys,
+      unit: 'keys',
+      usd: a.kmsKeys * p.kmsKeyMonth.usd,
+      kind: 'fixed',
     },
   ]);
 }

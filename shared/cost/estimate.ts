@@ -6,6 +6,7 @@ import {
   dynamoDbCost,
   firehoseCost,
   glueCost,
+  kmsCost,
   lambdaCost,
   NOTHING_NEW_TRANSITIONS,
   s3Cost,
@@ -35,6 +36,8 @@ export interface Estimate {
   personalize: Component & { batchAlternativeUsd: number; idleUsd: number };
   /** Ours over Personalize (real time). */
   ratio: number;
+  /** Ours over Personalize without its training line, whose hours are a guess unless given. */
+  ratioWithoutTraining: number;
   idle: { usd: number; items: { component: string; what: string; usd: number }[]; personalizeUsd: number };
 }
 
@@ -55,7 +58,7 @@ export function estimate(
     throw new WorkloadError(`EMR core count must be an integer ≥ 1, got ${s.coreCount}`);
   const p = sheet.prices;
   const components = [
-    apiGatewayCost(w, p),
+    apiGatewayCost(w, a, p),
     lambdaCost(w, s, a, p),
     firehoseCost(w, a, p),
     s3Cost(w, s, a, p),
@@ -64,6 +67,7 @@ export function estimate(
     glueCost(w, a, p),
     stepFunctionsCost(w, a, p),
     cloudWatchCost(w, s, a, p),
+    kmsCost(a, p),
   ];
   const monthlyUsd = components.reduce((sum, c) => sum + c.usd, 0);
   const personalize = {
@@ -81,7 +85,9 @@ export function estimate(
     monthlyUsd,
     trainingRun: trainingRun(w, s, a, p, instance),
     personalize,
-    ratio: personalize.usd > 0 ? monthlyUsd / personalize.usd : Number.POSITIVE_INFINITY,
+    ratio: monthlyUsd / personalize.usd,
+    ratioWithoutTraining:
+      monthlyUsd / (personalize.usd - (personalize.items.find((i) => i.unit === 'training hours')?.usd ?? 0)),
     idle: idleMonth(components, w, a, sheet),
   };
 }

@@ -38,7 +38,7 @@ export function formatEstimate(e: Estimate): string {
   out.push(
     `  · batch recommendations instead of a campaign (no real-time requests): ${usd(p.batchAlternativeUsd)} plus ingestion and training`,
     '',
-    `ratio ours / Personalize: ${e.ratio.toFixed(3)} (1/${(1 / e.ratio).toFixed(1)})`,
+    `ratio ours / Personalize: ${e.ratio.toFixed(3)} (1/${(1 / e.ratio).toFixed(1)}); without Personalize's training: ${e.ratioWithoutTraining.toFixed(3)} (1/${(1 / e.ratioWithoutTraining).toFixed(1)})`,
     '',
     `Idle month (no events, no requests, history kept): ${usd(e.idle.usd)}; Personalize idle: ${usd(e.idle.personalizeUsd)} (campaign at its minimum TPS)`,
   );

@@ -23,6 +23,7 @@ export type FlatPrice = z.infer<typeof flatPrice>;
 export type TieredPrice = z.infer<typeof tieredPrice>;
 
 const FLAT_KEYS = [
+  'dataTransferOutGb',
   'lambdaRequests',
   'lambdaArmGbSecond',
   'firehoseIngestGb',
@@ -42,6 +43,7 @@ const FLAT_KEYS = [
   'ebsGp3GbMonth',
   'stepFunctionsStateTransitions',
   'glueCrawlerDpuHour',
+  'kmsKeyMonth',
   'cloudWatchLogsIngestGb',
   'cloudWatchLogsStorageGbMonth',
   'cloudWatchMetricMonth',
