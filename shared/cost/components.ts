@@ -13,7 +13,7 @@ import {
  * One priced quantity. `kind` says what survives a month without traffic: `storage` (data already kept) and
  * `fixed` (billed whether used or not) do; `usage` does not.
  */
-export interface LineItem {
+interface LineItem {
   what: string;
   quantity: number;
   unit: string;

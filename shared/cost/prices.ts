@@ -19,8 +19,7 @@ const tieredPrice = z
     'tiers must be in increasing order of upTo',
   );
 
-export type FlatPrice = z.infer<typeof flatPrice>;
-export type TieredPrice = z.infer<typeof tieredPrice>;
+type TieredPrice = z.infer<typeof tieredPrice>;
 
 const FLAT_KEYS = [
   'dataTransferOutGb',

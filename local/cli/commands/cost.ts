@@ -69,7 +69,7 @@ const NUMERIC_PARAMS = [
 ] as const;
 
 /** The stage's params as the framework resolves them: `default`, overridden by the stage's own entries. */
-export async function stageSizes(config: string, stage: string): Promise<StageSizes> {
+async function stageSizes(config: string, stage: string): Promise<StageSizes> {
   let doc: unknown;
   try {
     // CloudFormation's short forms (!Ref, !GetAtt) are unknown tags to a plain YAML parser: harmless here, since
@@ -90,10 +90,7 @@ export async function stageSizes(config: string, stage: string): Promise<StageSi
       );
     return v;
   };
-  const type = merged.emrInstanceType;
-  if (typeof type !== 'string')
-    throw new CliError(`${config}: params.default.emrInstanceType must be a string`);
-  return {
+  const sizes = {
     stage,
     lambdaMemoryMb: num('lambdaMemoryMb'),
     logRetentionDays: num('logRetentionDays'),
@@ -101,10 +98,15 @@ export async function stageSizes(config: string, stage: string): Promise<StageSi
     firehoseBufferSeconds: num('firehoseBufferSeconds'),
     rawInfrequentAccessDays: num('rawInfrequentAccessDays'),
     rawGlacierDays: num('rawGlacierDays'),
-    instanceType: type,
     coreCount: num('emrCoreCount'),
     alsRank: num('alsRank'),
   };
+  const type = merged.emrInstanceType;
+  if (typeof type !== 'string')
+    throw new CliError(
+      `${config}: params.${stage}.emrInstanceType (or params.default.emrInstanceType) must be a string`,
+    );
+  return { ...sizes, instanceType: type };
 }
 
 async function loadPrices(file: string) {
