@@ -37,6 +37,9 @@ export interface Assumptions {
   customMetrics: number;
   alarms: number;
   dashboards: number;
+  /** X-Ray's default sampling rule: the first request each second, then this share of the rest. */
+  traceReservoirPerSecond: number;
+  traceRate: number;
   /** Training throughput and fixed time per run; events per vCPU-second of the nodes that train. */
   emr: { eventsPerVcpuSecond: number; overheadSeconds: number; ebsGbPerInstance: number };
   singleMachine: { eventsPerVcpuSecond: number; overheadSeconds: number; ebsGbPerInstance: number };
@@ -86,6 +89,8 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Assumptions> = Object.freeze({
   customMetrics: 25,
   alarms: 15,
   dashboards: 1,
+  traceReservoirPerSecond: 1,
+  traceRate: 0.05,
   // Not measured on EMR. Spark local mode ran the job on 5M events in minutes on 2 cores (ARCHITECTURE: 6.7×
   // faster than 2,000 + 770 s of top-N alone), ~5,000 events per core-second; halved for S3 reads and shuffles
   // between nodes. Overhead: cluster provisioning and bootstrap (~7 min) and Spark start-up.

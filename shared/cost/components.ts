@@ -380,6 +380,25 @@ export function stepFunctionsCost(w: Workload, a: Assumptions, p: Prices): Compo
   ]);
 }
 
+/** Traces recorded with tracing on (issue 13) under the default sampling rule, one trace per API request. */
+export function xrayCost(w: Workload, a: Assumptions, p: Prices): Component {
+  const { ingest, serving } = apiRequests(w);
+  const perSecond = (ingest + serving) / SECONDS_PER_MONTH;
+  const sampled =
+    Math.min(perSecond, a.traceReservoirPerSecond) +
+    Math.max(perSecond - a.traceReservoirPerSecond, 0) * a.traceRate;
+  const traces = sampled * SECONDS_PER_MONTH;
+  return component('X-Ray', [
+    {
+      what: `traces (${a.traceReservoirPerSecond}/s, then ${a.traceRate * 100}% of requests)`,
+      quantity: traces,
+      unit: 'traces',
+      usd: (traces / 1e6) * p.xrayTracesRecorded.usd,
+      kind: 'usage',
+    },
+  ]);
+}
+
 export function kmsCost(a: Assumptions, p: Prices): Component {
   return component('KMS', [
     {

@@ -14,6 +14,7 @@ import {
   type TrainingRun,
   trainingCost,
   trainingRun,
+  xrayCost,
 } from './components.ts';
 import {
   type PersonalizeOptions,
@@ -67,6 +68,7 @@ export function estimate(
     glueCost(w, a, p),
     stepFunctionsCost(w, a, p),
     cloudWatchCost(w, s, a, p),
+    xrayCost(w, a, p),
     kmsCost(a, p),
   ];
   const monthlyUsd = components.reduce((sum, c) => sum + c.usd, 0);

@@ -48,6 +48,7 @@ const FLAT_KEYS = [
   'cloudWatchMetricMonth',
   'cloudWatchAlarmMonth',
   'cloudWatchDashboardMonth',
+  'xrayTracesRecorded',
   'personalizeIngestGb',
   'personalizeTrainingHour',
 ] as const;

@@ -39,12 +39,13 @@ describe('CLI: recsys cost', () => {
     expect(figure(out, 'Glue crawler')).toBe('$4.46');
     expect(figure(out, 'Step Functions')).toBe('$0.05');
     expect(figure(out, 'CloudWatch')).toBe('$97.65');
+    expect(figure(out, 'X-Ray')).toBe('$33.23');
     expect(figure(out, 'KMS')).toBe('$1.00');
-    expect(figure(out, 'TOTAL')).toBe('$611.55');
+    expect(figure(out, 'TOTAL')).toBe('$644.78');
     expect(figure(out, 'Amazon Personalize (real-time campaign)')).toBe('$3,248.85');
     expect(figure(out, '  campaign, 20 TPS provisioned or used')).toBe('$2,920.00');
     expect(out).toContain(
-      "ratio ours / Personalize: 0.188 (1/5.3); without Personalize's training: 0.209 (1/4.8)",
+      "ratio ours / Personalize: 0.198 (1/5.0); without Personalize's training: 0.221 (1/4.5)",
     );
     expect(out).toContain(
       'Idle month (no events, no requests, history kept): $23.03; Personalize idle: $146.00 (campaign at its minimum TPS)',

@@ -16,6 +16,7 @@ import {
   stepFunctionsCost,
   trainingCost,
   trainingRun,
+  xrayCost,
 } from '../../../shared/cost/components.ts';
 import { DAILY, DEV, GB, P, PROD, SHEET, WORKED } from './worked-example.ts';
 
@@ -173,6 +174,20 @@ describe('Cost: training', () => {
     const c = trainingCost({ ...WORKED, historyDays: 365 }, DEV, A, P, SHEET.instances['m6g.xlarge']!);
     expect(c.notes).toContain("a run would outlast TrainStep's 7200 s timeout: a bigger cluster is needed");
     expect(trainingCost(WORKED, PROD, A, P, R6G).notes.join()).not.toMatch(/outlast/);
+  });
+});
+
+describe('Cost: X-Ray', () => {
+  it('records the first request each second and 5% of the rest', () => {
+    // 82,976,667 requests / 2,628,000 s = 31.574 a second: 1 + 30.574 × 0.05 = 2.5287 traces a second
+    // × 2,628,000 s = 6,645,433 traces × $5/M = $33.23
+    const c = xrayCost(WORKED, A, P);
+    expect(c.items[0]!.quantity).toBeCloseTo(6_645_433.33, 1);
+    expect(c.usd).toBeCloseTo(33.2272, 4);
+    // under one request a second, every request is traced: 0.5 × 2,628,000 = 1,314,000 traces
+    expect(
+      xrayCost({ ...WORKED, eventsPerDay: 0, requestsPerSecond: 0.5 }, A, P).items[0]!.quantity,
+    ).toBeCloseTo(1_314_000, 3);
   });
 });
 
