@@ -1,13 +1,6 @@
 import type { Assumptions } from './assumptions.ts';
-import { type InstancePrice, type Prices, tieredCost } from './prices.ts';
-import {
-  DAYS_PER_MONTH,
-  GB,
-  HOURS_PER_MONTH,
-  SECONDS_PER_MONTH,
-  type StageSizes,
-  type Workload,
-} from './workload.ts';
+import { type Prices, tieredCost } from './prices.ts';
+import { DAYS_PER_MONTH, GB, SECONDS_PER_MONTH, type StageSizes, type Workload } from './workload.ts';
 
 /**
  * One priced quantity. `kind` says what survives a month without traffic: `storage` (data already kept) and
@@ -119,122 +112,6 @@ export function firehoseCost(w: Workload, a: Assumptions, p: Prices): Component 
   );
 }
 
-/** Objects Firehose delivers a day: a buffer is flushed when full or when its interval has passed. */
-export function firehoseObjectsPerDay(w: Workload, s: StageSizes, a: Assumptions): number {
-  const bytesPerSecond = (w.eventsPerDay * a.eventBytes) / 86400;
-  if (bytesPerSecond === 0) return 0;
-  const secondsToFill = (s.firehoseBufferMiB * 1024 * 1024) / bytesPerSecond;
-  return 86400 / Math.min(s.firehoseBufferSeconds, secondsToFill);
-}
-
-/** GB-days of the lake per storage class, for a lake `historyDays` old under the stage's lifecycle. */
-export function lakeTiers(w: Workload, s: StageSizes, a: Assumptions) {
-  const dailyGb = (w.eventsPerDay * a.eventBytes) / a.gzipRatio / GB;
-  const objectsPerDay = firehoseObjectsPerDay(w, s, a);
-  const objectBytes = objectsPerDay > 0 ? (dailyGb * GB) / objectsPerDay : 0;
-  const transitions = objectBytes >= a.s3MinTransitionBytes;
-  const h = w.historyDays;
-  const standardDays = transitions ? Math.min(h, s.rawInfrequentAccessDays) : h;
-  const iaDays = transitions
-    ? Math.min(Math.max(h - s.rawInfrequentAccessDays, 0), s.rawGlacierDays - s.rawInfrequentAccessDays)
-    : 0;
-  const glacierDays = transitions ? Math.max(h - s.rawGlacierDays, 0) : 0;
-  return { dailyGb, objectsPerDay, objectBytes, transitions, standardDays, iaDays, glacierDays };
-}
-
-/** One model version's artifact: factors (float32) of shoppers and products, and the published lists as JSON. */
-export function artifactGb(w: Workload, s: StageSizes, a: Assumptions): number {
-  const factors = (w.shoppers + w.products) * s.alsRank * 4;
-  const lists = w.shoppers * a.recommendationsPerUser * a.recommendationBytes;
-  return (factors + lists) / GB;
-}
-
-export function s3Cost(w: Workload, s: StageSizes, a: Assumptions, p: Prices): Component {
-  const t = lakeTiers(w, s, a);
-  const objectsPerMonth = t.objectsPerDay * DAYS_PER_MONTH;
-  const standardGb = t.dailyGb * t.standardDays;
-  const iaGb = t.dailyGb * t.iaDays;
-  const glacierGb = t.dailyGb * t.glacierDays;
-  // Every run reads the whole raw zone, so each run retrieves what has moved to the infrequent tiers.
-  const retrievalUsd =
-    w.runsPerMonth * (iaGb * p.s3RetrievalIaGb.usd + glacierGb * p.s3RetrievalGlacierIrGb.usd);
-  const lakeObjects = t.objectsPerDay * w.historyDays;
-  // Nothing expires models/: every version of the history stays (at least the one serving).
-  const versionsKept = Math.max(1, w.runsPerMonth * (w.historyDays / DAYS_PER_MONTH));
-  const modelsGb = artifactGb(w, s, a) * versionsKept;
-  const intoIa = t.transitions && w.historyDays > s.rawInfrequentAccessDays ? objectsPerMonth : 0;
-  const intoGlacier = t.transitions && w.historyDays > s.rawGlacierDays ? objectsPerMonth : 0;
-  const notes = [
-    `lake ${w.historyDays} days old: ${t.standardDays} days STANDARD, ${t.iaDays} STANDARD_IA (from day ${s.rawInfrequentAccessDays}), ${t.glacierDays} GLACIER_IR (from day ${s.rawGlacierDays})`,
-  ];
-  if (!t.transitions && t.objectsPerDay > 0)
-    notes.push(
-      `objects of ${Math.round(t.objectBytes / 1024)} KB stay in STANDARD: lifecycle skips objects under ${a.s3MinTransitionBytes / 1024} KB`,
-    );
-  return component(
-    'S3',
-    [
-      {
-        what: 'lake STANDARD',
-        quantity: standardGb,
-        unit: 'GB-month',
-        usd: standardGb * p.s3StandardGbMonth.usd,
-        kind: 'storage',
-      },
-      {
-        what: 'lake STANDARD_IA',
-        quantity: iaGb,
-        unit: 'GB-month',
-        usd: iaGb * p.s3StandardIaGbMonth.usd,
-        kind: 'storage',
-      },
-      {
-        what: 'lake GLACIER_IR',
-        quantity: glacierGb,
-        unit: 'GB-month',
-        usd: glacierGb * p.s3GlacierIrGbMonth.usd,
-        kind: 'storage',
-      },
-      {
-        what: 'model artifacts (STANDARD)',
-        quantity: modelsGb,
-        unit: 'GB-month',
-        usd: modelsGb * p.s3StandardGbMonth.usd,
-        kind: 'storage',
-      },
-      {
-        what: 'PUTs by Firehose',
-        quantity: objectsPerMonth,
-        unit: 'requests',
-        usd: (objectsPerMonth / 1000) * p.s3PutRequests.usd,
-        kind: 'usage',
-      },
-      {
-        what: 'lifecycle transitions',
-        quantity: intoIa + intoGlacier,
-        unit: 'requests',
-        usd: (intoIa / 1000) * p.s3TransitionToIa.usd + (intoGlacier / 1000) * p.s3TransitionToGlacierIr.usd,
-        kind: 'usage',
-      },
-      {
-        what: 'training reads (GETs)',
-        quantity: w.runsPerMonth * lakeObjects,
-        unit: 'requests',
-        usd: ((w.runsPerMonth * lakeObjects) / 1000) * p.s3GetRequests.usd,
-        kind: 'usage',
-      },
-      {
-        what: 'training reads (IA/GLACIER_IR retrieval)',
-        quantity: w.runsPerMonth * (iaGb + glacierGb),
-        unit: 'GB',
-        usd: retrievalUsd,
-        kind: 'usage',
-      },
-    ],
-    notes,
-  );
-}
-
 export function dynamoDbCost(w: Workload, a: Assumptions, p: Prices): Component {
   const { serving } = apiRequests(w);
   const activityWrites = w.eventsPerDay * DAYS_PER_MONTH;
@@ -287,99 +164,6 @@ export function dynamoDbCost(w: Workload, a: Assumptions, p: Prices): Component 
   ]);
 }
 
-export interface TrainingRun {
-  instances: number;
-  trainingVcpus: number;
-  seconds: number;
-  usdPerInstanceHour: number;
-  usd: number;
-}
-
-/** One retrain's cluster (EMR: a primary and `coreCount` core nodes) or single machine, from start to terminate. */
-export function trainingRun(
-  w: Workload,
-  s: StageSizes,
-  a: Assumptions,
-  p: Prices,
-  instance: InstancePrice,
-): TrainingRun {
-  const emr = w.engine === 'emr';
-  const f = emr ? a.emr : a.singleMachine;
-  const instances = emr ? 1 + s.coreCount : 1;
-  // Spark's executors run on the core nodes; the primary only coordinates.
-  const trainingVcpus = instance.vcpu * (emr ? s.coreCount : 1);
-  const seconds =
-    f.overheadSeconds + (w.eventsPerDay * w.historyDays) / (f.eventsPerVcpuSecond * trainingVcpus);
-  const usdPerInstanceHour =
-    instance.ec2PerHour + instance.emrPerHour + (f.ebsGbPerInstance * p.ebsGp3GbMonth.usd) / HOURS_PER_MONTH;
-  return {
-    instances,
-    trainingVcpus,
-    seconds,
-    usdPerInstanceHour,
-    usd: instances * (seconds / 3600) * usdPerInstanceHour,
-  };
-}
-
-export function trainingCost(
-  w: Workload,
-  s: StageSizes,
-  a: Assumptions,
-  p: Prices,
-  instance: InstancePrice,
-): Component {
-  const run = trainingRun(w, s, a, p, instance);
-  const hours = w.runsPerMonth * run.instances * (run.seconds / 3600);
-  const shape =
-    w.engine === 'emr' ? `${s.instanceType}, 1 primary + ${s.coreCount} core` : `${s.instanceType}, one node`;
-  const notes = [
-    `${Math.round(run.seconds / 60)} min a run: ${(w.eventsPerDay * w.historyDays).toLocaleString('en-US')} events on ${run.trainingVcpus} vCPUs`,
-  ];
-  if (run.seconds > a.trainStepTimeoutSeconds)
-    notes.push(
-      `a run would outlast TrainStep's ${a.trainStepTimeoutSeconds} s timeout: a bigger cluster is needed`,
-    );
-  const name = w.engine === 'emr' ? 'EMR training' : 'single-machine trainer';
-  return component(
-    name,
-    [
-      {
-        what: `EC2 + EMR + EBS (${shape})`,
-        quantity: hours,
-        unit: 'instance-hours',
-        usd: w.runsPerMonth * run.usd,
-        kind: 'usage',
-      },
-    ],
-    notes,
-  );
-}
-
-/** Standard-workflow transitions of one run that trains and publishes (statemachines/retrain.asl.yml). */
-export function stateTransitionsPerRun(w: Workload, a: Assumptions): number {
-  const start = 6; // Config, Route, Prepare, AlreadyTrained, StartCrawler, InitCrawlPolls
-  const polls = (a.crawlPolls - 1) * 5 + 3; // Wait, Get, Ready?, Count, Deadline; the last poll stops at Ready?
-  const train = 11; // CrawlOutcome … Activate, PublishParts included
-  const parts = Math.ceil(w.shoppers / a.usersPerPart); // one Map child (one Task state) per part file
-  return start + polls + train + parts;
-}
-
-/** A run with nothing new stops at NothingNew: Config, Route, Prepare, AlreadyTrained, NothingNew. */
-export const NOTHING_NEW_TRANSITIONS = 5;
-
-export function stepFunctionsCost(w: Workload, a: Assumptions, p: Prices): Component {
-  const transitions = w.runsPerMonth * stateTransitionsPerRun(w, a);
-  return component('Step Functions', [
-    {
-      what: 'state transitions',
-      quantity: transitions,
-      unit: 'transitions',
-      usd: (transitions / 1000) * p.stepFunctionsStateTransitions.usd,
-      kind: 'usage',
-    },
-  ]);
-}
-
 /** Traces recorded with tracing on (issue 13) under the default sampling rule, one trace per API request. */
 export function xrayCost(w: Workload, a: Assumptions, p: Prices): Component {
   const { ingest, serving } = apiRequests(w);
@@ -407,19 +191,6 @@ export function kmsCost(a: Assumptions, p: Prices): Component {
       unit: 'keys',
       usd: a.kmsKeys * p.kmsKeyMonth.usd,
       kind: 'fixed',
-    },
-  ]);
-}
-
-export function glueCost(w: Workload, a: Assumptions, p: Prices): Component {
-  const dpuHours = w.runsPerMonth * a.crawler.dpu * (a.crawler.billedMinutes / 60);
-  return component('Glue crawler', [
-    {
-      what: `crawls (${a.crawler.dpu} DPU, ${a.crawler.billedMinutes} min billed)`,
-      quantity: dpuHours,
-      unit: 'DPU-hours',
-      usd: dpuHours * p.glueCrawlerDpuHour.usd,
-      kind: 'usage',
     },
   ]);
 }

@@ -5,17 +5,11 @@ import {
   cloudWatchCost,
   dynamoDbCost,
   firehoseCost,
-  glueCost,
   kmsCost,
   lambdaCost,
-  NOTHING_NEW_TRANSITIONS,
-  s3Cost,
-  stepFunctionsCost,
-  type TrainingRun,
-  trainingCost,
-  trainingRun,
   xrayCost,
 } from './components.ts';
+import { s3Cost } from './lake.ts';
 import {
   type PersonalizeOptions,
   personalizeBatchUsd,
@@ -23,6 +17,14 @@ import {
   personalizeIdleUsd,
 } from './personalize.ts';
 import type { PriceSheet } from './prices.ts';
+import {
+  glueCost,
+  NOTHING_NEW_TRANSITIONS,
+  stepFunctionsCost,
+  type TrainingRun,
+  trainingCost,
+  trainingRun,
+} from './training.ts';
 import { checkWorkload, type StageSizes, type Workload, WorkloadError } from './workload.ts';
 
 export interface Estimate {

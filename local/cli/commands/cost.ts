@@ -180,9 +180,17 @@ export function registerCost(program: Command): void {
         'billed Personalize training hours per retrain',
       ).argParser(count),
     )
-    .addOption(new Option('--prices <file>', 'price sheet (JSON)').default(DEFAULT_PRICES))
     .addOption(
-      new Option('--config <file>', 'serverless.yml to read the stage params from').default(DEFAULT_CONFIG),
+      new Option('--prices <file>', 'price sheet (JSON)').default(
+        DEFAULT_PRICES,
+        'shared/cost/prices-eu-west-1.json',
+      ),
+    )
+    .addOption(
+      new Option('--config <file>', 'serverless.yml to read the stage params from').default(
+        DEFAULT_CONFIG,
+        "the repository's serverless.yml",
+      ),
     )
     .option('--json', 'print the estimate as JSON')
     .addHelpText(
@@ -196,42 +204,45 @@ Examples:
   recsys cost --stage dev --events-per-day 50000 --requests-per-second 2 --retrain weekly --json
   recsys cost --engine single-machine --history-days 365 --events-per-request 20`,
     )
-    .action(async (opts: CostOptions) => {
-      let runs: number;
-      try {
-        runs = runsPerMonth(opts.retrain);
-      } catch (error) {
-        throw new CliError(`--retrain ${(error as Error).message}`, 1, { cause: error });
-      }
-      const sizes = await stageSizes(opts.config, opts.stage);
-      if (opts.instanceType !== undefined) sizes.instanceType = opts.instanceType;
-      if (opts.coreCount !== undefined) sizes.coreCount = opts.coreCount;
-      const sheet = await loadPrices(opts.prices);
-      const workload: Workload = {
-        eventsPerDay: opts.eventsPerDay,
-        shoppers: opts.shoppers,
-        products: opts.products,
-        requestsPerSecond: opts.requestsPerSecond,
-        runsPerMonth: runs,
-        engine: opts.engine,
-        eventsPerRequest: opts.eventsPerRequest,
-        historyDays: opts.historyDays,
-      };
-      const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS };
-      if (opts.throughput !== undefined) {
-        const key = opts.engine === 'emr' ? 'emr' : 'singleMachine';
-        assumptions[key] = { ...assumptions[key], eventsPerVcpuSecond: opts.throughput };
-      }
-      try {
-        const e = estimate(workload, sizes, assumptions, sheet, {
-          ...(opts.personalizeTrainingHours !== undefined
-            ? { trainingHoursPerRun: opts.personalizeTrainingHours }
-            : {}),
-        });
-        console.log(opts.json === true ? JSON.stringify({ ...e, assumptions }, null, 2) : formatEstimate(e));
-      } catch (error) {
-        if (error instanceof WorkloadError) throw new CliError(error.message, 1, { cause: error });
-        throw error;
-      }
+    .action(runCost);
+}
+
+/** The estimate for the options: the stage's sizes, the price sheet, the workload, then the report. */
+async function runCost(opts: CostOptions): Promise<void> {
+  let runs: number;
+  try {
+    runs = runsPerMonth(opts.retrain);
+  } catch (error) {
+    throw new CliError(`--retrain ${(error as Error).message}`, 1, { cause: error });
+  }
+  const sizes = await stageSizes(opts.config, opts.stage);
+  if (opts.instanceType !== undefined) sizes.instanceType = opts.instanceType;
+  if (opts.coreCount !== undefined) sizes.coreCount = opts.coreCount;
+  const sheet = await loadPrices(opts.prices);
+  const workload: Workload = {
+    eventsPerDay: opts.eventsPerDay,
+    shoppers: opts.shoppers,
+    products: opts.products,
+    requestsPerSecond: opts.requestsPerSecond,
+    runsPerMonth: runs,
+    engine: opts.engine,
+    eventsPerRequest: opts.eventsPerRequest,
+    historyDays: opts.historyDays,
+  };
+  const assumptions: Assumptions = { ...DEFAULT_ASSUMPTIONS };
+  if (opts.throughput !== undefined) {
+    const key = opts.engine === 'emr' ? 'emr' : 'singleMachine';
+    assumptions[key] = { ...assumptions[key], eventsPerVcpuSecond: opts.throughput };
+  }
+  try {
+    const e = estimate(workload, sizes, assumptions, sheet, {
+      ...(opts.personalizeTrainingHours !== undefined
+        ? { trainingHoursPerRun: opts.personalizeTrainingHours }
+        : {}),
     });
+    console.log(opts.json === true ? JSON.stringify({ ...e, assumptions }, null, 2) : formatEstimate(e));
+  } catch (error) {
+    if (error instanceof WorkloadError) throw new CliError(error.message, 1, { cause: error });
+    throw error;
+  }
 }

@@ -2,22 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_ASSUMPTIONS as A } from '../../../shared/cost/assumptions.ts';
 import {
   apiGatewayCost,
-  artifactGb,
   cloudWatchCost,
   dynamoDbCost,
   firehoseCost,
-  firehoseObjectsPerDay,
-  glueCost,
   kmsCost,
-  lakeTiers,
   lambdaCost,
-  s3Cost,
+  xrayCost,
+} from '../../../shared/cost/components.ts';
+import { artifactGb, firehoseObjectsPerDay, lakeTiers, s3Cost } from '../../../shared/cost/lake.ts';
+import {
+  glueCost,
   stateTransitionsPerRun,
   stepFunctionsCost,
   trainingCost,
   trainingRun,
-  xrayCost,
-} from '../../../shared/cost/components.ts';
+} from '../../../shared/cost/training.ts';
 import { DAILY, DEV, GB, P, PROD, SHEET, WORKED } from './worked-example.ts';
 
 // Every figure below is the worked example (1M events/day, 100k shoppers, 50k products, 20 requests/s, daily
