@@ -88,6 +88,19 @@ describe('CLI: recsys cost', () => {
     expect(e.assumptions.eventBytes).toBe(250);
   });
 
+  it('sizes a stage without params of its own by params.default, and says so', async () => {
+    const run = await runCli(['cost', '--stage', 'eu-shop', '--json']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /^note: .*serverless\.yml has no params\.eu-shop: the stage is sized by params\.default/,
+    );
+    expect(JSON.parse(run.stdout).stage).toMatchObject({
+      stage: 'eu-shop',
+      lambdaMemoryMb: 512,
+      coreCount: 2,
+    });
+  });
+
   it('returns exit 1 with the option or file at fault', async () => {
     const badParams = await writeText(
       join(dir.path, 'serverless.yml'),

@@ -81,6 +81,10 @@ async function stageSizes(config: string, stage: string): Promise<StageSizes> {
   const params = (doc as { params?: Record<string, Record<string, unknown> | null> } | null)?.params;
   if (params?.default === undefined || params.default === null)
     throw new CliError(`${config}: no params.default to read the stage's sizes from`);
+  if (!Object.hasOwn(params, stage))
+    console.error(
+      `note: ${config} has no params.${stage}: the stage is sized by params.default, as the framework does`,
+    );
   const merged: Record<string, unknown> = { ...params.default, ...(params[stage] ?? {}) };
   const num = (key: (typeof NUMERIC_PARAMS)[number]): number => {
     const v = merged[key];
