@@ -22,6 +22,7 @@ const COMMANDS: { names: string[]; load: () => Promise<(program: Command) => voi
   { names: ['recommend'], load: async () => (await import('./commands/recommend.ts')).registerRecommend },
   { names: ['evaluate'], load: async () => (await import('./commands/evaluate.ts')).registerEvaluate },
   { names: ['experiment'], load: async () => (await import('./commands/experiment.ts')).registerExperiment },
+  { names: ['cost'], load: async () => (await import('./commands/cost.ts')).registerCost },
   {
     names: ['retrain', 'models', 'rollback', 'runs'],
     load: async () => (await import('./commands/retrain.ts')).registerRetrain,
