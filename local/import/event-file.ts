@@ -22,7 +22,7 @@ export interface EventFileOptions {
 /** Event fields whose CSV cells are numbers; every other cell stays a string and the schema judges it. */
 const NUMERIC_FIELDS = new Set(['value', 'price']);
 
-export function eventFileFormat(file: string): EventFileFormat {
+function eventFileFormat(file: string): EventFileFormat {
   return /\.(csv|tsv)$/i.test(file) ? 'csv' : 'jsonl';
 }
 

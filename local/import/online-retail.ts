@@ -19,7 +19,7 @@ export interface OnlineRetailImportOptions {
   now?: () => number;
 }
 
-export const ONLINE_RETAIL_COLUMNS = [
+const ONLINE_RETAIL_COLUMNS = [
   'InvoiceNo',
   'StockCode',
   'Description',

@@ -32,7 +32,7 @@ export interface ImportSummary {
   rowsPerSecond: number;
 }
 
-export const MAX_LISTED_REJECTIONS = 100;
+const MAX_LISTED_REJECTIONS = 100;
 
 /** Keeps the count of every rejected row but the details of the first few only: a bad 1 GB file must not fill memory. */
 export class RejectionLog {
@@ -52,7 +52,7 @@ export class RejectionLog {
   }
 }
 
-export function formatRejection(r: RejectedRow, unit: 'row' | 'line'): string {
+function formatRejection(r: RejectedRow, unit: 'row' | 'line'): string {
   return `${unit} ${r.row}: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`;
 }
 

@@ -80,7 +80,7 @@ export interface CsvColumns {
   timestamp?: string;
 }
 
-export const DEFAULT_COLUMNS = { user: 'user', item: 'item', rating: 'rating', timestamp: 'timestamp' };
+const DEFAULT_COLUMNS = { user: 'user', item: 'item', rating: 'rating', timestamp: 'timestamp' };
 
 /**
  * An interactions CSV: user and item columns are required; a rating column makes `rating` events (1–5 scale),

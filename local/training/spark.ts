@@ -12,8 +12,8 @@ import { modelVersion } from '../../shared/training/pipeline.ts';
 import { dataDirLayout } from '../data-dir.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SPARK_JOB = join(ROOT, 'jobs/emr/train_als.py');
-export const EVENT_WEIGHTS = join(ROOT, 'shared/model/event-weights.json');
+const SPARK_JOB = join(ROOT, 'jobs/emr/train_als.py');
+const EVENT_WEIGHTS = join(ROOT, 'shared/model/event-weights.json');
 
 export interface SparkTrainOptions {
   /** The lake root (`<data-dir>/lake`): the job reads `raw/events/` under it. */
@@ -152,7 +152,7 @@ export async function trainWithSpark(options: SparkTrainOptions): Promise<{ arti
 }
 
 /** Adds the gate's metrics at `validation.k` to a Spark-written manifest (from its holdout lists). */
-export async function completeValidation(artifactDir: string): Promise<ArtifactManifest> {
+async function completeValidation(artifactDir: string): Promise<ArtifactManifest> {
   const path = join(artifactDir, 'manifest.json');
   const manifest = JSON.parse(await readFile(path, 'utf8')) as ArtifactManifest;
   const lines: HoldoutLine[] = [];

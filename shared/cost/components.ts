@@ -26,7 +26,7 @@ export function component(name: string, items: LineItem[], notes: string[] = [])
 }
 
 /** Requests a month reaching the API: ingestion calls and recommendation reads. */
-export function apiRequests(w: Workload): { ingest: number; serving: number } {
+function apiRequests(w: Workload): { ingest: number; serving: number } {
   return {
     ingest: (w.eventsPerDay * DAYS_PER_MONTH) / w.eventsPerRequest,
     serving: w.requestsPerSecond * SECONDS_PER_MONTH,

@@ -43,7 +43,6 @@ export const ItemSchema = z.strictObject({
     .optional(),
 });
 
-export type ItemInput = z.input<typeof ItemSchema>;
 /** A catalog item as stored: `updatedAt` is always set (by the client or at receipt). */
 export type Item = z.output<typeof ItemSchema> & { updatedAt: string };
 

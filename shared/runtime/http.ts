@@ -77,7 +77,7 @@ export function readJsonBody(event: APIGatewayProxyEvent, maxBytes: number): unk
  * V8's JSON.parse messages often omit where the problem is; jsonc-parser (strict settings) reports the offset,
  * which we turn into position, line and column. Only runs on the error path.
  */
-export function describeJsonError(text: string): string {
+function describeJsonError(text: string): string {
   const errors: ParseError[] = [];
   parseLenient(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   const first = errors[0];

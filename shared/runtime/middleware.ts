@@ -17,7 +17,7 @@ export interface ApiMiddlewareOptions {
  * Turns thrown errors into responses. Only 4xx details reach the caller; anything else is logged with its cause
  * and answered with a generic 500 carrying the request id to quote in a support request.
  */
-export function jsonErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+function jsonErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     onError: (request) => {
       if (request.response !== undefined) return;

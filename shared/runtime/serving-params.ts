@@ -44,7 +44,7 @@ function textParam(event: APIGatewayProxyEvent, name: string): string | undefine
   return raw;
 }
 
-export function filtersOf(event: APIGatewayProxyEvent, k: number): Filters {
+function filtersOf(event: APIGatewayProxyEvent, k: number): Filters {
   const minPrice = priceParam(event, 'minPrice');
   const maxPrice = priceParam(event, 'maxPrice');
   if (minPrice !== undefined && maxPrice !== undefined && minPrice > maxPrice)
@@ -61,7 +61,7 @@ export function filtersOf(event: APIGatewayProxyEvent, k: number): Filters {
 }
 
 /** `exclude=purchased,not_interested` (the default), `exclude=none`, or any list of EXCLUDE_KINDS. */
-export function excludeOf(event: APIGatewayProxyEvent): ExcludeKind[] {
+function excludeOf(event: APIGatewayProxyEvent): ExcludeKind[] {
   const raw = query(event, 'exclude');
   if (raw === undefined) return [...DEFAULT_EXCLUDE];
   if (raw === 'none' || raw === '') return [];
