@@ -14,18 +14,22 @@ import type { ClusterControl } from '../../shared/ports/cluster-control.ts';
 import type { ModelRegistry } from '../../shared/ports/model-registry.ts';
 import type { ModelStore } from '../../shared/ports/model-store.ts';
 import type { PublicationStore } from '../../shared/ports/publication-store.ts';
-import { documentClient } from '../../shared/runtime/aws.ts';
-import { requireEnv } from '../../shared/runtime/config.ts';
+import { documentClient, onlyGiven } from '../../shared/runtime/aws.ts';
+import { readSettings, requireEnv } from '../../shared/runtime/config.ts';
 import { logger, tracer } from '../../shared/runtime/observability.ts';
 
-// The pipeline functions' AWS adapters, built once per container on first use (each function's environment
-// names only what it touches: a missing setting fails with its name).
+// The pipeline functions' AWS adapters, built once per container when the handler module loads. Each
+// function's environment names only what it touches, and every setting is read through readSettings, so a
+// missing one fails the cold start with its name.
 let s3: S3Client | undefined;
 let models: ModelStore | undefined;
 let registry: ModelRegistry | undefined;
 let publications: PublicationStore | undefined;
 let clusters: ClusterControl | undefined;
 let sfn: SFNClient | undefined;
+
+const LISTS = 'RECSYS_LISTS_TABLE';
+const DEPLOYMENT = 'RECSYS_DEPLOYMENT_TABLE';
 
 export const pipelineAws = {
   bucket: () => requireEnv('RECSYS_LAKE_BUCKET'),
@@ -45,12 +49,24 @@ export const pipelineAws = {
     });
     return registry;
   },
-  publications(): PublicationStore {
-    publications ??= createDynamoDbPublicationStore({
-      client: documentClient(),
-      listsTable: process.env.RECSYS_LISTS_TABLE ?? '',
-      deploymentTable: process.env.RECSYS_DEPLOYMENT_TABLE ?? '',
-    });
+  /** The publication store over the tables this function is given (`uses`), read now. */
+  publications(...uses: (typeof LISTS | typeof DEPLOYMENT)[]): PublicationStore {
+    const given: Partial<Record<string, string>> = readSettings(uses);
+    // A table not given gets its setting's name as a stand-in: onlyGiven keeps every call from reaching it.
+    publications ??= onlyGiven(
+      createDynamoDbPublicationStore({
+        client: documentClient(),
+        listsTable: given[LISTS] ?? LISTS,
+        deploymentTable: given[DEPLOYMENT] ?? DEPLOYMENT,
+      }),
+      {
+        putRecommendations: LISTS,
+        getRecommendations: LISTS,
+        getDeployment: DEPLOYMENT,
+        putDeployment: DEPLOYMENT,
+      },
+      given as Readonly<Record<string, string>>,
+    );
     return publications;
   },
   clusters(): ClusterControl {
@@ -73,15 +89,12 @@ export const pipelineAws = {
 };
 
 /**
- * A Task handler's Lambda entry: the factory is built on the first invocation (so loading the bundle needs no
- * settings); the Powertools tracer opens the invocation's segment and the logger gets its context.
+ * A Task handler's Lambda entry: the factory is built when the module loads, so a missing setting fails the cold
+ * start with its name; the Powertools tracer opens the invocation's segment and the logger gets its context.
  */
 export function pipelineHandler<I, O>(build: () => (event: I) => Promise<O>) {
-  let fn: ((event: I) => Promise<O>) | undefined;
-  return middy(async (event: I) => {
-    fn ??= build();
-    return fn(event);
-  })
+  const fn = build();
+  return middy((event: I) => fn(event))
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger));
 }

@@ -19,7 +19,7 @@ const EVENTS = 'RECSYS_EVENTS_STREAM';
  * them are read at cold start, so a missing one fails the start naming it.
  */
 export const SERVING_SETTINGS = {
-  recommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LISTS],
+  recommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LISTS, COUNTERS],
   sessionRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK],
   similarItems: [LAKE, DEPLOYMENT, CATALOG],
   trending: [LAKE, DEPLOYMENT, CATALOG],

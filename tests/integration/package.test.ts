@@ -83,6 +83,7 @@ const FUNCTIONS: Record<
       'RECSYS_ACTIVITY_TABLE',
       'RECSYS_FEEDBACK_TABLE',
       'RECSYS_LISTS_TABLE',
+      'RECSYS_COUNTERS_TABLE',
     ],
     grants: {
       's3:GetObject': ['LakeBucket'],
@@ -90,6 +91,9 @@ const FUNCTIONS: Record<
       'dynamodb:GetItem': ['DeploymentTable', 'RecommendationListsTable'],
       'dynamodb:BatchGetItem': ['CatalogTable'],
       'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+      'dynamodb:PutItem': ['FeedbackTable'],
+      'dynamodb:DeleteItem': ['FeedbackTable'],
+      'dynamodb:UpdateItem': ['ExperimentCountersTable'],
     },
   },
   GetSessionRecommendations: {
