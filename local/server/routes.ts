@@ -10,7 +10,7 @@ import { createPostFeedbackHandler } from '../../functions/api/post-feedback/pos
 import { createPutItemsHandler } from '../../functions/api/put-items/put-items.ts';
 import type { ApiHandler } from '../../shared/runtime/middleware.ts';
 import type { LocalRuntime } from '../runtime.ts';
-import { type LocalServingOptions, localServing } from '../serving.ts';
+import { type LocalServingOptions, localServing } from './local-serving.ts';
 
 export interface Route {
   method: string;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLocalRuntime } from '../../local/runtime.ts';
-import { localServing } from '../../local/serving.ts';
+import { localServing } from '../../local/server/local-serving.ts';
 import { artifactDirectory, createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import type { EventType, StoredEvent } from '../../shared/domain/event.ts';
 import { decodeArtifact } from '../../shared/model/artifact.ts';

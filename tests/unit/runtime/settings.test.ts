@@ -9,6 +9,7 @@ const RECOMMENDATIONS_ENV = {
   RECSYS_ACTIVITY_TABLE: 'activity',
   RECSYS_FEEDBACK_TABLE: 'feedback',
   RECSYS_LISTS_TABLE: 'lists',
+  RECSYS_COUNTERS_TABLE: 'counters',
 };
 
 describe('settings: read one way, at start', () => {

@@ -1,7 +1,7 @@
-import { createLocalModelStore } from '../shared/adapters/local/model-store.ts';
-import { composeServing, type Serving, type ServingSettings } from '../shared/runtime/serving.ts';
-import { dataDirLayout } from './data-dir.ts';
-import type { LocalRuntime } from './runtime.ts';
+import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
+import { composeServing, type Serving, type ServingSettings } from '../../shared/runtime/serving.ts';
+import { dataDirLayout } from '../data-dir.ts';
+import type { LocalRuntime } from '../runtime.ts';
 
 /** Cache lifetimes of the local server; sqlite reads are cheap, so the deployment record is read every second. */
 export type LocalServingOptions = Partial<ServingSettings>;
