@@ -16,7 +16,8 @@ import type { ModelStore } from '../../shared/ports/model-store.ts';
 import type { PublicationStore } from '../../shared/ports/publication-store.ts';
 import { documentClient, onlyGiven } from '../../shared/runtime/aws.ts';
 import { readSettings, requireEnv } from '../../shared/runtime/config.ts';
-import { logger, tracer } from '../../shared/runtime/observability.ts';
+import { tracer } from '../../shared/runtime/lambda-tracing.ts';
+import { logger } from '../../shared/runtime/observability.ts';
 
 // The pipeline functions' AWS adapters, built once per container when the handler module loads. Each
 // function's environment names only what it touches, and every setting is read through readSettings, so a

@@ -1,16 +1,20 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { HttpError, jsonResponse } from './http.ts';
-import { logger, metrics, tracer } from './observability.ts';
+import { logger, metrics } from './observability.ts';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 export interface ApiMiddlewareOptions {
   /** Emit CloudWatch EMF metrics (on Lambda; the local server leaves them off). */
   metrics?: boolean;
+  /**
+   * Middlewares that run outermost, before the logger's: the Lambda entries pass the X-Ray tracer here
+   * (lambda-tracing.ts), so that only a Lambda loads it.
+   */
+  outer?: MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult>[];
 }
 
 /**
@@ -54,10 +58,9 @@ function jsonErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult
 }
 
 export function apiHandler(handler: ApiHandler, options: ApiMiddlewareOptions = {}) {
-  const chain = middy(handler)
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger))
-    .use(jsonErrors());
+  const chain = middy(handler);
+  for (const m of options.outer ?? []) chain.use(m);
+  chain.use(injectLambdaContext(logger)).use(jsonErrors());
   if (options.metrics === true) chain.use(logMetrics(metrics, { captureColdStartMetric: true }));
   return chain;
 }

@@ -1,6 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
 // One logger and one metrics object per process: Powertools keeps per-invocation state in them.
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recsys' });
@@ -8,5 +7,3 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'recsys',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recsys',
 });
-// X-Ray: records only on Lambda (AWS_EXECUTION_ENV set) for a sampled invocation; elsewhere a no-op.
-export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'recsys' });

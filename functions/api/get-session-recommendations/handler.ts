@@ -1,4 +1,5 @@
 import { awsServing } from '../../../shared/runtime/aws-serving.ts';
+import { LAMBDA_API_OPTIONS } from '../../../shared/runtime/lambda-tracing.ts';
 import { createGetSessionRecommendationsHandler } from './get-session-recommendations.ts';
 
 // At cold start: a missing setting fails the start, naming it.
@@ -6,5 +7,5 @@ const { recommender } = awsServing('sessionRecommendations');
 
 export const handler = createGetSessionRecommendationsHandler(
   { recommender: () => recommender },
-  { metrics: true },
+  LAMBDA_API_OPTIONS,
 );

@@ -1,7 +1,8 @@
 import { ACTIVITY, awsEventSink, awsServingStore } from '../../../shared/runtime/aws.ts';
+import { LAMBDA_API_OPTIONS } from '../../../shared/runtime/lambda-tracing.ts';
 import { createIngestEventsHandler } from './ingest-events.ts';
 
 export const handler = createIngestEventsHandler(
   { eventSink: awsEventSink(), store: awsServingStore([ACTIVITY]) },
-  { metrics: true },
+  LAMBDA_API_OPTIONS,
 );
