@@ -24,7 +24,8 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { dataDirLayout } from '../local/data-dir.ts';
 import { createLocalModelStore } from '../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
-import { type RecommendationLine, readJsonLineParts } from '../shared/model/artifact.ts';
+import type { RecommendationLine } from '../shared/model/artifact.ts';
+import { readJsonLineParts } from '../shared/model/artifact-decode.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);

@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { listLakeObjects, readLakeObject } from '../../shared/adapters/local/lake-reader.ts';
 import { artifactDirectory, createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
-import { decodeArtifact, type LoadedModel } from '../../shared/model/artifact.ts';
+import { decodeArtifact, type LoadedModel } from '../../shared/model/artifact-decode.ts';
 import { createCatalogCollector } from '../../shared/training/events.ts';
 import { dataDirLayout } from '../data-dir.ts';
 

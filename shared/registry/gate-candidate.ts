@@ -1,6 +1,7 @@
 import { gateMetricsFromHoldout } from '../evaluation/holdout.ts';
 import { decideGate, flatMetrics, type StageConfig } from '../evaluation/quality-gate.ts';
-import { type HoldoutLine, readJsonLineParts } from '../model/artifact.ts';
+import type { HoldoutLine } from '../model/artifact.ts';
+import { readJsonLineParts } from '../model/artifact-decode.ts';
 import type { ApprovalStatus, CreateModelPackageInput, ModelRegistry } from '../ports/model-registry.ts';
 import type { ModelStore } from '../ports/model-store.ts';
 import { readManifest } from './manifest.ts';

@@ -1,4 +1,4 @@
-import { decodeArtifact } from '../model/artifact.ts';
+import { decodeArtifact } from '../model/artifact-decode.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
 import type { ModelStore } from '../ports/model-store.ts';
 import type { PublicationStore } from '../ports/publication-store.ts';

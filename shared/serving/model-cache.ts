@@ -1,4 +1,4 @@
-import type { LoadedModel } from '../model/artifact.ts';
+import type { LoadedModel } from '../model/artifact-decode.ts';
 import type { ValueTransform } from '../model/ease.ts';
 import { gramian } from '../model/ials.ts';
 import { DEFAULT_EVENT_WEIGHTS, type EventWeights } from '../model/interactions.ts';

@@ -14,11 +14,8 @@ import {
   createDynamoDbServingStore,
   UnprocessedItemsError,
 } from '../../shared/adapters/aws/dynamodb-serving-store.ts';
-import {
-  createSqliteServingStore,
-  PURGE_INTERVAL_MS,
-  TRIM_SLACK,
-} from '../../shared/adapters/local/sqlite-serving-store.ts';
+import { PURGE_INTERVAL_MS, TRIM_SLACK } from '../../shared/adapters/local/sqlite-activity-appender.ts';
+import { createSqliteServingStore } from '../../shared/adapters/local/sqlite-serving-store.ts';
 import { startWalCheckpointer, WAL_STATE } from '../../shared/adapters/local/wal-checkpointer.ts';
 import { ACTIVITY_LIMITS } from '../../shared/ports/serving-store.ts';
 import { type Dynalite, startDynalite } from '../helpers/dynalite.ts';

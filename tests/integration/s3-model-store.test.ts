@@ -1,7 +1,8 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3ModelStore } from '../../shared/adapters/aws/s3-model-store.ts';
-import { decodeArtifact, encodeArtifact } from '../../shared/model/artifact.ts';
+import { encodeArtifact } from '../../shared/model/artifact.ts';
+import { decodeArtifact } from '../../shared/model/artifact-decode.ts';
 import { buildInteractions, DEFAULT_EVENT_WEIGHTS } from '../../shared/model/interactions.ts';
 import { fitModel } from '../../shared/model/trained-model.ts';
 import { createModelCache } from '../../shared/serving/model-cache.ts';

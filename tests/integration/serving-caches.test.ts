@@ -7,7 +7,7 @@ import { openLocalRuntime } from '../../local/runtime.ts';
 import { localServing } from '../../local/server/local-serving.ts';
 import { artifactDirectory, createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import type { EventType, StoredEvent } from '../../shared/domain/event.ts';
-import { decodeArtifact } from '../../shared/model/artifact.ts';
+import { decodeArtifact } from '../../shared/model/artifact-decode.ts';
 import { createCatalogCache } from '../../shared/serving/catalog-cache.ts';
 import { createDeploymentSource, createModelCache } from '../../shared/serving/model-cache.ts';
 import {

@@ -12,15 +12,13 @@ import { sparkTools, trainWithSpark } from '../../local/training/spark.ts';
 import { buildTestSet, evaluate } from '../../shared/evaluation/evaluate.ts';
 import { gateMetricsFromHoldout } from '../../shared/evaluation/holdout.ts';
 import { temporalSplit } from '../../shared/evaluation/splits.ts';
+import type { ArtifactManifest, HoldoutLine, RecommendationLine } from '../../shared/model/artifact.ts';
 import {
-  type ArtifactManifest,
   decodeArtifact,
-  type HoldoutLine,
   type LoadedModel,
   loadedScorer,
-  type RecommendationLine,
   readJsonLineParts,
-} from '../../shared/model/artifact.ts';
+} from '../../shared/model/artifact-decode.ts';
 import { ialsScorer, trainIals } from '../../shared/model/ials.ts';
 import { buildInteractions, type InteractionRecord } from '../../shared/model/interactions.ts';
 import { topK } from '../../shared/model/topk.ts';

@@ -9,14 +9,8 @@ import {
 import { buildTestSet, evaluate } from '../../shared/evaluation/evaluate.ts';
 import { buildHoldoutLines, gateMetricsFromHoldout } from '../../shared/evaluation/holdout.ts';
 import { leaveLastNSplit } from '../../shared/evaluation/splits.ts';
-import {
-  decodeArtifact,
-  encodeArtifact,
-  type HoldoutLine,
-  loadedScorer,
-  type RecommendationLine,
-  readJsonLineParts,
-} from '../../shared/model/artifact.ts';
+import { encodeArtifact, type HoldoutLine, type RecommendationLine } from '../../shared/model/artifact.ts';
+import { decodeArtifact, loadedScorer, readJsonLineParts } from '../../shared/model/artifact-decode.ts';
 import { buildInteractions, DEFAULT_EVENT_WEIGHTS } from '../../shared/model/interactions.ts';
 import { popularity, popularityScorer } from '../../shared/model/popularity.ts';
 import { fitModel, type ModelSpec, modelScorer, recommend } from '../../shared/model/trained-model.ts';

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { ArtifactError, type LoadedModel, loadedScorer } from '../../../shared/model/artifact.ts';
+import { ArtifactError, type LoadedModel, loadedScorer } from '../../../shared/model/artifact-decode.ts';
 import { topKExcluding } from '../../../shared/model/topk.ts';
 import { resolveDataDir } from '../../data-dir.ts';
 import { LOCAL_STAGE, localRegistry } from '../../registry.ts';

@@ -1,6 +1,6 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { configureConnection, openActivityAppender, type PackedRows } from './sqlite-activity-appender.ts';
 import { openSqlite } from './sqlite-connection.ts';
-import { configureConnection, openActivityAppender, type PackedRows } from './sqlite-serving-store.ts';
 import { createWalRewinder } from './wal-checkpointer.ts';
 
 /**

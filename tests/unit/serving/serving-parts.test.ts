@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventType } from '../../../shared/domain/event.ts';
-import { decodeArtifact, encodeArtifact, precomputeRecommendations } from '../../../shared/model/artifact.ts';
+import { encodeArtifact, precomputeRecommendations } from '../../../shared/model/artifact.ts';
+import { decodeArtifact } from '../../../shared/model/artifact-decode.ts';
 import { contentIndex, contentVectorOf, trainContent } from '../../../shared/model/content.ts';
 import { buildInteractions, DEFAULT_EVENT_WEIGHTS } from '../../../shared/model/interactions.ts';
 import { fitModel } from '../../../shared/model/trained-model.ts';
