@@ -1,6 +1,10 @@
 import { dataDirLayout } from '../../local/data-dir.ts';
 import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
-import { encodeArtifact, precomputeRecommendations } from '../../shared/model/artifact.ts';
+import {
+  type ArtifactFiles,
+  encodeArtifact,
+  precomputeRecommendations,
+} from '../../shared/model/artifact.ts';
 import { buildInteractions, DEFAULT_EVENT_WEIGHTS } from '../../shared/model/interactions.ts';
 import { fitModel, type ModelSpec, type TrainedModel } from '../../shared/model/trained-model.ts';
 import type { PublicationStore } from '../../shared/ports/publication-store.ts';
@@ -28,6 +32,36 @@ export function groupOf(itemId: string): number {
  * Trains `spec` on the planted shop (80 users in 4 taste groups, 40 items), writes the artifact into
  * `<dataDir>/models/<version>/` and publishes its lists, as retraining would.
  */
+/** A trained model's artifact files, with the bookkeeping fields a test does not care about left at zero. */
+export function testArtifactFiles(
+  model: TrainedModel,
+  data: { userIds: readonly string[]; itemIds: readonly string[] },
+  events: number,
+  version: string,
+): ArtifactFiles {
+  const zero = { precision: 0, recall: 0, ndcg: 0, map: 0, mrr: 0, hitRate: 0, coverage: 0 };
+  return encodeArtifact(model, {
+    version,
+    data: {
+      source: 'test',
+      events,
+      duplicates: 0,
+      malformed: 0,
+      unknownTypes: 0,
+      skipped: 0,
+      users: data.userIds.length,
+      items: data.itemIds.length,
+      interactions: events,
+      from: null,
+      to: null,
+    },
+    eventWeights: { ...DEFAULT_EVENT_WEIGHTS },
+    validation: { k: 10, split: 'none', model: zero, baseline: zero },
+    holdout: [],
+    trainingSeconds: 0,
+  });
+}
+
 export async function publishTestModel(
   dataDir: string,
   publications: PublicationStore,
@@ -38,27 +72,7 @@ export async function publishTestModel(
   const data = buildInteractions(records);
   const catalog = Array.from({ length: 40 }, (_, j) => shopItem(j));
   const model = fitModel(data, records, spec, { catalog, threads: 1 });
-  const zero = { precision: 0, recall: 0, ndcg: 0, map: 0, mrr: 0, hitRate: 0, coverage: 0 };
-  const files = encodeArtifact(model, {
-    version,
-    data: {
-      source: 'test',
-      events: records.length,
-      duplicates: 0,
-      malformed: 0,
-      unknownTypes: 0,
-      skipped: 0,
-      users: data.userIds.length,
-      items: data.itemIds.length,
-      interactions: records.length,
-      from: null,
-      to: null,
-    },
-    eventWeights: { ...DEFAULT_EVENT_WEIGHTS },
-    validation: { k: 10, split: 'none', model: zero, baseline: zero },
-    holdout: [],
-    trainingSeconds: 0,
-  });
+  const files = testArtifactFiles(model, data, records.length, version);
   await createLocalModelStore({ root: dataDirLayout(dataDir).models }).write(version, files);
   await publications.putRecommendations(version, precomputeRecommendations(model));
   return model;

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EventType } from '../../../shared/domain/event.ts';
-import { encodeArtifact, precomputeRecommendations } from '../../../shared/model/artifact.ts';
+import { precomputeRecommendations } from '../../../shared/model/artifact.ts';
 import { decodeArtifact } from '../../../shared/model/artifact-decode.ts';
 import { contentIndex, contentVectorOf, trainContent } from '../../../shared/model/content.ts';
-import { buildInteractions, DEFAULT_EVENT_WEIGHTS } from '../../../shared/model/interactions.ts';
+import { buildInteractions } from '../../../shared/model/interactions.ts';
 import { fitModel } from '../../../shared/model/trained-model.ts';
 import type { ScoredItem } from '../../../shared/ports/publication-store.ts';
 import type { ActivityEntry } from '../../../shared/ports/serving-store.ts';
@@ -15,7 +15,7 @@ import { decodedList, listRanking } from '../../../shared/serving/published-list
 import { IndexMark, rankTop, scratchFor } from '../../../shared/serving/scoring.ts';
 import { EXCLUDE_KINDS, type ExcludeKind } from '../../../shared/serving/types.ts';
 import { plantedRecords } from '../../fixtures/training-data.ts';
-import { KNN, shopItem } from '../../helpers/serving-model.ts';
+import { KNN, shopItem, testArtifactFiles } from '../../helpers/serving-model.ts';
 
 /** The planted shop's item-kNN model as serving holds it, built in memory. */
 async function buildModel(): Promise<{ model: ServingModel; lists: Map<string, ScoredItem[]> }> {
@@ -23,27 +23,7 @@ async function buildModel(): Promise<{ model: ServingModel; lists: Map<string, S
   const data = buildInteractions(records);
   const catalog = Array.from({ length: 40 }, (_, j) => shopItem(j));
   const trained = fitModel(data, records, KNN, { catalog, threads: 1 });
-  const zero = { precision: 0, recall: 0, ndcg: 0, map: 0, mrr: 0, hitRate: 0, coverage: 0 };
-  const files = encodeArtifact(trained, {
-    version: 'v',
-    data: {
-      source: 'test',
-      events: records.length,
-      duplicates: 0,
-      malformed: 0,
-      unknownTypes: 0,
-      skipped: 0,
-      users: data.userIds.length,
-      items: data.itemIds.length,
-      interactions: records.length,
-      from: null,
-      to: null,
-    },
-    eventWeights: { ...DEFAULT_EVENT_WEIGHTS },
-    validation: { k: 10, split: 'none', model: zero, baseline: zero },
-    holdout: [],
-    trainingSeconds: 0,
-  });
+  const files = testArtifactFiles(trained, data, records.length, 'v');
   const bytes = (name: string) => {
     const f = files.get(name);
     if (f === undefined) return Promise.reject(new Error(`no ${name}`));
