@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { createGetExperimentHandler } from '../../functions/api/get-experiment/get-experiment.ts';
 import { createGetItemHandler } from '../../functions/api/get-item/get-item.ts';
+import { createGetOpenApiHandler } from '../../functions/api/get-openapi/get-openapi.ts';
 import { createGetRecommendationsHandler } from '../../functions/api/get-recommendations/get-recommendations.ts';
 import { createGetSessionRecommendationsHandler } from '../../functions/api/get-session-recommendations/get-session-recommendations.ts';
 import { createGetSimilarItemsHandler } from '../../functions/api/get-similar-items/get-similar-items.ts';
@@ -11,6 +13,8 @@ import { createPutItemsHandler } from '../../functions/api/put-items/put-items.t
 import type { ApiHandler } from '../../shared/runtime/middleware.ts';
 import type { LocalRuntime } from '../runtime.ts';
 import { type LocalServingOptions, localServing } from './local-serving.ts';
+
+const OPENAPI = new URL('../../openapi.yaml', import.meta.url);
 
 export interface Route {
   method: string;
@@ -36,6 +40,12 @@ export function localRoutes(
       resource: '/health',
       keyRequired: false,
       handler: createHealthHandler({ runtime: 'local', version }),
+    },
+    {
+      method: 'GET',
+      resource: '/openapi.yaml',
+      keyRequired: false,
+      handler: createGetOpenApiHandler(readFileSync(OPENAPI, 'utf8')),
     },
     {
       method: 'POST',

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { CliError } from '../cli/errors.ts';
 import { VERSION } from '../cli/version.ts';
 import { localApiKey, openLocalRuntime } from '../runtime.ts';
@@ -11,8 +10,6 @@ export interface ServeOptions {
   host: string;
   apiKey?: string | undefined;
 }
-
-const openapiPath = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
 
 /**
  * Starts the whole local system (`recsys serve`, and `npm start` after its first-run import) and keeps it running
@@ -33,7 +30,6 @@ export async function serve(options: ServeOptions): Promise<void> {
       apiKey: key.key,
       host: options.host,
       port: options.port,
-      staticFiles: { '/openapi.yaml': { path: openapiPath, contentType: 'application/yaml' } },
     });
   } catch (error) {
     // The runtime's worker threads and timers would keep the process alive, holding the data directory's lock.

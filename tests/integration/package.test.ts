@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +43,7 @@ const FUNCTIONS: Record<
     unscoped?: Record<string, string>;
   }
 > = {
+  GetOpenApi: { method: 'GET', path: '/openapi.yaml', apiKey: false, env: [], grants: {} },
   IngestEvents: {
     method: 'POST',
     path: '/v1/events',
@@ -255,21 +256,29 @@ function offlineEnvironment(variables: Record<string, unknown>): Record<string, 
 }
 
 /** Imports a bundle in a fresh Node (the runtime running this test: 22), outside the repository's node_modules. */
+/** The functions whose bundles are invoked, and the path each is called with. */
+const INVOKED: Record<string, string> = {
+  HealthLambdaFunction: '/health',
+  GetOpenApiLambdaFunction: '/openapi.yaml',
+};
+
 function loadBundle(
   file: string,
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // Only /health is invoked: it touches nothing; the others are loaded, since calling them would reach AWS.
+  // Only /health and /openapi.yaml are invoked: they touch nothing; the others are loaded, since calling them
+  // would reach AWS.
   const script = `
     const mod = await import(${JSON.stringify(`file://${file}`)});
     const out = { handlerType: typeof mod.handler };
-    if (process.env.INVOKE === '1') {
-      const event = { httpMethod: 'GET', path: '/health', resource: '/health', headers: {}, body: null,
+    if (process.env.INVOKE) {
+      const event = { httpMethod: 'GET', path: process.env.INVOKE, resource: process.env.INVOKE, headers: {}, body: null,
         isBase64Encoded: false, pathParameters: null, queryStringParameters: null,
         requestContext: { requestId: 'package-test' } };
       const context = { functionName: 'health', awsRequestId: 'package-test', getRemainingTimeInMillis: () => 5000 };
       const response = await mod.handler(event, context);
       out.statusCode = response.statusCode;
+      out.body = response.body;
     }
     process.stdout.write(JSON.stringify(out));
   `;
@@ -392,15 +401,20 @@ describe('Infrastructure: sls package --stage ci', () => {
       const env = offlineEnvironment((props.Environment as { Variables: Record<string, unknown> }).Variables);
       const loaded = await loadBundle(join(target, bundlePath), {
         ...env,
-        INVOKE: logicalId === 'HealthLambdaFunction' ? '1' : '0',
+        INVOKE: INVOKED[logicalId] ?? '',
       });
 
       // Assess
       expect([...entries.keys()].sort(), logicalId).toEqual([bundlePath, `${bundlePath}.map`]);
       expect(loaded.code, `${logicalId}: ${loaded.stderr}`).toBe(0);
-      const result = JSON.parse(loaded.stdout) as { handlerType: string; statusCode?: number };
+      const result = JSON.parse(loaded.stdout) as { handlerType: string; statusCode?: number; body?: string };
       expect(result.handlerType, logicalId).toBe('function');
       if (logicalId === 'HealthLambdaFunction') expect(result.statusCode).toBe(200);
+      if (logicalId === 'GetOpenApiLambdaFunction') {
+        // The spec travels inside the bundle: the file as it was when packaged, byte for byte.
+        expect(result.statusCode).toBe(200);
+        expect(result.body).toBe(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
+      }
     }
   });
 
