@@ -9,7 +9,8 @@
  * Run: npx node bench/fold-in.bench.ts
  */
 import { easeScorer, trainEase } from '../shared/model/ease.ts';
-import { foldIn, gramian, type IalsModel, scoreAll, trainIals } from '../shared/model/ials.ts';
+import { gramian, type IalsModel, trainIals } from '../shared/model/ials.ts';
+import { foldIn, scoreAll } from '../shared/model/ials-scoring.ts';
 import { shutdownPool } from '../shared/model/parallel.ts';
 import { mulberry32 } from '../shared/model/rng.ts';
 import { itemScorer } from '../shared/model/simd/kernels.ts';

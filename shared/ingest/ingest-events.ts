@@ -1,4 +1,5 @@
-import { type RejectedEvent, type StoredEvent, shopperKey, validateEventBatch } from '../domain/event.ts';
+import { type StoredEvent, shopperKey } from '../domain/event.ts';
+import { type RejectedEvent, validateEventBatch } from '../domain/event-validation.ts';
 import type { RecordSink, SinkRecord, SinkResult } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
 

@@ -1,4 +1,4 @@
-import type { RejectedEvent } from '../domain/event.ts';
+import type { RejectedEvent } from '../domain/event-validation.ts';
 import { type Item, validateItem } from '../domain/item.ts';
 import type { RecordSink } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';

@@ -1,11 +1,9 @@
 import type { Team } from './blocked-spd.ts';
 import { transformValue, type ValueTransform } from './ease.ts';
-import { solveSpd } from './linalg.ts';
 import { defaultThreads, runTeam, sharedF32, sharedF64, sharedI32, teamSize } from './parallel.ts';
 import { mulberry32 } from './rng.ts';
-import type { Scorer } from './scorer.ts';
 import { ialsArenaBytes, trainIalsSimd } from './simd/ials-simd.ts';
-import { Arena, itemScorer, simdAvailable } from './simd/kernels.ts';
+import { Arena, simdAvailable } from './simd/kernels.ts';
 import type { Csc, Csr } from './sparse.ts';
 
 export interface IalsParams {
@@ -298,113 +296,5 @@ export function trainIals(
     userFactors: parallel ? Float32Array.from(userFactors) : userFactors,
     itemFactors: parallel ? Float32Array.from(itemFactors) : itemFactors,
     params: p,
-  };
-}
-
-/**
- * Fold-in: the exact least-squares user vector for `items` (with raw values, transformed like training)
- * given fixed item factors — one ALS half-step for one user, solved by Cholesky rather than CG because it
- * is a single f×f system. `gram` is YᵀY + λI of the item factors (compute it once per model with
- * `gramian`); `work` holds 2·f² + 2·f doubles of scratch.
- */
-export function foldIn(
-  model: Pick<IalsModel, 'itemFactors' | 'factors' | 'params'>,
-  gram: Float64Array,
-  items: ArrayLike<number>,
-  values: ArrayLike<number>,
-  out: Float32Array,
-  work: Float64Array = new Float64Array(2 * model.factors * model.factors + 2 * model.factors),
-): void {
-  const f = model.factors;
-  const y = model.itemFactors;
-  const a = work.subarray(0, f * f);
-  const l = work.subarray(f * f, 2 * f * f);
-  const b = work.subarray(2 * f * f, 2 * f * f + f);
-  const x = work.subarray(2 * f * f + f, 2 * f * f + 2 * f);
-  a.set(gram);
-  b.fill(0);
-  const { alpha, transform } = model.params;
-  for (let q = 0; q < items.length; q++) {
-    const c = 1 + alpha * transformValue(values[q]!, transform);
-    const yo = items[q]! * f;
-    for (let i = 0; i < f; i++) {
-      const yi = y[yo + i]!;
-      b[i]! += c * yi;
-      const w = (c - 1) * yi;
-      const ri = i * f;
-      for (let j = 0; j <= i; j++) a[ri + j]! += w * y[yo + j]!;
-    }
-  }
-  for (let i = 0; i < f; i++) for (let j = 0; j < i; j++) a[j * f + i] = a[i * f + j]!;
-  solveSpd(a, b, f, l, x);
-  for (let i = 0; i < f; i++) out[i] = x[i]!;
-}
-
-/**
- * Dot products of one user vector with every item vector into `out`. Eight items per pass share each load of
- * the user vector (measured on 50,000 × 64: 2.0 ms against 2.4 ms for four and ~2.9 ms for one at a time).
- */
-export function scoreAll(
-  userVector: Float32Array,
-  uo: number,
-  y: Float32Array,
-  f: number,
-  out: Float32Array,
-): void {
-  const n = out.length;
-  let j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const o0 = j * f;
-    const o1 = o0 + f;
-    const o2 = o1 + f;
-    const o3 = o2 + f;
-    const o4 = o3 + f;
-    const o5 = o4 + f;
-    const o6 = o5 + f;
-    const o7 = o6 + f;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let s4 = 0;
-    let s5 = 0;
-    let s6 = 0;
-    let s7 = 0;
-    for (let a = 0; a < f; a++) {
-      const x = userVector[uo + a]!;
-      s0 += x * y[o0 + a]!;
-      s1 += x * y[o1 + a]!;
-      s2 += x * y[o2 + a]!;
-      s3 += x * y[o3 + a]!;
-      s4 += x * y[o4 + a]!;
-      s5 += x * y[o5 + a]!;
-      s6 += x * y[o6 + a]!;
-      s7 += x * y[o7 + a]!;
-    }
-    out[j] = s0;
-    out[j + 1] = s1;
-    out[j + 2] = s2;
-    out[j + 3] = s3;
-    out[j + 4] = s4;
-    out[j + 5] = s5;
-    out[j + 6] = s6;
-    out[j + 7] = s7;
-  }
-  for (; j < n; j++) {
-    const yo = j * f;
-    let s = 0;
-    for (let a = 0; a < f; a++) s += userVector[uo + a]! * y[yo + a]!;
-    out[j] = s;
-  }
-}
-
-export function ialsScorer(model: IalsModel, name = 'ials'): Scorer {
-  return {
-    name,
-    scoreUser(u, out) {
-      const simd = itemScorer(model.itemFactors, out.length, model.factors);
-      if (simd !== undefined) out.set(simd.score(model.userFactors, u * model.factors));
-      else scoreAll(model.userFactors, u * model.factors, model.itemFactors, model.factors, out);
-    },
   };
 }

@@ -1,7 +1,8 @@
 import { type ContentItem, trainContent } from './content.ts';
 import { type EaseModel, type EaseParams, easeScorer, trainEase } from './ease.ts';
 import { type HybridComponent, hybridScorer, type Normalisation } from './hybrid.ts';
-import { type IalsModel, type IalsParams, ialsScorer, trainIals } from './ials.ts';
+import { type IalsModel, type IalsParams, trainIals } from './ials.ts';
+import { ialsScorer } from './ials-scoring.ts';
 import {
   EVENT_WEIGHTS_CONFIG,
   type InteractionRecord,

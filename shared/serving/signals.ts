@@ -1,5 +1,5 @@
 import type { EventType } from '../domain/event.ts';
-import { foldIn, scoreAll } from '../model/ials.ts';
+import { foldIn, scoreAll } from '../model/ials-scoring.ts';
 import type { Neighbours } from '../model/neighbours.ts';
 import { itemScorer } from '../model/simd/kernels.ts';
 import { topKExcluding } from '../model/topk.ts';

@@ -19,7 +19,8 @@ import {
   loadedScorer,
   readJsonLineParts,
 } from '../../shared/model/artifact-decode.ts';
-import { ialsScorer, trainIals } from '../../shared/model/ials.ts';
+import { trainIals } from '../../shared/model/ials.ts';
+import { ialsScorer } from '../../shared/model/ials-scoring.ts';
 import { buildInteractions, type InteractionRecord } from '../../shared/model/interactions.ts';
 import { topK } from '../../shared/model/topk.ts';
 

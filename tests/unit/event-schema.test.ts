@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_LIMITS, shopperKey, validateEvent, validateEventBatch } from '../../shared/domain/event.ts';
+import { EVENT_LIMITS, shopperKey } from '../../shared/domain/event.ts';
+import { validateEvent, validateEventBatch } from '../../shared/domain/event-validation.ts';
 import { makeEvent } from '../helpers/events.ts';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
