@@ -5,7 +5,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
-import { createDynamoDbPublicationStore } from '../../shared/adapters/aws/dynamodb-publication-store.ts';
 import { createEmrClusterControl } from '../../shared/adapters/aws/emr-clusters.ts';
 import { describeS3Lake } from '../../shared/adapters/aws/s3-lake-description.ts';
 import { createS3ModelStore } from '../../shared/adapters/aws/s3-model-store.ts';
@@ -14,7 +13,7 @@ import type { ClusterControl } from '../../shared/ports/cluster-control.ts';
 import type { ModelRegistry } from '../../shared/ports/model-registry.ts';
 import type { ModelStore } from '../../shared/ports/model-store.ts';
 import type { PublicationStore } from '../../shared/ports/publication-store.ts';
-import { documentClient, onlyGiven } from '../../shared/runtime/aws.ts';
+import { awsPublicationStore, type DEPLOYMENT, type LISTS } from '../../shared/runtime/aws.ts';
 import { readSettings, requireEnv } from '../../shared/runtime/config.ts';
 import { tracer } from '../../shared/runtime/lambda-tracing.ts';
 import { logger } from '../../shared/runtime/observability.ts';
@@ -28,9 +27,6 @@ let registry: ModelRegistry | undefined;
 let publications: PublicationStore | undefined;
 let clusters: ClusterControl | undefined;
 let sfn: SFNClient | undefined;
-
-const LISTS = 'RECSYS_LISTS_TABLE';
-const DEPLOYMENT = 'RECSYS_DEPLOYMENT_TABLE';
 
 export const pipelineAws = {
   bucket: () => requireEnv('RECSYS_LAKE_BUCKET'),
@@ -52,22 +48,7 @@ export const pipelineAws = {
   },
   /** The publication store over the tables this function is given (`uses`), read now. */
   publications(...uses: (typeof LISTS | typeof DEPLOYMENT)[]): PublicationStore {
-    const given: Partial<Record<string, string>> = readSettings(uses);
-    // A table not given gets its setting's name as a stand-in: onlyGiven keeps every call from reaching it.
-    publications ??= onlyGiven(
-      createDynamoDbPublicationStore({
-        client: documentClient(),
-        listsTable: given[LISTS] ?? LISTS,
-        deploymentTable: given[DEPLOYMENT] ?? DEPLOYMENT,
-      }),
-      {
-        putRecommendations: LISTS,
-        getRecommendations: LISTS,
-        getDeployment: DEPLOYMENT,
-        putDeployment: DEPLOYMENT,
-      },
-      given as Readonly<Record<string, string>>,
-    );
+    publications ??= awsPublicationStore(readSettings(uses));
     return publications;
   },
   clusters(): ClusterControl {

@@ -1,3 +1,4 @@
+import type { ArtifactMetrics } from '../model/artifact.ts';
 /**
  * Ranking metrics at k with binary relevance. Each function takes the ranked list (best first, `n` entries,
  * n ≤ k) and the user's relevant items as a Set. Definitions (all averaged over evaluated users):
@@ -53,17 +54,10 @@ export function listMetrics(
   };
 }
 
-export interface Metrics {
+/** The manifest's metrics (shared/model/artifact.ts), as evaluation computes them: always with k and users. */
+export interface Metrics extends ArtifactMetrics {
   k: number;
   users: number;
-  precision: number;
-  recall: number;
-  ndcg: number;
-  map: number;
-  mrr: number;
-  hitRate: number;
-  /** Share of the catalog that appears in at least one list. */
-  coverage: number;
 }
 
 /** Accumulates per-user list metrics and the set of recommended items into the averaged Metrics. */

@@ -34,8 +34,8 @@ export interface DataStats {
 }
 
 /**
- * The evaluation metrics as the manifest records them (k is recorded once, beside them). Spelled out here, not
- * derived from shared/evaluation's Metrics: the format is the model layer's, and evaluation sits above it.
+ * The evaluation metrics as the manifest records them (k is recorded once, beside them). Defined here, in the
+ * format's layer; shared/evaluation's Metrics extends it.
  */
 export interface ArtifactMetrics {
   precision: number;
@@ -44,6 +44,7 @@ export interface ArtifactMetrics {
   map: number;
   mrr: number;
   hitRate: number;
+  /** Share of the catalog that appears in at least one list. */
   coverage: number;
   users?: number;
 }

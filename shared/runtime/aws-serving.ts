@@ -1,15 +1,22 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createDynamoDbFeedbackStore } from '../adapters/aws/dynamodb-feedback-store.ts';
-import { createDynamoDbPublicationStore } from '../adapters/aws/dynamodb-publication-store.ts';
 import { createS3ModelStore } from '../adapters/aws/s3-model-store.ts';
 import type { RecordSink } from '../ports/record-sink.ts';
-import { ACTIVITY, awsEventSink, awsServingStore, CATALOG, documentClient, onlyGiven } from './aws.ts';
+import {
+  ACTIVITY,
+  awsEventSink,
+  awsPublicationStore,
+  awsServingStore,
+  CATALOG,
+  DEPLOYMENT,
+  documentClient,
+  LISTS,
+  onlyGiven,
+} from './aws.ts';
 import { readSettings } from './config.ts';
 import { composeServing, type Serving } from './serving.ts';
 
 const LAKE = 'RECSYS_LAKE_BUCKET';
-const LISTS = 'RECSYS_LISTS_TABLE';
-const DEPLOYMENT = 'RECSYS_DEPLOYMENT_TABLE';
 const FEEDBACK = 'RECSYS_FEEDBACK_TABLE';
 const COUNTERS = 'RECSYS_COUNTERS_TABLE';
 const EVENTS = 'RECSYS_EVENTS_STREAM';
@@ -44,16 +51,7 @@ export function awsServing(fn: ServingFunction, env: NodeJS.ProcessEnv = process
     { list: LAKE, read: LAKE, exists: LAKE, write: LAKE },
     given,
   );
-  const publications = onlyGiven(
-    createDynamoDbPublicationStore({ client, listsTable: name(LISTS), deploymentTable: name(DEPLOYMENT) }),
-    {
-      putRecommendations: LISTS,
-      getRecommendations: LISTS,
-      getDeployment: DEPLOYMENT,
-      putDeployment: DEPLOYMENT,
-    },
-    given,
-  );
+  const publications = awsPublicationStore(given);
   const feedback = onlyGiven(
     createDynamoDbFeedbackStore({ client, feedbackTable: name(FEEDBACK), countersTable: name(COUNTERS) }),
     {

@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDynamoDbPublicationStore } from '../adapters/aws/dynamodb-publication-store.ts';
 import { createDynamoDbServingStore } from '../adapters/aws/dynamodb-serving-store.ts';
 import { createFirehoseSink } from '../adapters/aws/firehose-sink.ts';
+import type { PublicationStore } from '../ports/publication-store.ts';
 import type { RecordSink } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
 import { readSettings } from './config.ts';
@@ -79,6 +81,29 @@ export function awsServingStore(
       appendActivity: ACTIVITY,
       removeActivity: ACTIVITY,
       recentActivity: ACTIVITY,
+    },
+    given as Record<string, string>,
+  );
+}
+
+export const LISTS = 'RECSYS_LISTS_TABLE';
+export const DEPLOYMENT = 'RECSYS_DEPLOYMENT_TABLE';
+
+/** The DynamoDB publication store over the tables this function is given (`given`: its settings, read at start). */
+export function awsPublicationStore(given: Readonly<Partial<Record<string, string>>>): PublicationStore {
+  // A table not given gets its setting's name as a stand-in: onlyGiven keeps every call from reaching it.
+  const store = createDynamoDbPublicationStore({
+    client: documentClient(),
+    listsTable: given[LISTS] ?? LISTS,
+    deploymentTable: given[DEPLOYMENT] ?? DEPLOYMENT,
+  });
+  return onlyGiven(
+    store,
+    {
+      putRecommendations: LISTS,
+      getRecommendations: LISTS,
+      getDeployment: DEPLOYMENT,
+      putDeployment: DEPLOYMENT,
     },
     given as Record<string, string>,
   );
