@@ -1,4 +1,5 @@
 import type { EaseParams } from './ease.ts';
+import type { FreshnessBlock } from './fold-in-freshness.ts';
 import type { IalsParams } from './ials.ts';
 import type { Neighbours } from './neighbours.ts';
 import { TRENDING_WINDOWS, type TrendingWindow } from './popularity.ts';
@@ -84,6 +85,8 @@ export interface ArtifactManifest {
   };
   files: string[];
   trainingSeconds: number;
+  /** How strongly serving counts events after training, when calibrated (fold-in-freshness.ts). */
+  freshness?: FreshnessBlock;
 }
 
 export interface RecommendationLine {

@@ -1,17 +1,8 @@
 import type { LoadedModel } from '../model/artifact-decode.ts';
-import type { ValueTransform } from '../model/ease.ts';
-import { gramian } from '../model/ials.ts';
+import { type BlendPlan, blendPlan, type FoldInFactors } from '../model/fold-in.ts';
+import { type FreshnessParams, freshnessOf } from '../model/fold-in-freshness.ts';
 import { DEFAULT_EVENT_WEIGHTS, type EventWeights } from '../model/interactions.ts';
 import type { Deployment, PublicationStore } from '../ports/publication-store.ts';
-
-/** What fold-in needs: the item factors and the training's confidence parameters. */
-export interface FoldInModel {
-  factors: number;
-  itemFactors: Float32Array;
-  params: { alpha: number; transform: ValueTransform; regularization: number };
-  /** YᵀY + λI, computed once per model version. */
-  gram: Float64Array;
-}
 
 /** One model version as serving holds it: the artifact plus what is derived from it once. */
 export interface ServingModel {
@@ -24,7 +15,12 @@ export interface ServingModel {
    * timestamps in the same form are then compared as strings, without parsing each one per request.
    */
   trainedAtIso?: string;
-  foldIn?: FoldInModel;
+  /** The iALS member's factors (the members' plan holds them too). */
+  foldIn?: FoldInFactors;
+  /** Every member of the model with its weight: what a request with fresh events scores with. */
+  blend: BlendPlan;
+  /** How strongly fresh events count (the artifact's calibrated `freshness`, or the defaults). */
+  freshness: FreshnessParams;
   /** Item indices, most popular first (the head used for backfill). */
   popularOrder: Int32Array;
   /** Event type → weight as the model was trained with (a veto is −∞). */
@@ -42,31 +38,15 @@ function weightsOf(model: LoadedModel): EventWeights {
   return out;
 }
 
-function foldInOf(model: LoadedModel): FoldInModel | undefined {
-  const f = model.factors;
-  if (f === undefined) return undefined;
-  // TypeScript artifacts record the resolved iALS parameters; Spark records its own (regParam is scaled per
-  // row there, so λ here is an approximation for Spark models — the ranking it produces is what matters).
-  const resolved = model.manifest.model.resolved?.ials;
-  const params = model.manifest.model.params as
-    | { alpha?: number; transform?: ValueTransform; regularization?: number }
-    | undefined;
-  const alpha = resolved?.alpha ?? params?.alpha ?? 1;
-  const transform = resolved?.transform ?? params?.transform ?? 'log';
-  const regularization = resolved?.regularization ?? params?.regularization ?? 0.1;
-  const gram = new Float64Array(f.rank * f.rank);
-  gramian(f.item, model.itemIds.length, f.rank, regularization, gram);
-  return { factors: f.rank, itemFactors: f.item, params: { alpha, transform, regularization }, gram };
-}
-
-/** Derives the serving extras of a loaded artifact (gramian for fold-in, popularity order). */
+/** Derives the serving extras of a loaded artifact (the members' plan for fold-in, popularity order). */
 export function servingModel(version: string, model: LoadedModel): ServingModel {
   const n = model.itemIds.length;
   const order = Array.from({ length: n }, (_, j) => j);
   const pop = model.popularity;
   order.sort((a, b) => pop[b]! - pop[a]! || a - b);
   const trainedAt = Date.parse(model.trending.asOf);
-  const fold = foldInOf(model);
+  const blend = blendPlan(model);
+  const fold = blend.factors;
   const at = Number.isFinite(trainedAt) ? trainedAt : 0;
   const iso = new Date(at).toISOString();
   return {
@@ -77,6 +57,8 @@ export function servingModel(version: string, model: LoadedModel): ServingModel 
     ...(fold !== undefined ? { foldIn: fold } : {}),
     popularOrder: Int32Array.from(order.slice(0, POPULAR_HEAD)),
     weights: weightsOf(model),
+    blend,
+    freshness: freshnessOf(model.manifest),
   };
 }
 

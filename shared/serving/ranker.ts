@@ -1,13 +1,15 @@
+import type { FreshSignal } from '../model/fold-in.ts';
 import type { ScoredItem } from '../ports/publication-store.ts';
 import type { ActivityEntry } from '../ports/serving-store.ts';
 import type { RequestExclusions } from './exclusions.ts';
 import { type Anchor, addAnchor, anchorsFor, historyAnchors } from './explanations.ts';
+import { addFreshSignal, blendRanked, type FreshnessMode } from './fresh-blend.ts';
 import type { ServingModel } from './model-cache.ts';
 import { type DecodedList, decodedList, EMPTY_LIST, listRanking } from './published-lists.ts';
 import { type Ranked, rankTop, type Scratch } from './scoring.ts';
 import { addSignal, foldInScores, historySignals, itemToItem } from './signals.ts';
 
-/** Weight of the precomputed list against the fresh signal when both exist. */
+/** The 'legacy' mode's weight of the precomputed list against the fresh signal when both exist. */
 const PRECOMPUTED_WEIGHT = 0.4;
 
 /** What a personal request ranks. */
@@ -23,6 +25,10 @@ interface RankRequest {
   /** The item being viewed, a signal of its own. */
   context: string | undefined;
   excluded: RequestExclusions;
+  /** How fresh events count; 'blend' unless the recommender was built for a comparison. */
+  mode: FreshnessMode;
+  /** Epoch ms of the request: fresh events decay by their age at it. */
+  now: number;
 }
 
 interface Ranking {
@@ -33,25 +39,35 @@ interface Ranking {
 }
 
 /**
- * The candidates of a personal request: the published list blended with the fresh signals (fold-in through the
- * item factors for a signed-in shopper, item-to-item through the neighbours otherwise). Runs synchronously on
- * the model's scratch, whose `excluded` mark the caller has filled.
+ * The candidates of a personal request: the published list, or with fresh signals the whole blend recomputed for
+ * the shopper's row plus them (fresh-blend.ts; the 'legacy' mode blends the list with a fold-in of the iALS member
+ * for a signed-in shopper, item-to-item otherwise). Runs synchronously on the model's scratch, whose `excluded`
+ * mark the caller has filled.
  */
 export function rankPersonal(r: RankRequest, scratch: Scratch): Ranking {
   const { model } = r;
   const { itemIndex } = model.model;
   const signals = new Map<number, number>();
+  const fresh = new Map<number, FreshSignal>();
   const anchors: Anchor[] = [];
-  if (r.context !== undefined) {
-    const i = itemIndex.get(r.context);
-    const w = addSignal(model, signals, i, 'view');
-    if (i !== undefined) addAnchor(anchors, r.context, i, 'view', w);
-  }
-  for (const e of r.fresh) {
-    if (e.itemId === undefined) continue;
-    const i = itemIndex.get(e.itemId);
-    const w = addSignal(model, signals, i, e.type);
-    if (i !== undefined) addAnchor(anchors, e.itemId, i, e.type, w);
+  const blend = r.mode === 'blend';
+  if (r.mode !== 'static') {
+    if (r.context !== undefined) {
+      const i = itemIndex.get(r.context);
+      const w = addSignal(model, signals, i, 'view');
+      if (i !== undefined) {
+        addAnchor(anchors, r.context, i, 'view', w);
+        if (blend) addFreshSignal(model, fresh, i, 'view', 0);
+      }
+    }
+    for (const e of r.fresh) {
+      if (e.itemId === undefined) continue;
+      const i = itemIndex.get(e.itemId);
+      const w = addSignal(model, signals, i, e.type);
+      if (i === undefined) continue;
+      addAnchor(anchors, e.itemId, i, e.type, w);
+      if (blend) addFreshSignal(model, fresh, i, e.type, r.now - Date.parse(e.timestamp));
+    }
   }
   const pre = r.list !== undefined ? decodedList(model, r.list) : undefined;
   const preSize = pre !== undefined ? pre.indices.length + pre.strangerIds.length : 0;
@@ -62,7 +78,10 @@ export function rankPersonal(r: RankRequest, scratch: Scratch): Ranking {
   if (r.userIndex !== undefined)
     for (const a of historyAnchors(model, r.userIndex))
       if (!anchors.some((b) => b.index === a.index)) anchors.push(a);
-  const ranked = blended(r, pre ?? EMPTY_LIST, signals, needsFresh, scratch, depth);
+  const ranked =
+    r.mode !== 'legacy' && needsFresh
+      ? blendRanked(model, r.userIndex, fresh, scratch, depth)
+      : blended(r, pre ?? EMPTY_LIST, signals, needsFresh, scratch, depth);
   return { ranked, explained: anchorsFor(model, anchors, ranked, scratch.ranked) };
 }
 
@@ -90,7 +109,10 @@ function fromList(
   return { ranked, explained };
 }
 
-/** The list's normalised scores and the fresh scores, min–max normalised, blended on the scratch. */
+/**
+ * The list's normalised scores and the fresh scores, min–max normalised, blended on the scratch: the list alone
+ * when nothing is fresh, and the 'legacy' mode's rule otherwise.
+ */
 function blended(
   r: RankRequest,
   pre: Omit<DecodedList, 'model'>,

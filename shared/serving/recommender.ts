@@ -6,6 +6,7 @@ import { type Assignment, assignVariant } from './assignment.ts';
 import type { CatalogCache } from './catalog-cache.ts';
 import { RequestExclusions } from './exclusions.ts';
 import { recordExposure } from './experiments.ts';
+import type { FreshnessMode } from './fresh-blend.ts';
 import type { ModelCache, ServingModel } from './model-cache.ts';
 import { rankPersonal } from './ranker.ts';
 import { recommendationIdFor } from './recommendation-id.ts';
@@ -24,8 +25,8 @@ import {
 } from './types.ts';
 
 /**
- * Real-time serving: the precomputed list of the shopper's variant, corrected with what the shopper did since
- * the model was trained (signals.ts), ranked (ranker.ts), through the business filters and backfill
+ * Real-time serving: the precomputed list of the shopper's variant, or with what the shopper did since the model
+ * was trained the model's whole blend recomputed for it (fresh-blend.ts), ranked (ranker.ts), through the business filters and backfill
  * (selection.ts), with a reason per item (explanations.ts); a list served inside an experiment is counted as an
  * exposure of its variant (experiments.ts). Pure: it sees only ports and the loaded model.
  */
@@ -44,6 +45,10 @@ export interface ServingDeps {
   newId?: () => string;
   /** Where degraded answers are reported (the logger on Lambda and locally). */
   onError?: (message: string, error: unknown) => void;
+  /** How fresh events count (default 'blend'); the others are kept for comparisons (bench:replay). */
+  freshness?: FreshnessMode;
+  /** The clock fresh events' ages are measured by (a replay sets it to the replayed time). */
+  now?: () => number;
 }
 
 type Who = { userId: string } | { sessionId: string };
@@ -139,7 +144,9 @@ async function personal(
   excluded.markInto(scratch.excluded, digest);
   // A signed-in shopper's events up to trainedAt are in the model already; a session's never are.
   const fresh = userId !== undefined ? digest.fresh : activity;
-  const rank = { model, k, userId, userIndex, list, fresh, context, excluded };
+  const mode = deps.freshness ?? 'blend';
+  const now = (deps.now ?? Date.now)();
+  const rank = { model, k, userId, userIndex, list, fresh, context, excluded, mode, now };
   const { ranked, explained } = rankPersonal(rank, scratch);
 
   const selection = new Selection(k, filters, excluded);

@@ -1,0 +1,67 @@
+/**
+ * How strongly the events a model has not seen count when serving folds them in (the artifact's optional
+ * `freshness` block, docs/model-artifact.md): a fresh event adds `weight` × its type's weight × 0.5^(age /
+ * halfLife) to the shopper's row, so one event pulls the list in proportion to its weight against the history.
+ */
+export interface FreshnessParams {
+  /** Half-life of a fresh event's weight by its age at request time, in days; null: no decay. */
+  halfLifeDays: number | null;
+  /** A fresh event's weight relative to the same event in the training row (1: exactly as much). */
+  weight: number;
+}
+
+/** One candidate of the calibration and the replay's hit rate@k with it. */
+export interface FreshnessTrial extends FreshnessParams {
+  hitRate: number;
+}
+
+/** The artifact's block: the parameters serving uses and, when tuned, how they were chosen. */
+export interface FreshnessBlock extends FreshnessParams {
+  calibration?: {
+    /** The replayed period (never the test period): ISO instants. */
+    from: string;
+    to: string;
+    k: number;
+    purchases: number;
+    shoppers: number;
+    tried: FreshnessTrial[];
+  };
+}
+
+/** Without a calibration: a fresh event counts exactly as it would in the training row, undecayed. */
+const DEFAULT_FRESHNESS: FreshnessParams = { halfLifeDays: null, weight: 1 };
+
+const DAY_MS = 86_400_000;
+
+/** The multiplier of a fresh event `ageMs` old (an event stamped after the request counts as new). */
+export function freshFactor(p: FreshnessParams, ageMs: number): number {
+  if (p.halfLifeDays === null || !(ageMs > 0)) return p.weight;
+  return p.weight * 0.5 ** (ageMs / (p.halfLifeDays * DAY_MS));
+}
+
+/** The artifact's freshness parameters; a block that is missing or malformed gives the defaults. */
+export function freshnessOf(manifest: { freshness?: unknown }): FreshnessParams {
+  const b = manifest.freshness as Partial<FreshnessParams> | undefined;
+  if (b === undefined || b === null || typeof b !== 'object') return DEFAULT_FRESHNESS;
+  const weight = typeof b.weight === 'number' && b.weight >= 0 && Number.isFinite(b.weight) ? b.weight : 1;
+  const h = b.halfLifeDays;
+  const halfLifeDays = typeof h === 'number' && h > 0 && Number.isFinite(h) ? h : null;
+  return { halfLifeDays, weight };
+}
+
+/**
+ * The artifact files with `block` as the manifest's `freshness` (the manifest is rewritten, everything else
+ * kept): for a calibration that runs after the model was encoded.
+ */
+export function withFreshness<T extends Map<string, Uint8Array | string>>(
+  files: T,
+  block: FreshnessBlock,
+): T {
+  const raw = files.get('manifest.json');
+  if (raw === undefined) throw new Error('the artifact has no manifest.json');
+  const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
+  const manifest = JSON.parse(text) as Record<string, unknown>;
+  manifest.freshness = block;
+  files.set('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+  return files;
+}
