@@ -4,17 +4,22 @@
  *   1. Online Retail iALS (64 factors, trained on the README split): 20 fresh events per user, every user.
  *   2. A generated catalog of 50,000 items × 64 factors: 50 items per user (the issue's figure), 2,000 users.
  *   3. EASE on Online Retail: the same 20 events summed over the item-item weights, plus top-10.
+ *   4. Serving's whole-blend fold-in (shared/model/fold-in.ts) on the 50,000 × 64 catalog: a known shopper with 50
+ *      training items and one fresh event — their trained vector moved by two fold-ins (new row minus training
+ *      row), every item scored, the top 10 outside the row.
  * Prints median and p99 per user in milliseconds. Scoring runs on the WebAssembly SIMD kernel as in serving;
  * RECSYS_SIMD=0 npx node bench/fold-in.bench.ts gives the JavaScript loop's figures for comparison.
  * Run: npx node bench/fold-in.bench.ts
  */
 import { easeScorer, trainEase } from '../shared/model/ease.ts';
+import { type BlendPlan, blendScores, foldInRow } from '../shared/model/fold-in.ts';
 import { gramian, type IalsModel, trainIals } from '../shared/model/ials.ts';
 import { foldIn, scoreAll } from '../shared/model/ials-scoring.ts';
+import { emptyNeighbours } from '../shared/model/neighbours.ts';
 import { shutdownPool } from '../shared/model/parallel.ts';
 import { mulberry32 } from '../shared/model/rng.ts';
 import { itemScorer } from '../shared/model/simd/kernels.ts';
-import { topK } from '../shared/model/topk.ts';
+import { topK, topKExcluding } from '../shared/model/topk.ts';
 import { loadOnlineRetail } from './lib/online-retail-split.ts';
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -76,6 +81,60 @@ function timeFoldIn(
       else scoreAll(x, 0, model.itemFactors, f, scores);
       for (let q = 0; q < its.length; q++) all[its[q]!] = Number.NaN;
       topK(all, 10, idx, sc);
+      if (round === 1) times.push(performance.now() - started);
+    }
+  }
+  return [times, cpuMs()];
+}
+
+/**
+ * Serving's path for a known shopper with one fresh event (iALS alone: the blend's one member): the training rows
+ * are the users' item lists, each user's trained vector random, the fresh event one more random item.
+ */
+function timeBlend(
+  model: Factors,
+  items: number,
+  users: Int32Array[],
+  values: Float32Array[],
+  rand: () => number,
+): [number[], number] {
+  const f = model.factors;
+  const indptr = new Int32Array(users.length + 1);
+  users.forEach((u, i) => {
+    indptr[i + 1] = indptr[i]! + u.length;
+  });
+  const indices = new Int32Array(indptr[users.length]!);
+  const vals = new Float32Array(indices.length);
+  users.forEach((u, i) => {
+    const order = Array.from(u.keys()).sort((a, b) => u[a]! - u[b]!);
+    order.forEach((q, t) => {
+      indices[indptr[i]! + t] = u[q]!;
+      vals[indptr[i]! + t] = values[i]![q]!;
+    });
+  });
+  const history = { rows: users.length, cols: items, indptr, indices, values: vals };
+  const gram = new Float64Array(f * f);
+  gramian(model.itemFactors, items, f, model.params.regularization, gram);
+  const userFactors = Float32Array.from({ length: users.length * f }, () => (rand() - 0.5) * 0.2);
+  const plan: BlendPlan = {
+    members: [{ kind: 'ials', weight: 1 }],
+    normalisation: 'none',
+    statics: [undefined],
+    factors: { factors: f, itemFactors: model.itemFactors, userFactors, params: model.params, gram },
+    knn: emptyNeighbours(items, 0),
+  };
+  const fresh = users.map(() => new Map([[Math.floor(rand() * items), { value: 5, presence: 1 }]]));
+  const scores = new Float32Array(items);
+  const idx = new Int32Array(10);
+  const sc = new Float32Array(10);
+  const times: number[] = [];
+  for (let round = 0; round < 2; round++) {
+    startCpu();
+    for (let u = 0; u < users.length; u++) {
+      const started = performance.now();
+      const row = foldInRow(history, u, fresh[u]!);
+      blendScores(plan, history, u, row, scores);
+      topKExcluding(scores, history, u, 10, idx, sc);
       if (round === 1) times.push(performance.now() - started);
     }
   }
@@ -148,6 +207,7 @@ report(
     },
   };
   report('generated 50,000 items × 64, 50 events', ...timeFoldIn(model, items, users, values));
+  report('whole-blend fold-in, 50,000 × 64, 50 + 1 fresh', ...timeBlend(model, items, users, values, rand));
   report(
     'generated 50,000 items × 64, 20 events',
     ...timeFoldIn(

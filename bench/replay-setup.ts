@@ -1,6 +1,7 @@
 import { dataDirLayout } from '../local/data-dir.ts';
 import { openLocalRuntime } from '../local/runtime.ts';
 import { artifactDirectory, createLocalModelStore } from '../shared/adapters/local/model-store.ts';
+import { EVENT_LIMITS } from '../shared/domain/event.ts';
 import { ingestEvents } from '../shared/ingest/ingest-events.ts';
 import { type ArtifactFiles, encodeArtifact, type RecommendationLine } from '../shared/model/artifact.ts';
 import { decodeArtifact } from '../shared/model/artifact-decode.ts';
@@ -41,9 +42,13 @@ export async function openReplayServing(dataDir: string): Promise<ReplayServing>
     runtime,
     clock,
     async ingest(events) {
-      const r = await ingestEvents(events, { eventSink: runtime.eventSink, store: runtime.store });
-      const refused = [...r.rejected, ...r.unavailable];
-      if (refused.length > 0) throw new Error(`ingestion refused ${JSON.stringify(refused[0])}`);
+      // In batches of at most what POST /v1/events takes.
+      for (let i = 0; i < events.length; i += EVENT_LIMITS.maxBatch) {
+        const batch = events.slice(i, i + EVENT_LIMITS.maxBatch);
+        const r = await ingestEvents(batch, { eventSink: runtime.eventSink, store: runtime.store });
+        const refused = [...r.rejected, ...r.unavailable];
+        if (refused.length > 0) throw new Error(`ingestion refused ${JSON.stringify(refused[0])}`);
+      }
     },
     forget: (shopperKey, events) =>
       runtime.store.removeActivity(events.map((event) => ({ shopperKey, event }))),
