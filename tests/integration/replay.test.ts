@@ -2,7 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { personalMode, probeStability, type ReplayEvent, replayShoppers } from '../../bench/replay-engine.ts';
+import { calibrateFreshness } from '../../bench/replay-calibrate.ts';
+import {
+  personalMode,
+  probeStability,
+  type ReplayEvent,
+  replaySessions,
+  replayShoppers,
+  trendingMode,
+} from '../../bench/replay-engine.ts';
+import { reportHtml } from '../../bench/replay-report.ts';
 import { openReplayServing, plainArtifact, type ReplayServing } from '../../bench/replay-setup.ts';
 import { median } from '../../shared/evaluation/replay-metrics.ts';
 import { buildInteractions, type InteractionRecord } from '../../shared/model/interactions.ts';
@@ -44,18 +53,26 @@ describe('Replay through ingestion and serving', () => {
   let serving: ReplayServing;
   let known: Map<string, Set<string>>;
 
+  let second: { dir: string; serving: ReplayServing } | undefined;
+  const records = trainingRecords();
+  const model = fitModel(buildInteractions(records), records, { kind: 'popularity' }, { threads: 1 });
+  const open = async () => {
+    const d = await mkdtemp(join(tmpdir(), 'recsys-replay-test-'));
+    const s = await openReplayServing(d);
+    await s.publish(VERSION, plainArtifact(model, VERSION, 'test'));
+    return { dir: d, serving: s };
+  };
+
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'recsys-replay-test-'));
-    serving = await openReplayServing(dir);
-    const records = trainingRecords();
-    const model = fitModel(buildInteractions(records), records, { kind: 'popularity' }, { threads: 1 });
-    await serving.publish(VERSION, plainArtifact(model, VERSION, 'test'));
+    ({ dir, serving } = await open());
     known = new Map();
     for (const r of records) known.set(r.userId, (known.get(r.userId) ?? new Set()).add(r.itemId));
   }, 60_000);
   afterAll(async () => {
-    await serving?.close().catch(() => {});
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    for (const s of [{ dir, serving }, second]) {
+      await s?.serving?.close().catch(() => {});
+      if (s?.dir !== undefined) await rm(s.dir, { recursive: true, force: true });
+    }
   });
 
   it('scores each new purchase by its rank in the list asked before it, per week since training, and the stability', async () => {
@@ -63,6 +80,7 @@ describe('Replay through ingestion and serving', () => {
     const modes = [
       personalMode('popularity', serving.recommender(VERSION, 'blend')),
       personalMode('static', serving.recommender(VERSION, 'static')),
+      trendingMode('trending', serving.recommender(VERSION, 'static')),
     ];
 
     // Act: the stability probe at the cut (u-s is the one shopper with ≥ 20 past interactions), then the replay.
@@ -79,7 +97,8 @@ describe('Replay through ingestion and serving', () => {
       trainedAt: T0,
     });
 
-    // Assess. The lists, by hand: u-a (has p0) → p1 p2 …: p1 at rank 1. u-s (has p10…p29) → p0…p9: p3 at 4.
+    // Assess. Every mode ranks by popularity here (trending: all events at training time, one per shopper and
+    // item, so the week's trending order is the popularity order). The lists, by hand: u-a (has p0) → p1 p2 …: p1 at rank 1. u-s (has p10…p29) → p0…p9: p3 at 4.
     // u-c (new) → the popular items p0…p9: p5 at 6. Day 8: u-a has p0 and the fresh p1 → p2…p11, p12 at 11: a miss
     // (p1 again is no case). Day 15: u-c has the fresh p5 → p0…p4 p6…p10: p10 at 10.
     const ranks = [1, 4, 6, 0, 10];
@@ -107,5 +126,76 @@ describe('Replay through ingestion and serving', () => {
       expect(median(stability.get(mode)!.afterView)).toBe(10);
       expect(median(stability.get(mode)!.afterPurchase)).toBe(9);
     }
+    // The trending list knows nothing of the shopper's events; the replay filters what the shopper has.
+    expect(stability.get('trending')).toEqual({ afterView: [10], afterPurchase: [10] });
+    const html = reportHtml(
+      't',
+      [{ title: 'c', curves: modes.map((m) => ({ mode: m.name, points: tally.curve(m.name) })) }],
+      [],
+    );
+    expect(html.match(/<polyline /g)).toHaveLength(3);
+  });
+
+  it('scores an anonymous session before each next item from what the session did so far', async () => {
+    // Prepare: a session buys p4, then p6, then p2 (one invoice replayed as a session).
+    const session = ['p4', 'p6', 'p2'].map((itemId, q) => ({
+      sessionId: 'sess-1',
+      itemId,
+      type: 'purchase' as const,
+      timestamp: at(4),
+      n: 100 + q,
+    }));
+    const modes = [
+      personalMode('popularity', serving.recommender(VERSION, 'blend')),
+      personalMode('static', serving.recommender(VERSION, 'static')),
+    ];
+
+    // Act
+    const tally = await replaySessions({ serving, sessions: [session], modes, trainedAt: T0 });
+
+    // Assess: before p6 the list is p0…p3 p5 p6 … (p4 bought): rank 6; before p2, p0 p1 p2 …: rank 3.
+    for (const row of tally.rows())
+      expect(row).toEqual({
+        mode: row.mode,
+        cases: 2,
+        hitRate: 1,
+        ndcg: (1 / Math.log2(7) + 1 / Math.log2(4)) / 2,
+        mrr: (1 / 6 + 1 / 3) / 2,
+      });
+  });
+
+  it('calibrates on a replay: every candidate scored in one pass, the best kept with what it was tuned on', async () => {
+    // Prepare: stores of their own (the replay above already fed these events).
+    second = await open();
+
+    // Act
+    const block = await calibrateFreshness({
+      serving: second.serving,
+      version: VERSION,
+      trainedAt: T0,
+      events: REPLAY.map((e, n) => ({ ...e, n })),
+      known,
+      grid: [
+        { halfLifeDays: 3, weight: 0.25 },
+        { halfLifeDays: null, weight: 1 },
+      ],
+    });
+
+    // Assess: popularity ignores fresh events, so both candidates score 4 of 5 and the first is kept.
+    expect(block).toEqual({
+      halfLifeDays: 3,
+      weight: 0.25,
+      calibration: {
+        from: new Date(at(1)).toISOString(),
+        to: new Date(at(15)).toISOString(),
+        k: 10,
+        purchases: 5,
+        shoppers: 3,
+        tried: [
+          { halfLifeDays: 3, weight: 0.25, hitRate: 0.8 },
+          { halfLifeDays: null, weight: 1, hitRate: 0.8 },
+        ],
+      },
+    });
   });
 });
