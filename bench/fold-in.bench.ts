@@ -6,7 +6,8 @@
  *   3. EASE on Online Retail: the same 20 events summed over the item-item weights, plus top-10.
  *   4. Serving's whole-blend fold-in (shared/model/fold-in.ts) on the 50,000 × 64 catalog: a known shopper with 50
  *      training items and one fresh event — their trained vector moved by two fold-ins (new row minus training
- *      row), every item scored, the top 10 outside the row.
+ *      row), every item scored, the top 10 outside the row. The training row's fold-in is kept per shopper after
+ *      their first request (as serving keeps it), so the timed round measures a returning shopper.
  * Prints median and p99 per user in milliseconds. Scoring runs on the WebAssembly SIMD kernel as in serving;
  * RECSYS_SIMD=0 npx node bench/fold-in.bench.ts gives the JavaScript loop's figures for comparison.
  * Run: npx node bench/fold-in.bench.ts

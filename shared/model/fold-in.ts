@@ -176,10 +176,13 @@ export function foldInRow(
 interface Work {
   member: Float32Array;
   vector: Float32Array;
-  base: Float32Array;
   solve: Float64Array;
+  /** Fold-ins of training rows by user index, newest use last (see userVector). */
+  bases: Map<number, Float32Array>;
 }
 const works = new WeakMap<BlendPlan, Work>();
+/** Training-row fold-ins kept per model: 4,096 × rank floats (1 MiB at rank 64). */
+const MAX_BASES = 4096;
 
 function workFor(plan: BlendPlan, items: number): Work {
   let w = works.get(plan);
@@ -188,8 +191,8 @@ function workFor(plan: BlendPlan, items: number): Work {
     w = {
       member: new Float32Array(items),
       vector: new Float32Array(f),
-      base: new Float32Array(f),
       solve: new Float64Array(2 * f * f + 2 * f),
+      bases: new Map(),
     };
     works.set(plan, w);
   }
@@ -199,7 +202,8 @@ function workFor(plan: BlendPlan, items: number): Work {
 /**
  * The shopper's factor vector: their trained vector moved by what the fresh events change in the fold-in
  * (fold-in of the new row minus fold-in of the training row), so nothing fresh gives exactly the trained
- * vector; a shopper the model does not know gets the fold-in of their row.
+ * vector; a shopper the model does not know gets the fold-in of their row. The training row's fold-in never
+ * changes within a model, so it is kept for the shopper's next requests (a long row costs as much as the new one).
  */
 function userVector(plan: BlendPlan, history: Csr, userIndex: number | undefined, row: FoldInRow, w: Work) {
   const fa = plan.factors!;
@@ -211,11 +215,18 @@ function userVector(plan: BlendPlan, history: Csr, userIndex: number | undefined
   const model = { factors: f, itemFactors: fa.itemFactors, params };
   foldIn(model, fa.gram, row.items, row.values, w.vector, w.solve);
   if (known) {
-    const a = history.indptr[userIndex]!;
-    const b = history.indptr[userIndex + 1]!;
-    foldIn(model, fa.gram, history.indices.subarray(a, b), history.values.subarray(a, b), w.base, w.solve);
+    let base = w.bases.get(userIndex);
+    if (base !== undefined) w.bases.delete(userIndex);
+    else {
+      base = new Float32Array(f);
+      const a = history.indptr[userIndex]!;
+      const b = history.indptr[userIndex + 1]!;
+      foldIn(model, fa.gram, history.indices.subarray(a, b), history.values.subarray(a, b), base, w.solve);
+      if (w.bases.size >= MAX_BASES) w.bases.delete(w.bases.keys().next().value as number);
+    }
+    w.bases.set(userIndex, base);
     const u = fa.userFactors!;
-    for (let x = 0; x < f; x++) w.vector[x] = u[userIndex * f + x]! + w.vector[x]! - w.base[x]!;
+    for (let x = 0; x < f; x++) w.vector[x] = u[userIndex * f + x]! + w.vector[x]! - base[x]!;
   }
   return { vector: w.vector, offset: 0 };
 }
