@@ -10,7 +10,7 @@ import type { ReplayServing } from './replay-setup.ts';
  */
 
 const FRESHNESS_GRID: readonly FreshnessParams[] = [null, 3, 14].flatMap((halfLifeDays) =>
-  [0.25, 1, 4].map((weight) => ({ halfLifeDays, weight })),
+  [0.25, 1, 4, 16].map((weight) => ({ halfLifeDays, weight })),
 );
 
 export interface Calibration {
