@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { DescribeClusterCommand, EMRClient, ListClustersCommand } from '@aws-sdk/client-emr';
+import { GetCrawlerCommand, GlueClient } from '@aws-sdk/client-glue';
+import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
+import { ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoDbPublicationStore } from '../../shared/adapters/aws/dynamodb-publication-store.ts';
+import type { PublicationStore } from '../../shared/ports/publication-store.ts';
+import { itemTitle, plantedRecords } from '../fixtures/training-data.ts';
+import { awsClientConfig } from '../helpers/aws-clients.ts';
+import type { ExecutionRecord } from '../helpers/cloud/executions.ts';
+import { deployStandInStage, type StandInStage } from '../helpers/cloud/stack.ts';
+
+/**
+ * The deployed system, offline: `sls package`'s artifacts and template "deployed" to moto_server and dynalite
+ * (tests/helpers/cloud), the packaged Lambdas run with the environment the template gives them, and the packaged
+ * state machine run by aws-local-stepfunctions with its EMR step running the real job. One shop, start to finish.
+ */
+const API_KEY = 'standin-key';
+const USERS = 120;
+const ITEMS = 40;
+
+let stage: StandInStage;
+let s3: S3Client;
+let emr: EMRClient;
+let sagemaker: SageMakerClient;
+let sfn: SFNClient;
+let publications: PublicationStore;
+const timings: Record<string, number> = {};
+
+async function timed<T>(label: string, f: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await f();
+  } finally {
+    timings[label] = (performance.now() - t0) / 1000;
+  }
+}
+
+/** Starts an execution the way the CLI and the approval Lambda do (StartExecution), then lets it run. */
+async function startAndRun(name: string, input: Record<string, unknown>): Promise<ExecutionRecord> {
+  await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: stage.resolver.ref('RetrainStateMachine'),
+      name,
+      input: JSON.stringify(input),
+    }),
+  );
+  const [record, ...more] = await stage.stepFunctions.runPending();
+  expect(more).toEqual([]);
+  return record as ExecutionRecord;
+}
+
+async function lakeLines(prefix: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  const bucket = stage.name('LakeBucket');
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+    for (const o of page.Contents ?? []) {
+      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key as string }));
+      const text = gunzipSync(
+        Buffer.from(
+          await (body.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+        ),
+      ).toString();
+      for (const line of text.split('\n'))
+        if (line.trim() !== '') out.push(JSON.parse(line) as Record<string, unknown>);
+    }
+  }
+  return out;
+}
+
+async function clusters() {
+  const listed = await emr.send(new ListClustersCommand({}));
+  return Promise.all(
+    (listed.Clusters ?? []).map(
+      async (c) => (await emr.send(new DescribeClusterCommand({ ClusterId: c.Id }))).Cluster!,
+    ),
+  );
+}
+
+const recommend = (userId: string, query = '') =>
+  stage.api.request('GET', `/v1/users/${userId}/recommendations${query}`, { apiKey: API_KEY });
+
+beforeAll(async () => {
+  stage = await deployStandInStage('ci');
+  const config = awsClientConfig(stage.moto.endpoint);
+  s3 = new S3Client(config);
+  emr = new EMRClient(config);
+  sagemaker = new SageMakerClient(config);
+  sfn = new SFNClient(config);
+  publications = createDynamoDbPublicationStore({
+    client: stage.dynamo.client,
+    listsTable: stage.name('RecommendationListsTable'),
+    deploymentTable: stage.name('DeploymentTable'),
+  });
+}, 600_000);
+
+afterAll(async () => {
+  for (const c of [s3, emr, sagemaker, sfn]) c?.destroy();
+  console.log(
+    `cloud path timings (s): ${JSON.stringify({ ...stage?.timings, ...timings }, (_k, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`,
+  );
+  await stage?.stop();
+});
+
+describe('the deployed system on the stand-ins', () => {
+  let first: ExecutionRecord;
+  let firstVersion: string;
+
+  it('takes a catalog and shoppers’ events through the API into the lake via Firehose', async () => {
+    const items = Array.from({ length: ITEMS }, (_, j) => ({
+      itemId: `i${j}`,
+      title: itemTitle(`i${j}`),
+      categories: [['Mugs', 'Lamps', 'Vases', 'Towels'][Math.floor(j / 10)] as string],
+      price: 5 + j,
+    }));
+    const put = await stage.api.request('PUT', '/v1/items', { apiKey: API_KEY, body: { items } });
+    expect(put.statusCode, JSON.stringify(put.body)).toBe(200);
+
+    const events = plantedRecords(USERS, ITEMS, 10).map((r) => ({
+      eventId: randomUUID(),
+      type: r.type,
+      userId: r.userId,
+      itemId: r.itemId,
+      timestamp: new Date(r.timestamp).toISOString(),
+    }));
+    expect(
+      await stage.api.request('POST', '/v1/events', { body: { events: events.slice(0, 1) } }),
+    ).toMatchObject({
+      statusCode: 403,
+    });
+    let accepted = 0;
+    await timed('ingest', async () => {
+      for (let i = 0; i < events.length; i += 500) {
+        const r = await stage.api.request('POST', '/v1/events', {
+          apiKey: API_KEY,
+          body: { events: events.slice(i, i + 500) },
+        });
+        expect(r.statusCode, JSON.stringify(r.body).slice(0, 500)).toBe(202);
+        accepted += (r.body as { accepted: number }).accepted;
+      }
+    });
+    expect(accepted).toBe(USERS * 10);
+    const delivered = await stage.firehose.flush();
+    expect(
+      delivered.every((k) =>
+        /^raw\/(events|items)\/year=\d{4}\/month=\d{2}\/day=\d{2}\/recsys-ci-(events|items)-.*\.gz$/.test(k),
+      ),
+      delivered[0],
+    ).toBe(true);
+    const landed = await lakeLines('raw/events/');
+    expect(landed).toHaveLength(USERS * 10);
+    expect(new Set(landed.map((e) => e.eventId)).size).toBe(USERS * 10);
+    expect((await lakeLines('raw/items/')).map((i) => i.itemId).sort()).toEqual(
+      items.map((i) => i.itemId).sort(),
+    );
+  });
+
+  it('retrains: crawl, EMR train, gate, register, publish and activate', { timeout: 900_000 }, async () => {
+    first = await timed('first retrain', () => startAndRun('manual-1', { trigger: 'cli' }));
+    expect(first.error).toBeUndefined();
+    expect(first.status).toBe('SUCCEEDED');
+    expect(first.lastState).toBe('Activate');
+    const model = (first.output as { model: { modelVersion: string } }).model;
+    firstVersion = model.modelVersion;
+    for (const s of first.states)
+      timings[`state ${s.name}${s.index !== undefined ? `#${s.index}` : ''}`] = s.seconds;
+
+    // The crawler ran, the cluster was created with the execution's tag, ran the job, and was terminated.
+    const crawler = await new GlueClient(awsClientConfig(stage.moto.endpoint)).send(
+      new GetCrawlerCommand({ Name: stage.name('RawEventsCrawler') }),
+    );
+    expect(crawler.Crawler?.State).toBe('READY');
+    expect(crawler.Crawler?.LastCrawl?.StartTime).toBeDefined();
+    const all = await clusters();
+    expect(all).toHaveLength(1);
+    expect(all[0]?.Status?.State).toBe('TERMINATED');
+    expect(all[0]?.Tags).toContainEqual({ Key: 'recsys:execution', Value: first.executionArn });
+    expect(first.steps).toHaveLength(1);
+
+    // Registered in the stage's model package group with the gate's verdict and the version.
+    const packages = await sagemaker.send(
+      new ListModelPackagesCommand({ ModelPackageGroupName: 'recsys-ci' }),
+    );
+    expect(packages.ModelPackageSummaryList).toHaveLength(1);
+    expect(packages.ModelPackageSummaryList?.[0]?.ModelApprovalStatus).toBe('Approved');
+
+    // Every shopper's list is in DynamoDB under the version, and the version serves.
+    expect((await publications.getDeployment())?.champion).toBe(firstVersion);
+    for (const u of ['u0', 'u57', `u${USERS - 1}`]) {
+      const list = await publications.getRecommendations(firstVersion, u);
+      expect(list?.length, u).toBeGreaterThanOrEqual(10);
+    }
+  });
+
+  it('serves the new version with reasons, and one new event changes the next answer', async () => {
+    const before = await recommend('u1', '?k=10');
+    expect(before.statusCode, JSON.stringify(before.body)).toBe(200);
+    const body = before.body as { modelVersion: string; items: { itemId: string; reason?: unknown }[] };
+    expect(body.modelVersion).toBe(firstVersion);
+    expect(body.items).toHaveLength(10);
+    for (const item of body.items) expect(item.reason, item.itemId).toBeDefined();
+    const published = (await publications.getRecommendations(firstVersion, 'u1'))?.map(([id]) => id) ?? [];
+    expect(published.slice(0, 3)).toContain(body.items[0]?.itemId);
+
+    const top = body.items[0]?.itemId as string;
+    const posted = await stage.api.request('POST', '/v1/events', {
+      apiKey: API_KEY,
+      body: {
+        events: [
+          {
+            eventId: randomUUID(),
+            type: 'purchase',
+            userId: 'u1',
+            itemId: top,
+            timestamp: new Date().toISOString(),
+          },
+        ],
+      },
+    });
+    expect(posted.statusCode).toBe(202);
+    await stage.firehose.flush();
+    const after = (await recommend('u1', '?k=10')).body as { items: { itemId: string }[] };
+    expect(after.items.map((i) => i.itemId)).not.toContain(top);
+  });
+});
+
+describe('a failure at any state of a retrain', () => {
+  it('ends the execution with every cluster terminated and the previous version still serving', {
+    timeout: 900_000,
+  }, async () => {
+    const serving = (await publications.getDeployment())?.champion as string;
+    expect(serving).toBeDefined();
+    const success = stage.stepFunctions
+      .records()
+      .find((r) => r.status === 'SUCCEEDED' && r.lastState === 'Activate');
+    // Every Task state a successful retrain passes through, in order (Map iterations once).
+    const taskStates = new Set(
+      Object.entries(stage.definition.States as Record<string, { Type: string }>)
+        .filter(([, s]) => s.Type === 'Task')
+        .map(([n]) => n),
+    );
+    const passed = [...new Set(success?.states.map((s) => s.name) ?? [])].filter(
+      (n) => taskStates.has(n) || n === 'WriteRecommendations',
+    );
+    expect(passed.length).toBeGreaterThanOrEqual(10);
+    const outcomes: Record<string, string> = {};
+    let n = 0;
+    for (const state of passed) {
+      // New data, so the run trains rather than finding this data's version registered already.
+      const event = {
+        eventId: randomUUID(),
+        type: 'view',
+        userId: `u${n % USERS}`,
+        itemId: `i${n % ITEMS}`,
+        timestamp: new Date().toISOString(),
+      };
+      n += 1;
+      expect(
+        (await stage.api.request('POST', '/v1/events', { apiKey: API_KEY, body: { events: [event] } }))
+          .statusCode,
+      ).toBe(202);
+      await stage.firehose.flush();
+      const name = `inject-${state}`;
+      await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: stage.resolver.ref('RetrainStateMachine'),
+          name,
+          input: JSON.stringify({ trigger: 'cli' }),
+        }),
+      );
+      const [pending] = await sfn
+        .send(new ListExecutionsCommand({ stateMachineArn: stage.resolver.ref('RetrainStateMachine') }))
+        .then((l) => (l.executions ?? []).filter((e) => e.name === name));
+      expect(pending).toBeDefined();
+      const record = await stage.stepFunctions.execute(
+        name,
+        { trigger: 'cli' },
+        {
+          inject: (s) =>
+            s === state
+              ? Object.assign(new Error(`injected at ${state}`), { name: 'Injected.Failure' })
+              : undefined,
+        },
+      );
+      expect(record.status, `${state}: ${record.lastState}`).toBe('FAILED');
+      outcomes[state] = `${record.lastState}: ${record.error?.name}`;
+      // The execution's FAILED status change goes to the cleanup rule, as EventBridge would send it.
+      const deliveries = await stage.bus.put({
+        source: 'aws.states',
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: {
+          executionArn: record.executionArn,
+          stateMachineArn: stage.resolver.ref('RetrainStateMachine'),
+          name,
+          status: 'FAILED',
+        },
+      });
+      expect(deliveries.map((d) => d.error)).toEqual([undefined]);
+      for (const c of await clusters())
+        expect(c.Status?.State, `${state}: cluster ${c.Id}`).toBe('TERMINATED');
+      expect((await publications.getDeployment())?.champion, state).toBe(serving);
+      const answer = (await recommend('u3')).body as { modelVersion: string };
+      expect(answer.modelVersion, state).toBe(serving);
+    }
+    console.log(`injected failures (state → terminal state: error): ${JSON.stringify(outcomes)}`);
+  });
+});
