@@ -7,13 +7,12 @@ import { createEvaluateModel } from '../../functions/pipeline/evaluate-model/eva
 import { createListRecommendationParts } from '../../functions/pipeline/list-recommendation-parts/list-recommendation-parts.ts';
 import { createPrepareRun } from '../../functions/pipeline/prepare-run/prepare-run.ts';
 import { createWriteRecommendations } from '../../functions/pipeline/write-recommendations/write-recommendations.ts';
-import { listLakeObjects } from '../../shared/adapters/local/lake-reader.ts';
+import { describeLocalLake } from '../../shared/adapters/local/lake-reader.ts';
 import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../../shared/adapters/local/sqlite-publication-store.ts';
 import { stageConfig } from '../../shared/evaluation/quality-gate.ts';
 import type { ModelChoice } from '../../shared/model/model-choice.ts';
 import { EXECUTION_TAG } from '../../shared/ports/cluster-control.ts';
-import type { DescribeLake } from '../../shared/ports/lake-description.ts';
 import type { CreateModelPackageInput } from '../../shared/ports/model-registry.ts';
 import type { TrainingEngine } from '../../shared/ports/training-engine.ts';
 import { lakeFingerprint } from '../../shared/registry/run-plan.ts';
@@ -67,14 +66,6 @@ export interface RunRecord {
   states: StateRecord[];
   output?: unknown;
   error?: { name: string; cause: string };
-}
-
-function describeLocalLake(lakeRoot: string): DescribeLake {
-  return async () => {
-    const keys = await listLakeObjects(lakeRoot, 'raw/events');
-    const newestKey = keys.at(-1);
-    return newestKey === undefined ? undefined : { newestKey, objects: keys.length };
-  };
 }
 
 export async function listRuns(dataDir: string): Promise<RunRecord[]> {
