@@ -55,7 +55,7 @@ function modelStoreOf(out: string, version: string): { bucket: string; prefix: s
   return { bucket, prefix: prefix.slice(0, -(version.length + 1)) };
 }
 
-export async function train(args: TrainerArgs, log: (line: string) => void): Promise<void> {
+async function train(args: TrainerArgs, log: (line: string) => void): Promise<void> {
   const started = performance.now();
   const stamp = () => `[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s]`;
   const client = s3Client(args.region);
