@@ -2,11 +2,14 @@
 /**
  * Serverless plugin: ships the EMR training job with the deployment.
  *
- * - `${emrjob:scriptKey}` / `${emrjob:configKey}` / `${emrjob:prefix}` resolve at package time (offline) to
- *   `code/emr/<sha256-12>/train_als.py` and `…/event-weights.json` in the lake bucket. The hash covers both
- *   files, so the keys change exactly when the job or the shared weights change: a state machine execution
- *   that started before a deploy keeps reading the version it started with, and old keys can be expired.
- * - after `sls deploy`, uploads both files under those keys (skipped when already there) and, once, the PEM
+ * - `${emrjob:scriptKey}` / `${emrjob:configKey}` / `${emrjob:trainerKey}` / `${emrjob:bootstrapKey}` /
+ *   `${emrjob:prefix}` resolve at package time (offline) to `code/emr/<sha256-12>/train_als.py`,
+ *   `…/event-weights.json`, `…/trainer.mjs` (the TypeScript trainer built into one file by
+ *   jobs/trainer/bundle.cjs) and `…/bootstrap-node.sh` (Node 22 on the primary node) in the lake bucket. The
+ *   hash covers all four, so the keys change exactly when a job, the bundle or the shared weights change: a
+ *   state machine execution that started before a deploy keeps reading the version it started with, and old
+ *   keys can be expired.
+ * - after `sls deploy`, uploads the files under those keys (skipped when already there) and, once, the PEM
  *   bundle of the EMR in-transit encryption (resources/emr.yml) generated with openssl.
  *
  * CommonJS because the Serverless plugin loader require()s local plugins.
@@ -20,22 +23,32 @@ const { crc32 } = require('node:zlib');
 const { DescribeStacksCommand } = require('@aws-sdk/client-cloudformation');
 const { HeadObjectCommand, PutObjectCommand, S3Client } = require('@aws-sdk/client-s3');
 
+const { buildTrainerBundle } = require('../trainer/bundle.cjs');
+
 const JOB = 'jobs/emr/train_als.py';
 const WEIGHTS = 'shared/model/event-weights.json';
+const BOOTSTRAP = 'jobs/emr/bootstrap-node.sh';
 const TLS_KEY = 'security/emr-tls/certificates.zip';
 
-function jobKeys(root) {
+async function jobKeys(root) {
   const script = readFileSync(join(root, JOB));
   const config = readFileSync(join(root, WEIGHTS));
-  const hash = createHash('sha256').update(script).update('\0').update(config).digest('hex').slice(0, 12);
-  const prefix = `code/emr/${hash}`;
+  const bootstrap = readFileSync(join(root, BOOTSTRAP));
+  const trainer = (await buildTrainerBundle(root)).code;
+  const hash = createHash('sha256');
+  for (const part of [script, config, trainer, bootstrap]) hash.update(part).update('\0');
+  const prefix = `code/emr/${hash.digest('hex').slice(0, 12)}`;
   return {
     prefix,
     scriptKey: `${prefix}/train_als.py`,
     configKey: `${prefix}/event-weights.json`,
+    trainerKey: `${prefix}/trainer.mjs`,
+    bootstrapKey: `${prefix}/bootstrap-node.sh`,
     files: [
       [`${prefix}/train_als.py`, script, 'text/x-python'],
       [`${prefix}/event-weights.json`, config, 'application/json'],
+      [`${prefix}/trainer.mjs`, trainer, 'text/javascript'],
+      [`${prefix}/bootstrap-node.sh`, bootstrap, 'text/x-shellscript'],
     ],
   };
 }
@@ -120,13 +133,15 @@ class EmrJobPlugin {
     this.serverless = serverless;
     this.log = log ?? { notice: console.log, info: console.log };
     const root = serverless.config.servicePath;
+    // Every ${emrjob:…} address resolves from one build of the bundle.
+    let keys;
     this.configurationVariablesSources = {
       emrjob: {
-        resolve: ({ address }) => {
-          const keys = jobKeys(root);
-          if (!(address in keys) || address === 'files')
-            throw new Error(`emrjob: unknown address "${address}"`);
-          return { value: keys[address] };
+        resolve: async ({ address }) => {
+          keys ??= jobKeys(root);
+          const k = await keys;
+          if (!(address in k) || address === 'files') throw new Error(`emrjob: unknown address "${address}"`);
+          return { value: k[address] };
         },
       },
     };
@@ -170,7 +185,7 @@ class EmrJobPlugin {
       );
     const put = (Key, Body, ContentType) =>
       s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentType }));
-    for (const [Key, Body, ContentType] of jobKeys(root).files) {
+    for (const [Key, Body, ContentType] of (await jobKeys(root)).files) {
       if (await exists(Key)) continue;
       await put(Key, Body, ContentType);
       this.log.notice(`EMR job: uploaded s3://${bucket}/${Key}`);

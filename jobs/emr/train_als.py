@@ -760,7 +760,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     src = a.add_mutually_exclusive_group(required=True)
     src.add_argument("--events", help="raw events zone: a local path or s3://bucket/raw/events/")
     src.add_argument("--glue-table", help="db.table crawled from the raw events zone (Glue Data Catalog)")
-    a.add_argument("--items", help="catalog zone (accepted for the content model; not used by ALS yet)")
+    a.add_argument("--items", help="catalog zone (accepted beside --events; ALS does not read it)")
+    a.add_argument("--model", default="als",
+                   help="the retrain's model choice: als, or auto (here: ALS with popularity and trending); "
+                        "every other choice is refused (see SPARK_MODELS)")
     a.add_argument("--out", required=True, help="the artifact directory: local path or s3://bucket/models/<version>")
     a.add_argument("--version", help="artifact version (default: the last path segment of --out if it is one, else new)")
     a.add_argument("--config", required=True, help="shared/model/event-weights.json (local or s3://)")
@@ -779,6 +782,23 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 
 
 VERSION_SHAPE = 25  # YYYYMMDDTHHMMSSZ-xxxxxxxx
+
+# What this job trains for each model choice of `recsys train` (ARCHITECTURE.md, Training): `auto` at scale is
+# ALS with the artifact's popularity, trending and factor neighbours, the members it computes on a cluster.
+# The other choices (EASE, item-kNN, content, popularity alone, the tuned blend) are the TypeScript trainer's,
+# which the retrain state machine runs on the EMR primary node for lakes up to singleNodeTrainingMaxBytes.
+SPARK_MODELS = ("als", "auto")
+
+
+def check_model(choice: str) -> None:
+    """Fails before Spark starts: an hour of cluster time must not end in the wrong model."""
+    if choice not in SPARK_MODELS:
+        raise SystemExit(
+            f"train_als: --model {choice} is not trained by the Spark job (it trains {' and '.join(SPARK_MODELS)}); "
+            f"the TypeScript trainer trains it on the primary node for a raw events zone of at most "
+            f"singleNodeTrainingMaxBytes (serverless.yml stage parameter): raise that threshold for this stage "
+            f"or retrain with model als or auto"
+        )
 
 
 def log(msg: str) -> None:
@@ -904,6 +924,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
+    check_model(args.model)
     builder = SparkSession.builder.appName("recsys-train-als")
     if args.glue_table:
         # On EMR the Glue Data Catalog is the Hive metastore (spark-hive-site classification).

@@ -21,15 +21,21 @@ const tags: ScalarTag[] = [
  * The state machine definition as aws-local-stepfunctions runs it: the same YAML file serverless packages, its
  * CloudFormation tags turned into local ARNs/names and its Serverless variables into the local stage's values.
  * Values the local tasks ignore (instance types, EMR roles) keep their `${…}` text: nothing reads them here.
+ * A value that is one variable alone takes the variable's type, as Serverless resolves it (a Choice state's
+ * NumericLessThanEquals needs a number).
  */
-export async function loadRetrainDefinition(vars: Record<string, string>): Promise<Record<string, unknown>> {
+export async function loadRetrainDefinition(
+  vars: Record<string, string | number>,
+): Promise<Record<string, unknown>> {
   const text = await readFile(RETRAIN_ASL, 'utf8');
   return parse(
     text,
-    (_key, value) =>
-      typeof value === 'string'
-        ? value.replace(/\$\{([^}]+)\}/g, (whole, name: string) => vars[name] ?? whole)
-        : value,
+    (_key, value) => {
+      if (typeof value !== 'string') return value;
+      const whole = /^\$\{([^}]+)\}$/.exec(value)?.[1];
+      if (whole !== undefined && vars[whole] !== undefined) return vars[whole];
+      return value.replace(/\$\{([^}]+)\}/g, (all, name: string) => String(vars[name] ?? all));
+    },
     { customTags: tags },
   ) as Record<string, unknown>;
 }

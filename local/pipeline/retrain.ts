@@ -7,13 +7,12 @@ import { createEvaluateModel } from '../../functions/pipeline/evaluate-model/eva
 import { createListRecommendationParts } from '../../functions/pipeline/list-recommendation-parts/list-recommendation-parts.ts';
 import { createPrepareRun } from '../../functions/pipeline/prepare-run/prepare-run.ts';
 import { createWriteRecommendations } from '../../functions/pipeline/write-recommendations/write-recommendations.ts';
-import { listLakeObjects } from '../../shared/adapters/local/lake-reader.ts';
+import { describeLocalLake } from '../../shared/adapters/local/lake-reader.ts';
 import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../../shared/adapters/local/sqlite-publication-store.ts';
 import { stageConfig } from '../../shared/evaluation/quality-gate.ts';
 import type { ModelChoice } from '../../shared/model/model-choice.ts';
 import { EXECUTION_TAG } from '../../shared/ports/cluster-control.ts';
-import type { DescribeLake } from '../../shared/ports/lake-description.ts';
 import type { CreateModelPackageInput } from '../../shared/ports/model-registry.ts';
 import type { TrainingEngine } from '../../shared/ports/training-engine.ts';
 import { lakeFingerprint } from '../../shared/registry/run-plan.ts';
@@ -37,6 +36,13 @@ export interface LocalRetrainOptions {
   publish?: { version: string; reason: string };
   /** Replaces the engine `engine` names (tests inject one that fails). */
   trainingEngine?: TrainingEngine;
+  /**
+   * The state machine's ChooseTrainer threshold (`singleNodeTrainingMaxBytes` on AWS): a raw events zone of at
+   * most this many bytes goes to TrainOnPrimary, a larger one to TrainStep. Default: the route of the chosen
+   * engine (typescript: TrainOnPrimary, as on AWS for data that fits one machine; spark: TrainStep). Both
+   * states run the chosen engine here.
+   */
+  singleNodeMaxBytes?: number;
   /** The local crawler never reports READY (tests: the crawler timeout path). */
   crawlerNeverReady?: boolean;
   onProgress?: (line: string) => void;
@@ -67,14 +73,6 @@ export interface RunRecord {
   states: StateRecord[];
   output?: unknown;
   error?: { name: string; cause: string };
-}
-
-function describeLocalLake(lakeRoot: string): DescribeLake {
-  return async () => {
-    const keys = await listLakeObjects(lakeRoot, 'raw/events');
-    const newestKey = keys.at(-1);
-    return newestKey === undefined ? undefined : { newestKey, objects: keys.length };
-  };
 }
 
 export async function listRuns(dataDir: string): Promise<RunRecord[]> {
@@ -165,6 +163,45 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
     await clusters.terminate([(i as { ClusterId: string }).ClusterId]);
     return {};
   };
+  // Both training states (the TypeScript trainer on the primary node, the Spark step) are an EMR step here: the
+  // local engine run on the step's own arguments, the cluster record updated as addStep.sync would see it.
+  const train = async (i: {
+    ClusterId: string;
+    Step: { Name: string; HadoopJarStep: { Args: string[] } };
+  }) => {
+    const args = i.Step.HadoopJarStep.Args;
+    const version = argAfter(args, '--version');
+    const stepModel = argAfter(args, '--model') as ModelChoice;
+    await clusters.update(i.ClusterId, (c) => {
+      c.state = 'RUNNING';
+      c.steps.push({ name: i.Step.Name, state: 'RUNNING' });
+    });
+    try {
+      await engine.train({
+        source: { kind: 'lake' },
+        model: stepModel,
+        version,
+        ...(options.budgetSeconds !== undefined ? { budgetSeconds: options.budgetSeconds } : {}),
+        onProgress: (m) => log(`  train: ${m}`),
+      });
+    } catch (error) {
+      await clusters.update(i.ClusterId, (c) => {
+        c.state = 'WAITING';
+        const s = c.steps.at(-1);
+        if (s) Object.assign(s, { state: 'FAILED', error: (error as Error).message });
+      });
+      // What addStep.sync reports when the step fails.
+      throw Object.assign(new Error(`step ${i.Step.Name} failed: ${(error as Error).message}`), {
+        name: 'States.TaskFailed',
+      });
+    }
+    await clusters.update(i.ClusterId, (c) => {
+      c.state = 'WAITING';
+      const s = c.steps.at(-1);
+      if (s) s.state = 'COMPLETED';
+    });
+    return {};
+  };
   const handlers: Record<string, (input: never) => Promise<unknown>> = {
     ...lambdas,
     StartCrawler: async () => {
@@ -183,42 +220,8 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
       log(`cluster ${c.id} (${engine.name} trainer) for ${i.Name}`);
       return { ClusterId: c.id };
     },
-    TrainStep: async (i: {
-      ClusterId: string;
-      Step: { Name: string; HadoopJarStep: { Args: string[] } };
-    }) => {
-      const args = i.Step.HadoopJarStep.Args;
-      const version = argAfter(args, '--version');
-      await clusters.update(i.ClusterId, (c) => {
-        c.state = 'RUNNING';
-        c.steps.push({ name: i.Step.Name, state: 'RUNNING' });
-      });
-      try {
-        await engine.train({
-          source: { kind: 'lake' },
-          model,
-          version,
-          ...(options.budgetSeconds !== undefined ? { budgetSeconds: options.budgetSeconds } : {}),
-          onProgress: (m) => log(`  train: ${m}`),
-        });
-      } catch (error) {
-        await clusters.update(i.ClusterId, (c) => {
-          c.state = 'WAITING';
-          const s = c.steps.at(-1);
-          if (s) Object.assign(s, { state: 'FAILED', error: (error as Error).message });
-        });
-        // What addStep.sync reports when the step fails.
-        throw Object.assign(new Error(`step ${i.Step.Name} failed: ${(error as Error).message}`), {
-          name: 'States.TaskFailed',
-        });
-      }
-      await clusters.update(i.ClusterId, (c) => {
-        c.state = 'WAITING';
-        const s = c.steps.at(-1);
-        if (s) s.state = 'COMPLETED';
-      });
-      return {};
-    },
+    TrainOnPrimary: train,
+    TrainStep: train,
     TerminateCluster: terminate,
     TerminateAfterFailure: terminate,
     Register: async (i: CreateModelPackageInput) => {
@@ -230,7 +233,13 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
     },
   };
 
-  const definition = await loadRetrainDefinition({ 'self:service': SERVICE, 'sls:stage': stage });
+  const definition = await loadRetrainDefinition({
+    'self:service': SERVICE,
+    'sls:stage': stage,
+    'aws:region': 'us-east-1',
+    'param:singleNodeTrainingMaxBytes':
+      options.singleNodeMaxBytes ?? (engineName === 'spark' ? -1 : Number.MAX_SAFE_INTEGER),
+  });
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input, {
     overrides: {

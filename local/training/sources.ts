@@ -1,76 +1,25 @@
-import { listLakeObjects, readLakeObject } from '../../shared/adapters/local/lake-reader.ts';
-import type { ContentItem } from '../../shared/model/content.ts';
+import { localLakeZone } from '../../shared/adapters/local/lake-reader.ts';
 import type { InteractionRecord } from '../../shared/model/interactions.ts';
 import {
-  createCatalogCollector,
-  createEventCollector,
-  type EventCounts,
-} from '../../shared/training/events.ts';
+  type CountProgress,
+  type LoadedInteractions,
+  readLakeInteractions,
+} from '../../shared/training/lake-input.ts';
 import { TrainingInputError } from '../../shared/training/pipeline.ts';
 import { parseTime } from '../import/csv.ts';
 import { openCsv } from '../import/csv-records.ts';
 import { ImportInputError } from '../import/errors.ts';
 
-export interface LoadedInteractions {
-  records: InteractionRecord[];
-  /** For the manifest's `data` block. */
-  data: {
-    source: string;
-    events: number;
-    duplicates: number;
-    malformed: number;
-    unknownTypes: number;
-    skipped: number;
-    skippedAnonymous?: number;
-    skippedNoItem?: number;
-  };
-  catalog?: ContentItem[];
-  warnings: string[];
-}
-
-export type CountProgress = (label: string, done: number, total?: number) => void;
-
 /** Events (`raw/events`) and the catalog (`raw/items`, latest updatedAt per item) from the local lake. */
-export async function loadLake(lakeRoot: string, onCount?: CountProgress): Promise<LoadedInteractions> {
-  const keys = await listLakeObjects(lakeRoot, 'raw/events');
-  const events = createEventCollector();
-  let done = 0;
-  for (const key of keys) {
-    let n = 0;
-    for await (const value of readLakeObject(lakeRoot, key, (k, line) => {
-      n++;
-      events.addUnparsable(`${k} line ${line}`);
-    })) {
-      n++;
-      events.add(value, `${key} record ${n}`);
-    }
-    onCount?.('reading events', ++done, keys.length);
-  }
-  const catalog = createCatalogCollector();
-  for (const key of await listLakeObjects(lakeRoot, 'raw/items')) {
-    for await (const value of readLakeObject(lakeRoot, key)) catalog.add(value);
-  }
-  const c: EventCounts = events.counts;
-  if (c.events === 0)
-    throw new TrainingInputError(
-      `the lake ${lakeRoot} has no events under raw/events (import some: recsys import … / recsys ingest …)`,
-    );
-  const items = catalog.items();
-  return {
-    records: events.records,
-    data: {
-      source: `lake:${lakeRoot}/raw/events`,
-      events: c.events,
-      duplicates: c.duplicates,
-      malformed: c.malformed,
-      unknownTypes: c.unknownTypes,
-      skipped: c.anonymous + c.noItem,
-      skippedAnonymous: c.anonymous,
-      skippedNoItem: c.noItem,
+export function loadLake(lakeRoot: string, onCount?: CountProgress): Promise<LoadedInteractions> {
+  return readLakeInteractions(
+    {
+      events: localLakeZone(lakeRoot, 'raw/events'),
+      items: localLakeZone(lakeRoot, 'raw/items'),
+      describe: lakeRoot,
     },
-    ...(items.length > 0 ? { catalog: items } : {}),
-    warnings: events.malformedSamples,
-  };
+    onCount,
+  );
 }
 
 export interface CsvColumns {

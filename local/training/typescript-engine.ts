@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalModelStore, writeArtifactDirectory } from '../../shared/adapters/local/model-store.ts';
 import type { TrainingEngine, TrainingOutcome, TrainingRequest } from '../../shared/ports/training-engine.ts';
+import type { LoadedInteractions } from '../../shared/training/lake-input.ts';
 import { modelVersion, trainArtifact } from '../../shared/training/pipeline.ts';
 import { dataDirLayout } from '../data-dir.ts';
-import { type LoadedInteractions, loadInteractionsCsv, loadLake } from './sources.ts';
+import { loadInteractionsCsv, loadLake } from './sources.ts';
 
 /** Reads the request's source: the data directory's lake, or a CSV file. */
 export async function loadSource(

@@ -17,7 +17,7 @@ const STACK = 'recsys-ci';
 type Hooks = Record<string, () => Promise<unknown>>;
 const EmrJobPlugin = require('../../jobs/emr/deploy-plugin.cjs') as {
   new (serverless: unknown, options: unknown, utils: unknown): { hooks: Hooks };
-  jobKeys(root: string): { files: [string, Buffer, string][] };
+  jobKeys(root: string): Promise<{ files: [string, Buffer, string][] }>;
 };
 
 let moto: MotoServer;
@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 describe('Plugin: jobs/emr/deploy-plugin.cjs after sls deploy', () => {
-  it('uploads the job, its weights and the TLS bundle to the stack’s lake bucket, once', async () => {
+  it('uploads the Spark job, its weights, the trainer bundle, the Node bootstrap and the TLS bundle to the stack’s lake bucket, once', async () => {
     // Prepare
     const notices: string[] = [];
     const serverless = {
@@ -77,7 +77,13 @@ describe('Plugin: jobs/emr/deploy-plugin.cjs after sls deploy', () => {
     await plugin.hooks['after:deploy:deploy']!();
 
     // Assess
-    const files = EmrJobPlugin.jobKeys(REPO_ROOT).files;
+    const files = (await EmrJobPlugin.jobKeys(REPO_ROOT)).files;
+    expect(files.map(([key]) => key.split('/').pop())).toEqual([
+      'train_als.py',
+      'event-weights.json',
+      'trainer.mjs',
+      'bootstrap-node.sh',
+    ]);
     for (const [key, body] of files) {
       const object = await s3.send(new GetObjectCommand({ Bucket: 'recsys-ci-lake', Key: key }));
       expect(Buffer.from(await object.Body!.transformToByteArray()).equals(body), key).toBe(true);
@@ -92,6 +98,8 @@ describe('Plugin: jobs/emr/deploy-plugin.cjs after sls deploy', () => {
     expect(notices).toEqual([
       `EMR job: uploaded s3://recsys-ci-lake/${files[0]![0]}`,
       `EMR job: uploaded s3://recsys-ci-lake/${files[1]![0]}`,
+      `EMR job: uploaded s3://recsys-ci-lake/${files[2]![0]}`,
+      `EMR job: uploaded s3://recsys-ci-lake/${files[3]![0]}`,
       'EMR in-transit encryption: generated s3://recsys-ci-lake/security/emr-tls/certificates.zip',
     ]);
   }, 60_000);

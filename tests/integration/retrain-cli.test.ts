@@ -47,7 +47,7 @@ describe('CLI: recsys retrain, models, runs, approve, reject, rollback', () => {
 
     // Assess
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/^ {2}TrainStep +\d+\.\d\d s {2}SUCCEEDED$/m);
+    expect(first.stdout).toMatch(/^ {2}TrainOnPrimary +\d+\.\d\d s {2}SUCCEEDED$/m);
     expect(first.stdout).toMatch(/^ {2}WriteRecommendations .*SUCCEEDED$/m);
     expect(first.stdout).toMatch(/^ {2}total +\d+\.\d\d s$/m);
     expect(first.stdout).toMatch(

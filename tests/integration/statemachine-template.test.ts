@@ -184,6 +184,41 @@ describe('Infrastructure: the packaged retrain state machine', () => {
     });
   });
 
+  it('returns ChooseTrainer comparing the lake bytes with the stage param as a number, and both steps given the model', () => {
+    // Act
+    interface StepTask {
+      Parameters: {
+        Step: { HadoopJarStep: Record<string, string> };
+        BootstrapActions: { ScriptBootstrapAction: Record<string, string> }[];
+      };
+      Catch: unknown;
+    }
+    const states = (
+      packagedDefinition(stateMachine().DefinitionString) as unknown as { States: Record<string, StepTask> }
+    ).States;
+
+    // Assess: 2 GiB is the default stage's singleNodeTrainingMaxBytes (serverless.yml), resolved to a number.
+    expect(states.ChooseTrainer).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.model.lakeBytes', NumericLessThanEquals: 2147483648, Next: 'TrainOnPrimary' }],
+      Default: 'TrainStep',
+    });
+    const primaryArgs = states.TrainOnPrimary!.Parameters.Step.HadoopJarStep['Args.$'] as string;
+    expect(primaryArgs).toMatch(
+      /^States\.Array\('bash', '-c', '[^']+', 'recsys-trainer', States\.Format\('s3:\/\/\{\}\/code\/emr\/[0-9a-f]{12}\/trainer\.mjs', \$\.config\.bucket\)/,
+    );
+    expect(primaryArgs).toContain("'--region', 'eu-west-1'");
+    for (const step of [states.TrainOnPrimary!, states.TrainStep!]) {
+      expect(step.Parameters.Step.HadoopJarStep['Args.$']).toContain("'--model', $.model.modelChoice");
+      expect(step.Catch).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'TerminateAfterFailure' },
+      ]);
+    }
+    expect(states.CreateCluster!.Parameters.BootstrapActions[0]!.ScriptBootstrapAction['Path.$']).toMatch(
+      /code\/emr\/[0-9a-f]{12}\/bootstrap-node\.sh/,
+    );
+  });
+
   it('returns a definition asl-validator accepts, with TimeoutSeconds on every Task', () => {
     // Prepare: placeholders become well-formed ARNs, as CloudFormation would make them.
     const definition = JSON.parse(

@@ -1,12 +1,17 @@
+import { MODEL_CHOICES, type ModelChoice } from '../../../shared/model/model-choice.ts';
 import { planRun, type RunPlan, type RunPlanDeps } from '../../../shared/registry/run-plan.ts';
 import { asObject, PipelineInputError, requireString } from '../errors.ts';
 
+/** The plan, and what the state machine's ChooseTrainer routes on: the lake's size and the model asked for. */
+export type PreparedRun = RunPlan & { lakeBytes: number; modelChoice: ModelChoice };
+
 /**
  * The first task: the version to train and whether this data was trained on already
- * (shared/registry/run-plan.ts), for the execution's start time and its request.
+ * (shared/registry/run-plan.ts), for the execution's start time and its request; with the raw events zone's
+ * bytes (one machine's trainer or Spark) and the model choice (`auto` unless the request names one).
  */
 export function createPrepareRun(deps: RunPlanDeps) {
-  return async (event: unknown): Promise<RunPlan> => {
+  return async (event: unknown): Promise<PreparedRun> => {
     const input = asObject(event);
     const startTime = requireString(input, 'startTime');
     const startedAt = Date.parse(startTime);
@@ -17,14 +22,28 @@ export function createPrepareRun(deps: RunPlanDeps) {
     ) as Record<string, unknown>;
     const text = (o: Record<string, unknown>, field: string, fallback: string) =>
       typeof o[field] === 'string' ? (o[field] as string) : fallback;
-    return planRun(deps, {
-      startedAt,
-      executionName: text(input, 'executionName', ''),
-      config: {
-        stage: text(input, 'stage', 'default'),
-        engine: text(request, 'engine', 'emr'),
-        model: text(request, 'model', 'default'),
+    const modelChoice = text(request, 'model', 'auto');
+    if (!(MODEL_CHOICES as readonly string[]).includes(modelChoice))
+      throw new PipelineInputError(`input.model ${modelChoice} is not one of ${MODEL_CHOICES.join(', ')}`);
+    // The lake is described once: the plan's fingerprint and the size come from the same listing.
+    let lakeBytes = 0;
+    const describeLake: RunPlanDeps['describeLake'] = async () => {
+      const lake = await deps.describeLake();
+      lakeBytes = lake?.bytes ?? 0;
+      return lake;
+    };
+    const plan = await planRun(
+      { ...deps, describeLake },
+      {
+        startedAt,
+        executionName: text(input, 'executionName', ''),
+        config: {
+          stage: text(input, 'stage', 'default'),
+          engine: text(request, 'engine', 'emr'),
+          model: text(request, 'model', 'default'),
+        },
       },
-    });
+    );
+    return { ...plan, lakeBytes, modelChoice: modelChoice as ModelChoice };
   };
 }

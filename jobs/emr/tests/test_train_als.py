@@ -254,6 +254,15 @@ def test_weights_rules_veto_ratings_and_negatives(spark):
     assert got == {("a", "y"): 1.0, ("b", "x"): 4.0}
 
 
+def test_a_model_choice_spark_does_not_train_fails_before_spark_starts_naming_the_threshold(tmp_path):
+    argv = ["--events", str(tmp_path), "--out", str(tmp_path / "out"), "--config", "w.json"]
+    with pytest.raises(SystemExit, match=r"--model ease is not trained by the Spark job \(it trains als and auto\).*singleNodeTrainingMaxBytes"):
+        train_als.main(argv + ["--model", "ease"])
+    assert not (tmp_path / "out").exists()
+    for choice in ("als", "auto"):
+        train_als.check_model(train_als.parse_args(argv + ["--model", choice]).model)
+
+
 def test_config_rejects_a_missing_weight():
     with pytest.raises(train_als.ConfigError, match="weight of"):
         train_als.parse_weights_config(json.dumps({"weights": {"view": 1}}))

@@ -1,11 +1,12 @@
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 
-/** The raw events zone's newest object key and object count (keys sort by partition, then arrival time). */
+/** The raw events zone's newest object key, object count and bytes (keys sort by partition, then arrival time). */
 export function describeS3Lake(options: { client: S3Client; bucket: string; prefix?: string }) {
   const prefix = options.prefix ?? 'raw/events/';
-  return async (): Promise<{ newestKey: string; objects: number } | undefined> => {
+  return async (): Promise<{ newestKey: string; objects: number; bytes: number } | undefined> => {
     let newestKey: string | undefined;
     let objects = 0;
+    let bytes = 0;
     let token: string | undefined;
     do {
       const page = await options.client.send(
@@ -14,10 +15,11 @@ export function describeS3Lake(options: { client: S3Client; bucket: string; pref
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined || o.Key.endsWith('/')) continue;
         objects++;
+        bytes += o.Size ?? 0;
         if (newestKey === undefined || o.Key > newestKey) newestKey = o.Key;
       }
       token = page.NextContinuationToken;
     } while (token !== undefined);
-    return newestKey === undefined ? undefined : { newestKey, objects };
+    return newestKey === undefined ? undefined : { newestKey, objects, bytes };
   };
 }

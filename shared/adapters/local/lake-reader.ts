@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
+import type { DescribeLake, LakeZone } from '../../ports/lake-description.ts';
+import { gzipJsonLines } from '../lake-lines.ts';
 import { parseObjectKey } from './lake-layout.ts';
 
 /** Object keys (relative to the lake root, `/`-separated) of the complete objects under a zone, in key order. */
@@ -22,27 +22,35 @@ export async function listLakeObjects(root: string, zonePrefix: string): Promise
 }
 
 /** Streams the JSON lines of one object. Lines that are not JSON are reported through `onBadLine`, not thrown. */
-export async function* readLakeObject(
+export function readLakeObject(
   root: string,
   key: string,
   onBadLine?: (key: string, line: number, text: string) => void,
 ): AsyncGenerator<unknown> {
-  const lines = createInterface({
-    input: createReadStream(join(root, key)).pipe(createGunzip()),
-    crlfDelay: Infinity,
-  });
-  let n = 0;
-  for await (const text of lines) {
-    n++;
-    if (text === '') continue;
-    try {
-      yield JSON.parse(text);
-    } catch {
-      onBadLine?.(key, n, text);
-    }
-  }
+  return gzipJsonLines(createReadStream(join(root, key)), key, onBadLine);
+}
+
+/** A zone of the local lake as the trainers read it (the LakeZone port). */
+export function localLakeZone(root: string, zonePrefix: string): LakeZone {
+  return {
+    location: `${root}/${zonePrefix}`,
+    keys: () => listLakeObjects(root, zonePrefix),
+    read: (key, onBadLine) => readLakeObject(root, key, onBadLine),
+  };
 }
 
 export async function* readLakeZone(root: string, zonePrefix: string): AsyncGenerator<unknown> {
   for (const key of await listLakeObjects(root, zonePrefix)) yield* readLakeObject(root, key);
+}
+
+/** The DescribeLake port over the local lake: the raw events zone's newest object, object count and bytes. */
+export function describeLocalLake(root: string): DescribeLake {
+  return async () => {
+    const keys = await listLakeObjects(root, 'raw/events');
+    const newestKey = keys.at(-1);
+    if (newestKey === undefined) return undefined;
+    let bytes = 0;
+    for (const key of keys) bytes += (await stat(join(root, key))).size;
+    return { newestKey, objects: keys.length, bytes };
+  };
 }

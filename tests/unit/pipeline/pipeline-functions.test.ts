@@ -28,7 +28,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const lake = { newestKey: 'raw/events/year=2025/month=03/day=01/x-1-2025-03-01-10-00-00-a.gz', objects: 7 };
+const lake = {
+  newestKey: 'raw/events/year=2025/month=03/day=01/x-1-2025-03-01-10-00-00-a.gz',
+  objects: 7,
+  bytes: 52_428,
+};
 
 describe('Function: prepare-run', () => {
   it('returns the same fingerprint for the same data and settings, another for new data or another engine', () => {
@@ -70,6 +74,10 @@ describe('Function: prepare-run', () => {
     // Assess
     expect(first).toMatchObject({
       alreadyTrained: false,
+      // What ChooseTrainer routes on: the lake's size and the model asked for (default auto).
+      lakeBytes: 52_428,
+      objects: 7,
+      modelChoice: 'auto',
       reason: 'retrain e1',
       artifactUri: `s3://lake/models/${first.modelVersion}/`,
     });

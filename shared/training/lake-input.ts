@@ -1,0 +1,81 @@
+import type { ContentItem } from '../model/content.ts';
+import type { InteractionRecord } from '../model/interactions.ts';
+import type { LakeZone } from '../ports/lake-description.ts';
+import { createCatalogCollector, createEventCollector } from './events.ts';
+import { TrainingInputError } from './pipeline.ts';
+
+/** What a trainer reads: the interaction records, the manifest's `data` block, the catalog, warnings. */
+export interface LoadedInteractions {
+  records: InteractionRecord[];
+  /** For the manifest's `data` block. */
+  data: {
+    source: string;
+    events: number;
+    duplicates: number;
+    malformed: number;
+    unknownTypes: number;
+    skipped: number;
+    skippedAnonymous?: number;
+    skippedNoItem?: number;
+  };
+  catalog?: ContentItem[];
+  warnings: string[];
+}
+
+export type CountProgress = (label: string, done: number, total?: number) => void;
+
+/**
+ * Events (deduped, counted) and the catalog (latest updatedAt per item) from the lake's zones — the one
+ * reading of the lake for every TypeScript trainer: `recsys train`, the local engine and the trainer run on
+ * AWS (jobs/trainer) differ only in the LakeZone adapter. `describe` names the lake in the empty-lake error.
+ */
+export async function readLakeInteractions(
+  zones: { events: LakeZone; items?: LakeZone; describe: string },
+  onCount?: CountProgress,
+): Promise<LoadedInteractions> {
+  const keys = await zones.events.keys();
+  const events = createEventCollector();
+  let done = 0;
+  for (const key of keys) {
+    let n = 0;
+    for await (const value of zones.events.read(key, (k, line) => {
+      n++;
+      events.addUnparsable(`${k} line ${line}`);
+    })) {
+      n++;
+      events.add(value, `${key} record ${n}`);
+    }
+    onCount?.('reading events', ++done, keys.length);
+  }
+  const catalog = createCatalogCollector();
+  if (zones.items !== undefined)
+    for (const key of await zones.items.keys())
+      for await (const value of zones.items.read(key)) catalog.add(value);
+  const c = events.counts;
+  if (c.events === 0) {
+    const where = zones.events.location.startsWith(zones.describe)
+      ? zones.events.location.slice(zones.describe.length).replace(/^\/+/, '')
+      : zones.events.location;
+    throw new TrainingInputError(
+      `the lake ${zones.describe} has no events under ${where} (import some: recsys import … / recsys ingest …)`,
+    );
+  }
+  const items = catalog.items();
+  return {
+    records: events.records,
+    data: {
+      source: zones.events.location.startsWith('s3://')
+        ? zones.events.location
+        : `lake:${zones.events.location}`,
+      events: c.events,
+      duplicates: c.duplicates,
+      malformed: c.malformed,
+      unknownTypes: c.unknownTypes,
+      skipped: c.anonymous + c.noItem,
+      skippedAnonymous: c.anonymous,
+      skippedNoItem: c.noItem,
+    },
+    ...(items.length > 0 ? { catalog: items } : {}),
+    warnings: events.malformedSamples,
+  };
+}
