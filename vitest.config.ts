@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One `sls package` per stage per run, shared by the suites that read the artifacts.
+    globalSetup: ['./tests/helpers/package-cache-setup.ts'],
     reporters: ['default', './tests/helpers/summary-reporter.ts'],
   },
 });

@@ -159,7 +159,10 @@ describe('the deployed system on the stand-ins', () => {
   });
 
   it('retrains: crawl, EMR train, gate, register, publish and activate', { timeout: 900_000 }, async () => {
-    first = await timed('first retrain', () => startAndRun('manual-1', { trigger: 'cli' }));
+    // The first run is sent to Spark (the route for lakes beyond the stage's threshold): the real EMR job.
+    first = await timed('first retrain (Spark)', () =>
+      startAndRun('manual-1', { trigger: 'cli', engine: 'spark', model: 'als' }),
+    );
     expect(first.error).toBeUndefined();
     expect(first.status).toBe('SUCCEEDED');
     expect(first.lastState).toBe('Activate');
@@ -179,6 +182,7 @@ describe('the deployed system on the stand-ins', () => {
     expect(all[0]?.Status?.State).toBe('TERMINATED');
     expect(all[0]?.Tags).toContainEqual({ Key: 'recsys:execution', Value: first.executionArn });
     expect(first.steps).toHaveLength(1);
+    expect(first.steps[0]?.command.join(' ')).toMatch(/spark-submit .*train_als\.py .*--model als/);
 
     // Registered in the stage's model package group with the gate's verdict and the version.
     const packages = await sagemaker.send(
@@ -227,25 +231,117 @@ describe('the deployed system on the stand-ins', () => {
   });
 });
 
+describe('a second version, approvals and rollbacks through EventBridge', () => {
+  let v1: string;
+  let v2: string;
+
+  it('trains `auto` on the primary node (the lake is under the threshold) and activates it', {
+    timeout: 600_000,
+  }, async () => {
+    v1 = (await publications.getDeployment())?.champion as string;
+    const run = await timed('second retrain (single node, auto)', () =>
+      startAndRun('manual-2', { trigger: 'cli', model: 'auto' }),
+    );
+    expect(run.error).toBeUndefined();
+    expect(run.lastState).toBe('Activate');
+    expect(run.states.map((s) => s.name)).toContain('TrainOnPrimary');
+    expect(run.states.map((s) => s.name)).not.toContain('TrainStep');
+    expect(run.steps[0]?.command.slice(2).join(' ')).toMatch(/--model auto/);
+    for (const s of run.states)
+      timings[`single-node state ${s.name}${s.index !== undefined ? `#${s.index}` : ''}`] = s.seconds;
+    v2 = (run.output as { model: { modelVersion: string } }).model.modelVersion;
+    expect(v2).not.toBe(v1);
+    expect(await publications.getDeployment()).toMatchObject({ champion: v2, previousChampion: v1 });
+    // The artifact the trainer wrote is the local trainer's: a tuned model, not ALS alone.
+    const manifest = JSON.parse(
+      (await (
+        await s3.send(
+          new GetObjectCommand({ Bucket: stage.name('LakeBucket'), Key: `models/${v2}/manifest.json` }),
+        )
+      ).Body?.transformToString()) ?? '{}',
+    ) as { version: string; model: { kind: string } };
+    expect(manifest.version).toBe(v2);
+    expect(manifest.model.kind).not.toBe('als');
+    expect((await recommend('u5')).body).toMatchObject({ modelVersion: v2 });
+  });
+
+  /** What SageMaker puts on the bus when a package's approval changes (console, API, `recsys approve --aws`). */
+  const approvalEvent = (version: string, status: 'Approved' | 'Rejected') => ({
+    source: 'aws.sagemaker',
+    'detail-type': 'SageMaker Model Package State Change',
+    detail: {
+      ModelPackageGroupName: 'recsys-ci',
+      ModelApprovalStatus: status,
+      LastModifiedTime: new Date().toISOString(),
+      CustomerMetadataProperties: { modelVersion: version },
+    },
+  });
+
+  it('rejecting the serving version rolls back to the other approved one', { timeout: 300_000 }, async () => {
+    const deliveries = await stage.bus.put(approvalEvent(v2, 'Rejected'));
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]?.result).toMatchObject({ action: 'rolling-back', from: v2, to: v1 });
+    const [publish] = await stage.stepFunctions.runPending();
+    expect(publish?.error).toBeUndefined();
+    expect(publish?.states.map((s) => s.name)).not.toContain('TrainOnPrimary');
+    expect(publish?.lastState).toBe('Activate');
+    expect((await publications.getDeployment())?.champion).toBe(v1);
+    expect((await recommend('u5')).body).toMatchObject({ modelVersion: v1 });
+  });
+
+  it('approving a version publishes and activates it; approving the serving one changes nothing', {
+    timeout: 300_000,
+  }, async () => {
+    const deliveries = await stage.bus.put(approvalEvent(v2, 'Approved'));
+    expect(deliveries[0]?.result).toMatchObject({ action: 'publishing', modelVersion: v2 });
+    const [publish] = await stage.stepFunctions.runPending();
+    expect(publish?.lastState).toBe('Activate');
+    expect((await publications.getDeployment())?.champion).toBe(v2);
+    const again = await stage.bus.put(approvalEvent(v2, 'Approved'));
+    expect(again[0]?.result).toMatchObject({ action: 'ignored' });
+    expect(await stage.stepFunctions.runPending()).toEqual([]);
+    // Events of other groups or statuses reach no rule.
+    expect(
+      await stage.bus.put({
+        ...approvalEvent(v2, 'Approved'),
+        detail: { ...approvalEvent(v2, 'Approved').detail, ModelPackageGroupName: 'other' },
+      }),
+    ).toEqual([]);
+    const packages = await sagemaker.send(
+      new ListModelPackagesCommand({ ModelPackageGroupName: 'recsys-ci' }),
+    );
+    expect(packages.ModelPackageSummaryList?.map((p) => p.ModelApprovalStatus)).toEqual([
+      'Approved',
+      'Approved',
+    ]);
+  });
+});
+
 describe('a failure at any state of a retrain', () => {
   it('ends the execution with every cluster terminated and the previous version still serving', {
     timeout: 900_000,
   }, async () => {
     const serving = (await publications.getDeployment())?.champion as string;
     expect(serving).toBeDefined();
-    const success = stage.stepFunctions
-      .records()
-      .find((r) => r.status === 'SUCCEEDED' && r.lastState === 'Activate');
-    // Every Task state a successful retrain passes through, in order (Map iterations once).
+    // Every Task state a successful retrain passes through on either trainer route, in order (Map iterations once).
     const taskStates = new Set(
       Object.entries(stage.definition.States as Record<string, { Type: string }>)
         .filter(([, s]) => s.Type === 'Task')
         .map(([n]) => n),
     );
-    const passed = [...new Set(success?.states.map((s) => s.name) ?? [])].filter(
-      (n) => taskStates.has(n) || n === 'WriteRecommendations',
+    const passed = [
+      ...new Set(
+        stage.stepFunctions
+          .records()
+          .filter(
+            (r) => r.status === 'SUCCEEDED' && r.lastState === 'Activate' && !('publishVersion' in r.input),
+          )
+          .flatMap((r) => r.states.map((s) => s.name)),
+      ),
+    ].filter((n) => taskStates.has(n) || n === 'WriteRecommendations');
+    expect(passed).toEqual(
+      expect.arrayContaining(['Prepare', 'TrainStep', 'TrainOnPrimary', 'WriteRecommendations', 'Activate']),
     );
-    expect(passed.length).toBeGreaterThanOrEqual(10);
     const outcomes: Record<string, string> = {};
     let n = 0;
     for (const state of passed) {

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,4 +48,53 @@ export function slsPackage(stage: string, outDir: string): Promise<string> {
       else reject(new Error(`sls package exited with ${code}:\n${output}`));
     });
   });
+}
+
+/** Set by tests/helpers/package-cache-setup.ts (vitest globalSetup): one directory per `vitest run`. */
+const CACHE_ENV = 'RECSYS_TEST_PACKAGE_CACHE';
+
+/**
+ * `sls package --stage <stage>` once per test run, shared by every test file that needs that stage's artifacts
+ * (the package, lint, checkov and cloud-path suites): the first caller packages while the others wait for it.
+ * Callers must not change the directory. Without the run's cache directory (a file run on its own outside vitest's
+ * config), each call packages into a fresh temporary directory.
+ */
+export async function packagedStage(stage: string): Promise<string> {
+  const cache = process.env[CACHE_ENV];
+  if (cache === undefined) {
+    const outDir = mkdtempSync(join(tmpdir(), `recsys-package-${stage}-`));
+    await slsPackage(stage, outDir);
+    return outDir;
+  }
+  const outDir = join(cache, stage);
+  const done = join(cache, `${stage}.done`);
+  const failed = join(cache, `${stage}.failed`);
+  let mine = false;
+  try {
+    mkdirSync(join(cache, `${stage}.lock`));
+    mine = true;
+  } catch {
+    // Another file is packaging this stage: wait for its outcome.
+  }
+  if (mine) {
+    try {
+      await slsPackage(stage, outDir);
+      writeFileSync(done, '');
+    } catch (error) {
+      writeFileSync(failed, String((error as Error).message));
+      throw error;
+    }
+    return outDir;
+  }
+  const deadline = Date.now() + PACKAGE_TIMEOUT_MS + 30_000;
+  while (!existsSync(done)) {
+    if (existsSync(failed))
+      throw new Error(
+        `sls package --stage ${stage} failed in another test file:\n${readFileSync(failed, 'utf8')}`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(`sls package --stage ${stage} did not finish in another test file`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return outDir;
 }

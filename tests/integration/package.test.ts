@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   asArray,
   type CfnResource,
@@ -15,7 +14,7 @@ import {
   resource,
   resourcesOfType,
 } from '../helpers/cloudformation.ts';
-import { PACKAGE_TIMEOUT_MS, slsPackage } from '../helpers/sls-package.ts';
+import { PACKAGE_TIMEOUT_MS, packagedStage } from '../helpers/sls-package.ts';
 
 const STAGE = 'ci';
 const PACKAGE_VERSION = loadJson<{ version: string }>(new URL('../../package.json', import.meta.url)).version;
@@ -333,14 +332,9 @@ describe('Infrastructure: sls package --stage ci', () => {
   const params = stageParams(STAGE);
 
   beforeAll(async () => {
-    outDir = mkdtempSync(join(tmpdir(), 'recsys-package-'));
-    await slsPackage(STAGE, outDir);
+    outDir = await packagedStage(STAGE);
     template = loadJson<CfnTemplate>(join(outDir, 'cloudformation-template-update-stack.json'));
   }, PACKAGE_TIMEOUT_MS + 10_000);
-
-  afterAll(() => {
-    if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
-  });
 
   it('returns every function on nodejs22.x arm64 with the shared and its own environment', () => {
     // Prepare

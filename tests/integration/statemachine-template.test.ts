@@ -200,7 +200,11 @@ describe('Infrastructure: the packaged retrain state machine', () => {
     // Assess: 2 GiB is the default stage's singleNodeTrainingMaxBytes (serverless.yml), resolved to a number.
     expect(states.ChooseTrainer).toEqual({
       Type: 'Choice',
-      Choices: [{ Variable: '$.model.lakeBytes', NumericLessThanEquals: 2147483648, Next: 'TrainOnPrimary' }],
+      Choices: [
+        { Variable: '$.model.trainer', StringEquals: 'spark', Next: 'TrainStep' },
+        { Variable: '$.model.trainer', StringEquals: 'single-node', Next: 'TrainOnPrimary' },
+        { Variable: '$.model.lakeBytes', NumericLessThanEquals: 2147483648, Next: 'TrainOnPrimary' },
+      ],
       Default: 'TrainStep',
     });
     const primaryArgs = states.TrainOnPrimary!.Parameters.Step.HadoopJarStep['Args.$'] as string;

@@ -1,11 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { PACKAGE_TIMEOUT_MS, slsPackage } from '../helpers/sls-package.ts';
+import { describe, expect, it } from 'vitest';
+import { PACKAGE_TIMEOUT_MS, packagedStage } from '../helpers/sls-package.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CFN_LINT = join(REPO_ROOT, '.venv', 'bin', 'cfn-lint');
@@ -35,14 +33,11 @@ const describeLine = (m: LintMatch) => `${m.Rule.Id} ${m.Location.Path.join('/')
 // What `sls deploy --stage dev|prod` would upload: a template CloudFormation refuses (an attribute a resource does not
 // have, a property of the wrong type) fails the first deployment of every shop, so each stage's package is linted.
 describe.each(['dev', 'prod'])('Infrastructure: cfn-lint on the packaged %s template', (stage) => {
-  const outDir = mkdtempSync(join(tmpdir(), `recsys-lint-${stage}-`));
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
-
   it(
     'returns no errors',
     async () => {
       // Prepare
-      await slsPackage(stage, outDir);
+      const outDir = await packagedStage(stage);
 
       // Act
       const findings = await cfnLint(join(outDir, 'cloudformation-template-update-stack.json'));

@@ -2,8 +2,21 @@ import { MODEL_CHOICES, type ModelChoice } from '../../../shared/model/model-cho
 import { planRun, type RunPlan, type RunPlanDeps } from '../../../shared/registry/run-plan.ts';
 import { asObject, PipelineInputError, requireString } from '../errors.ts';
 
-/** The plan, and what the state machine's ChooseTrainer routes on: the lake's size and the model asked for. */
-export type PreparedRun = RunPlan & { lakeBytes: number; modelChoice: ModelChoice };
+/**
+ * Which trainer the request asks for: `spark` or `single-node` force the route; the engine names of the local CLI
+ * (`typescript`) and of the CLI's default (`emr`) leave it to the lake's size, as `auto` does.
+ */
+type TrainerRoute = 'spark' | 'single-node' | 'auto';
+const TRAINER_ROUTES: Record<string, TrainerRoute> = {
+  spark: 'spark',
+  'single-node': 'single-node',
+  typescript: 'auto',
+  emr: 'auto',
+  auto: 'auto',
+};
+
+/** The plan, and what the state machine's ChooseTrainer routes on: the route asked for, the lake's size, the model. */
+export type PreparedRun = RunPlan & { lakeBytes: number; modelChoice: ModelChoice; trainer: TrainerRoute };
 
 /**
  * The first task: the version to train and whether this data was trained on already
@@ -25,6 +38,11 @@ export function createPrepareRun(deps: RunPlanDeps) {
     const modelChoice = text(request, 'model', 'auto');
     if (!(MODEL_CHOICES as readonly string[]).includes(modelChoice))
       throw new PipelineInputError(`input.model ${modelChoice} is not one of ${MODEL_CHOICES.join(', ')}`);
+    const trainer = TRAINER_ROUTES[text(request, 'engine', 'auto')];
+    if (trainer === undefined)
+      throw new PipelineInputError(
+        `input.engine ${String(request.engine)} is not one of ${Object.keys(TRAINER_ROUTES).join(', ')}`,
+      );
     // The lake is described once: the plan's fingerprint and the size come from the same listing.
     let lakeBytes = 0;
     const describeLake: RunPlanDeps['describeLake'] = async () => {
@@ -44,6 +62,6 @@ export function createPrepareRun(deps: RunPlanDeps) {
         },
       },
     );
-    return { ...plan, lakeBytes, modelChoice: modelChoice as ModelChoice };
+    return { ...plan, lakeBytes, modelChoice: modelChoice as ModelChoice, trainer };
   };
 }

@@ -41,6 +41,8 @@ export interface RuntimeEnv {
  */
 export async function packagedLambdas(options: {
   packageDir: string;
+  /** Where the zips are unpacked (the package directory is shared and stays as `sls package` left it). */
+  extractDir: string;
   template: CfnTemplate;
   resolver: TemplateResolver;
   runtime: RuntimeEnv;
@@ -82,7 +84,7 @@ export async function packagedLambdas(options: {
 
   const load = (fn: Fn): Promise<Handler> =>
     (fn.loaded ??= (async () => {
-      const dir = join(options.packageDir, 'unzipped', fn.logicalId);
+      const dir = join(options.extractDir, fn.logicalId);
       if (!existsSync(dir)) await run(PYTHON, ['-m', 'zipfile', '-e', fn.zip, dir]);
       const module = (await import(pathToFileURL(join(dir, fn.handlerFile)).href)) as Record<string, unknown>;
       const handler = module[fn.handlerExport];

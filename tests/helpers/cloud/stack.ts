@@ -8,7 +8,7 @@ import { awsClientConfig } from '../aws-clients.ts';
 import type { CfnTemplate } from '../cloudformation.ts';
 import { type Dynalite, startDynalite } from '../dynalite.ts';
 import { type MotoServer, startMotoServer } from '../moto-server.ts';
-import { slsPackage } from '../sls-package.ts';
+import { packagedStage } from '../sls-package.ts';
 import { apiRoutes } from './api-routes.ts';
 import { emrStepRunner } from './emr-steps.ts';
 import { standInEventBus } from './event-bus.ts';
@@ -36,7 +36,6 @@ export const STAND_IN_PLACE = { region: 'us-east-1', account: '123456789012' };
  */
 export async function deployStandInStage(stage = 'ci') {
   const work = await mkdtemp(join(tmpdir(), `recsys-cloud-${stage}-`));
-  const packageDir = join(work, 'package');
   const timings: Record<string, number> = {};
   const timed = async <T>(label: string, f: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
@@ -48,8 +47,8 @@ export async function deployStandInStage(stage = 'ci') {
   };
   let moto: MotoServer | undefined;
   let dynamo: Dynalite | undefined;
-  const [, servers] = await Promise.all([
-    timed('sls package', () => slsPackage(stage, packageDir)),
+  const [packageDir, servers] = await Promise.all([
+    timed('sls package', () => packagedStage(stage)),
     timed('start stand-ins', () => Promise.all([startMotoServer(), startDynalite()])),
   ]);
   [moto, dynamo] = servers;
@@ -84,6 +83,7 @@ export async function deployStandInStage(stage = 'ci') {
 
   const lambdas = await packagedLambdas({
     packageDir,
+    extractDir: join(work, 'functions'),
     template,
     resolver,
     runtime: {

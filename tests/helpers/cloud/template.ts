@@ -81,7 +81,7 @@ export function templateResolver(template: CfnTemplate, place: StackPlace) {
   const nameOf = (logical: string): string => {
     const r = resource(logical);
     if (r.Type === 'AWS::Glue::Database')
-      return resolve((r.Properties?.DatabaseInput as { Name: unknown }).Name) as string;
+      return resolve((r.Properties?.DatabaseInput as { Name: unknown } | undefined)?.Name) as string;
     const prop = NAME_PROPERTY[r.Type];
     const given = prop === undefined ? undefined : r.Properties?.[prop];
     if (given !== undefined) return resolve(given) as string;

@@ -76,6 +76,7 @@ describe('Function: prepare-run', () => {
       alreadyTrained: false,
       // What ChooseTrainer routes on: the lake's size and the model asked for (default auto).
       lakeBytes: 52_428,
+      trainer: 'auto',
       objects: 7,
       modelChoice: 'auto',
       reason: 'retrain e1',
@@ -93,6 +94,22 @@ describe('Function: prepare-run', () => {
     });
     await expect(prepare({ startTime: '2025-03-01T00:00:00Z' })).rejects.toMatchObject({
       name: 'EmptyLakeError',
+    });
+  });
+
+  it('returns the trainer route a request forces (spark, single-node) and throws on an unknown engine', async () => {
+    const prepare = createPrepareRun({ describeLake: async () => lake, registry, artifactUri: (v) => v });
+    const route = async (engine: string) =>
+      (await prepare({ startTime: '2025-03-01T00:00:00Z', request: { engine } })).trainer;
+    expect([
+      await route('spark'),
+      await route('single-node'),
+      await route('typescript'),
+      await route('emr'),
+    ]).toEqual(['spark', 'single-node', 'auto', 'auto']);
+    await expect(route('gpu')).rejects.toMatchObject({
+      name: 'PipelineInputError',
+      message: expect.stringContaining('input.engine gpu is not one of spark, single-node'),
     });
   });
 });
