@@ -5,13 +5,13 @@ import type { Deployment, PublicationStore } from '../ports/publication-store.ts
  * servable for a rollback for weeks (a rollback republishes it anyway), short enough that the lists of versions
  * nobody serves stop costing storage within a month.
  */
-export const LIST_TTL_SECONDS = 30 * 86_400;
+const LIST_TTL_SECONDS = 30 * 86_400;
 
 /**
  * A serving version's lists are republished when fewer than 10 days are left: the daily trigger
  * (start-retrain) then has ten chances to do it before serving would fall back.
  */
-export const REFRESH_BEFORE_SECONDS = 10 * 86_400;
+const REFRESH_BEFORE_SECONDS = 10 * 86_400;
 
 /** The expiry (epoch seconds, the TTL attribute) of lists published at `now`. */
 export function listExpiry(now: Date, ttlSeconds = LIST_TTL_SECONDS): number {
@@ -30,7 +30,7 @@ export function isListRefresh(reason: string): boolean {
 }
 
 /** The versions that serve someone: the champion and a running experiment's variants. */
-export function servingVersions(d: Deployment | undefined): string[] {
+function servingVersions(d: Deployment | undefined): string[] {
   if (d === undefined) return [];
   return [...new Set([d.champion, ...(d.experiment?.variants.map((v) => v.modelVersion) ?? [])])];
 }

@@ -18,7 +18,7 @@ import {
 const errorName = (e: unknown) => (e as { name?: string }).name;
 
 /** An execution's ARN is its state machine's with `execution` for `stateMachine` and its name appended. */
-export function executionArn(stateMachineArn: string, name: string): string {
+function executionArn(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
