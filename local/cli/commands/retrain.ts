@@ -2,7 +2,6 @@ import { type Command, Option } from 'commander';
 import { createSqlitePublicationStore } from '../../../shared/adapters/local/sqlite-publication-store.ts';
 import { MODEL_CHOICES, type ModelChoice } from '../../../shared/model/model-choice.ts';
 import { ModelPackageNotFoundError } from '../../../shared/ports/model-registry.ts';
-import { listsDueForRefresh, refreshReason } from '../../../shared/registry/list-expiry.ts';
 import { dataDirLayout, resolveDataDir } from '../../data-dir.ts';
 import { approveVersion, rejectVersion, rollbackTo } from '../../pipeline/approval.ts';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../../pipeline/retrain.ts';
 import { CliError } from '../errors.ts';
 import { awsOption, dataDirOption, regionOption } from '../options.ts';
+import { refreshLocalLists } from '../refresh-lists.ts';
 import { formatModels, formatRun, formatRunList } from '../run-report.ts';
 import { positiveNumber } from './train.ts';
 
@@ -32,27 +32,6 @@ function printRun(run: RunRecord): void {
 /** --stage as typed: undefined when left at its local default, so `--aws` alone is refused by resolveStage. */
 function typedStage(command: Command, stage: string | undefined): string | undefined {
   return command.getOptionValueSource('stage') === 'default' ? undefined : stage;
-}
-
-/**
- * What the schedule's start-retrain does on AWS, here after each retrain: serving versions whose lists expire
- * within days are republished (a publication whose reason marks it a refresh changes nothing else).
- */
-async function refreshLocalLists(dataDir: string, stage: string): Promise<void> {
-  const store = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
-  const due = await listsDueForRefresh(store, new Date()).finally(() => store.close());
-  for (const d of due) {
-    console.log(
-      `the lists of ${d.modelVersion} expire at ${new Date(d.expiresAt * 1000).toISOString()}: republishing`,
-    );
-    const run = await runRetrainLocally({
-      dataDir,
-      stage,
-      publish: { version: d.modelVersion, reason: refreshReason(d.modelVersion, d.expiresAt) },
-    });
-    printRun(run);
-    if (run.status === 'FAILED') process.exitCode = 1;
-  }
 }
 
 export function registerRetrain(program: Command): void {
@@ -115,7 +94,10 @@ export function registerRetrain(program: Command): void {
         }
         printRun(run);
         if (run.status === 'FAILED') process.exitCode = 1;
-        else await refreshLocalLists(dataDir, opts.stage);
+        else {
+          const refreshes = await refreshLocalLists(dataDir, opts.stage, printRun);
+          if (refreshes.some((r) => r.status === 'FAILED')) process.exitCode = 1;
+        }
       },
     );
 
