@@ -24,6 +24,7 @@ import { DEFAULT_ASSUMPTIONS } from '../../shared/cost/assumptions.ts';
 import { parsePriceSheet } from '../../shared/cost/prices.ts';
 import { trainingRun } from '../../shared/cost/training.ts';
 import type { PublicationStore } from '../../shared/ports/publication-store.ts';
+import { ExecutionAlreadyExistsError } from '../../shared/ports/retrain-executions.ts';
 import { createModelPackageInput } from '../../shared/registry/model-package.ts';
 import { retrainExecutionName } from '../../shared/registry/start-retrain.ts';
 import { manifest } from '../contract/model-registry.contract.ts';
@@ -289,6 +290,20 @@ describe('CLI: recsys … --aws --stage (stack outputs → the deployed resource
     expect(scheduled.retrain.name).toBe(name);
     if (scheduled.retrain.outcome === 'started') expect(manual.stdout).toContain(`${name}: already started`);
     expect((await executions()).filter((e) => e.name?.startsWith(name))).toHaveLength(1);
+  });
+
+  it('reports a taken name as ExecutionAlreadyExistsError (the adapter under the use case)', async () => {
+    // Prepare
+    const executions = createStepFunctionsExecutions({ client: sfn, stateMachineArn });
+    const name = retrainExecutionName(lake(), { stage: STAGE, model: 'auto' });
+
+    // Act
+    const taken = executions.start(name, { trigger: 'someone else', model: 'auto' });
+
+    // Assess
+    await expect(taken).rejects.toBeInstanceOf(ExecutionAlreadyExistsError);
+    await expect(taken).rejects.toThrow(`an execution named ${name} exists already`);
+    expect(await executions.describe('never-started')).toBeUndefined();
   });
 
   it('retries data whose execution was stopped under the next attempt’s name', async () => {
