@@ -79,13 +79,14 @@ async function startOnce(
         found = await executions.describe(name);
       }
     }
+    // Not found although its name is taken: started this instant (DescribeExecution lags StartExecution).
     if (found === undefined || DONE_OR_RUNNING.has(found.status))
       return {
         outcome: 'already-started',
         name,
         executionArn: found?.executionArn ?? '',
         status: found?.status ?? 'RUNNING',
-        startedAt: found?.startedAt ?? '',
+        startedAt: found?.startedAt ?? 'just now',
       };
   }
   throw new RetrainAttemptsError(
@@ -102,11 +103,18 @@ export async function startRetrain(
   deps: StartRetrainDeps,
   request: StartRetrainRequest,
 ): Promise<RetrainStart> {
-  const lake = await deps.describeLake();
-  if (lake === undefined)
-    throw new EmptyLakeError('the raw events zone is empty: ingest or import events before retraining');
-  const name = retrainExecutionName(lake, { stage: request.stage, model: request.model });
-  const retrain = await startOnce(deps.executions, name, { trigger: request.trigger, model: request.model });
+  let retrain: ExecutionStart | undefined;
+  let failure: unknown;
+  try {
+    const lake = await deps.describeLake();
+    if (lake === undefined)
+      throw new EmptyLakeError('the raw events zone is empty: ingest or import events before retraining');
+    const name = retrainExecutionName(lake, { stage: request.stage, model: request.model });
+    retrain = await startOnce(deps.executions, name, { trigger: request.trigger, model: request.model });
+  } catch (error) {
+    // The serving lists are renewed even when this data cannot be retrained (its attempts are used up).
+    failure = error;
+  }
   const refreshes: ExecutionStart[] = [];
   if (deps.publications !== undefined) {
     const due = await listsDueForRefresh(deps.publications, (deps.now ?? (() => new Date()))());
@@ -118,5 +126,6 @@ export async function startRetrain(
         }),
       );
   }
+  if (retrain === undefined) throw failure;
   return { retrain, refreshes };
 }
