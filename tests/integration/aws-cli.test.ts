@@ -449,4 +449,28 @@ describe('CLI: recsys … --aws --stage (stack outputs → the deployed resource
     expect(promoted.stdout).toBe(`experiment exp1 promoted — revision 3: champion ${V2}\n`);
     expect(after).toMatchObject({ revision: 3, champion: V2, previousChampion: V1 });
   });
+
+  it('renews the serving lists on schedule even when there is nothing to retrain on', async () => {
+    // Prepare: the champion (V2 since the promotion) has lists expiring in three days; an empty lake.
+    const expiresAt = Math.floor(Date.now() / 1000) + 3 * DAY;
+    await store.putRecommendations(V2, [{ userId: 'u1', items: [['i2', 1]] }], expiresAt);
+    await s3.send(new CreateBucketCommand({ Bucket: 'recsys-dev-empty' }));
+    const schedule = createStartRetrain({
+      describeLake: describeS3Lake({ client: s3, bucket: 'recsys-dev-empty' }),
+      executions: createStepFunctionsExecutions({ client: sfn, stateMachineArn }),
+      publications: store,
+      stage: STAGE,
+      model: 'auto',
+    });
+
+    // Act
+    const run = schedule({ trigger: 'schedule' });
+
+    // Assess
+    await expect(run).rejects.toThrow('the raw events zone is empty');
+    expect(await inputOf(`refresh-${V2}-${expiresAt}`)).toEqual({
+      publishVersion: V2,
+      reason: `refresh lists of ${V2} (expiring ${new Date(expiresAt * 1000).toISOString()})`,
+    });
+  });
 });
