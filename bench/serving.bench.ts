@@ -26,6 +26,7 @@ import { createLocalModelStore } from '../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
 import type { RecommendationLine } from '../shared/model/artifact.ts';
 import { readJsonLineParts } from '../shared/model/artifact-decode.ts';
+import { listExpiry } from '../shared/registry/list-expiry.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 8);
@@ -146,11 +147,11 @@ async function prepare(): Promise<{ dataDir: string; temporary: boolean }> {
   for await (const line of readJsonLineParts<RecommendationLine>(read, manifest, 'recommendations')) {
     batch.push(line);
     if (batch.length === 5000) {
-      await publications.putRecommendations(version, batch);
+      await publications.putRecommendations(version, batch, listExpiry(new Date()));
       batch = [];
     }
   }
-  await publications.putRecommendations(version, batch);
+  await publications.putRecommendations(version, batch, listExpiry(new Date()));
   const current = await publications.getDeployment();
   if (current?.champion !== version)
     await publications.putDeployment(

@@ -9,10 +9,12 @@ import { createEmrClusterControl } from '../../shared/adapters/aws/emr-clusters.
 import { describeS3Lake } from '../../shared/adapters/aws/s3-lake-description.ts';
 import { createS3ModelStore } from '../../shared/adapters/aws/s3-model-store.ts';
 import { createSageMakerModelRegistry } from '../../shared/adapters/aws/sagemaker-model-registry.ts';
+import { createStepFunctionsExecutions } from '../../shared/adapters/aws/step-functions-executions.ts';
 import type { ClusterControl } from '../../shared/ports/cluster-control.ts';
 import type { ModelRegistry } from '../../shared/ports/model-registry.ts';
 import type { ModelStore } from '../../shared/ports/model-store.ts';
 import type { PublicationStore } from '../../shared/ports/publication-store.ts';
+import type { RetrainExecutions } from '../../shared/ports/retrain-executions.ts';
 import { awsPublicationStore, type DEPLOYMENT, type LISTS } from '../../shared/runtime/aws.ts';
 import { readSettings, requireEnv } from '../../shared/runtime/config.ts';
 import { tracer } from '../../shared/runtime/lambda-tracing.ts';
@@ -27,6 +29,7 @@ let registry: ModelRegistry | undefined;
 let publications: PublicationStore | undefined;
 let clusters: ClusterControl | undefined;
 let sfn: SFNClient | undefined;
+let executions: RetrainExecutions | undefined;
 
 export const pipelineAws = {
   bucket: () => requireEnv('RECSYS_LAKE_BUCKET'),
@@ -54,6 +57,15 @@ export const pipelineAws = {
   clusters(): ClusterControl {
     clusters ??= createEmrClusterControl({ client: new EMRClient({}) });
     return clusters;
+  },
+  /** The retrain state machine's executions (the schedule's start-retrain). */
+  executions(): RetrainExecutions {
+    sfn ??= new SFNClient({});
+    executions ??= createStepFunctionsExecutions({
+      client: sfn,
+      stateMachineArn: requireEnv('RECSYS_RETRAIN_STATE_MACHINE'),
+    });
+    return executions;
   },
   /** Approval and rollback start the retrain state machine in publish mode. */
   async startPublication(modelVersion: string, reason: string): Promise<string> {

@@ -27,3 +27,9 @@ function parsePort(value: string): string {
     throw new InvalidArgumentError('It must be an integer from 0 to 65535.');
   return value;
 }
+
+/** --aws on a command that can act on a deployed stage (its --stage names which: local/cli/aws/stage.ts). */
+export const awsOption = () =>
+  new Option('--aws', 'act on the deployed stage named by --stage (its stack recsys-<stage>)');
+export const regionOption = () =>
+  new Option('--region <region>', 'with --aws: the stage’s region (default: AWS_REGION or the profile’s)');

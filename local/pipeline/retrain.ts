@@ -15,7 +15,7 @@ import type { ModelChoice } from '../../shared/model/model-choice.ts';
 import { EXECUTION_TAG } from '../../shared/ports/cluster-control.ts';
 import type { CreateModelPackageInput } from '../../shared/ports/model-registry.ts';
 import type { TrainingEngine } from '../../shared/ports/training-engine.ts';
-import { lakeFingerprint } from '../../shared/registry/run-plan.ts';
+import { retrainExecutionName } from '../../shared/registry/start-retrain.ts';
 import { dataDirLayout } from '../data-dir.ts';
 import { LOCAL_STAGE, localRegistry, SERVICE } from '../registry.ts';
 import { createSparkTrainingEngine } from '../training/spark.ts';
@@ -131,7 +131,7 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
       throw new Error(
         `the lake ${join(lakeRoot, 'raw/events')} holds no events: import or ingest some first`,
       );
-    name = `retrain-${lakeFingerprint(lake.newestKey, lake.objects, { stage, engine: engineName, model })}`;
+    name = retrainExecutionName(lake, { stage, engine: engineName, model });
     const previous = (await listRuns(dataDir)).find((r) => r.name === name && r.status === 'SUCCEEDED');
     if (previous !== undefined) {
       log(`${name} ran already for this data (${previous.outcome}, ${previous.startedAt}): nothing to do`);

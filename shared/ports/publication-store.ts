@@ -54,10 +54,26 @@ export class DeploymentConflictError extends Error {
 }
 
 export interface PublicationStore {
-  /** Idempotent upsert of lists under one model version (a retried shard rewrites the same rows). */
-  putRecommendations(modelVersion: string, lists: readonly RecommendationList[]): Promise<void>;
-  /** The list of one user under one version; undefined when the version has none for that user. */
+  /**
+   * Idempotent upsert of lists under one model version (a retried shard rewrites the same rows). Every list is
+   * written with its expiry, `expiresAt` in epoch seconds (the DynamoDB TTL attribute): a version nobody
+   * republishes goes away by itself (shared/registry/list-expiry.ts says how long a list lives).
+   */
+  putRecommendations(
+    modelVersion: string,
+    lists: readonly RecommendationList[],
+    expiresAt: number,
+  ): Promise<void>;
+  /**
+   * The list of one user under one version; undefined when the version has none for that user or it has
+   * expired (DynamoDB deletes expired items only within days, so the read checks the expiry itself).
+   */
   getRecommendations(modelVersion: string, userId: string): Promise<ScoredItem[] | undefined>;
+  /**
+   * When the version's lists expire, as its latest publication wrote them (epoch seconds); undefined when
+   * nothing of it is stored. What tells a serving version's lists are due to be republished.
+   */
+  listsExpireAt(modelVersion: string): Promise<number | undefined>;
   getDeployment(): Promise<Deployment | undefined>;
   /**
    * Replaces the deployment record atomically if its revision is still `expectedRevision` (undefined: no record

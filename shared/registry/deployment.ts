@@ -3,6 +3,7 @@ import {
   DeploymentConflictError,
   type PublicationStore,
 } from '../ports/publication-store.ts';
+import { isListRefresh } from './list-expiry.ts';
 
 /**
  * The next deployment record given the one on file, or `current` itself to leave it as it is. It may run more
@@ -39,7 +40,9 @@ export async function updateDeployment(
 
 /**
  * Makes `modelVersion` the champion; the champion it replaces becomes previousChampion (the rollback target).
- * A running experiment is kept. Activating the serving champion changes nothing.
+ * A running experiment is kept. Activating the serving champion changes nothing, and neither does a list
+ * refresh (shared/registry/list-expiry.ts): it renews a serving version's lists and must never take the champion
+ * back from a version activated while it ran.
  */
 export async function activateVersion(
   store: PublicationStore,
@@ -48,7 +51,7 @@ export async function activateVersion(
   now: () => Date = () => new Date(),
 ): Promise<Deployment> {
   const d = await updateDeployment(store, (current) =>
-    current?.champion === modelVersion
+    current?.champion === modelVersion || (current !== undefined && isListRefresh(reason))
       ? current
       : {
           revision: 0,

@@ -102,6 +102,7 @@ export function awsPublicationStore(given: Readonly<Partial<Record<string, strin
     {
       putRecommendations: LISTS,
       getRecommendations: LISTS,
+      listsExpireAt: LISTS,
       getDeployment: DEPLOYMENT,
       putDeployment: DEPLOYMENT,
     },

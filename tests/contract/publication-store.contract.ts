@@ -5,6 +5,9 @@ import {
   type PublicationStore,
 } from '../../shared/ports/publication-store.ts';
 
+/** An expiry a day ahead: lists the tests write are live. */
+export const LIVE = () => Math.floor(Date.now() / 1000) + 86_400;
+
 export type PublicationStoreSetup = () => Promise<{ store: PublicationStore; cleanup(): Promise<void> }>;
 
 export function deployment(revision: number, champion: string, extra: Partial<Deployment> = {}): Deployment {
@@ -32,17 +35,21 @@ export function publicationStoreContract(name: string, setup: PublicationStoreSe
 
     it('returns the stored list of a user under its version only', async () => {
       // Act
-      await store.putRecommendations('v1', [
-        {
-          userId: 'u1',
-          items: [
-            ['a', 0.9],
-            ['b', 0.5],
-          ],
-        },
-        { userId: 'u2', items: [['c', 1.25]] },
-      ]);
-      await store.putRecommendations('v2', [{ userId: 'u1', items: [['z', 2]] }]);
+      await store.putRecommendations(
+        'v1',
+        [
+          {
+            userId: 'u1',
+            items: [
+              ['a', 0.9],
+              ['b', 0.5],
+            ],
+          },
+          { userId: 'u2', items: [['c', 1.25]] },
+        ],
+        LIVE(),
+      );
+      await store.putRecommendations('v2', [{ userId: 'u1', items: [['z', 2]] }], LIVE());
 
       // Assess
       expect(await store.getRecommendations('v1', 'u1')).toEqual([
@@ -63,13 +70,56 @@ export function publicationStoreContract(name: string, setup: PublicationStoreSe
       }));
 
       // Act
-      await store.putRecommendations('v1', lists);
-      await store.putRecommendations('v1', lists);
-      await store.putRecommendations('v1', [{ userId: 'user-3', items: [['new', 1]] }]);
+      await store.putRecommendations('v1', lists, LIVE());
+      await store.putRecommendations('v1', lists, LIVE());
+      await store.putRecommendations('v1', [{ userId: 'user-3', items: [['new', 1]] }], LIVE());
 
       // Assess
       expect(await store.getRecommendations('v1', 'user-59')).toEqual([['item-59', 59 / 7]]);
       expect(await store.getRecommendations('v1', 'user-3')).toEqual([['new', 1]]);
+    });
+
+    it('never returns a list past its expiry, and reports each version’s expiry as last written', async () => {
+      // Prepare
+      const now = Math.floor(Date.now() / 1000);
+      await store.putRecommendations('v-new', [{ userId: 'u1', items: [['a', 1]] }], now + 3_600);
+      await store.putRecommendations('v-old', [{ userId: 'u1', items: [['b', 1]] }], now - 5);
+
+      // Act
+      const live = await store.getRecommendations('v-new', 'u1');
+      const expired = await store.getRecommendations('v-old', 'u1');
+
+      // Assess
+      expect(live).toEqual([['a', 1]]);
+      expect(expired).toBeUndefined();
+      expect(await store.listsExpireAt('v-new')).toBe(now + 3_600);
+      expect(await store.listsExpireAt('v-old')).toBe(now - 5);
+      expect(await store.listsExpireAt('v-none')).toBeUndefined();
+    });
+
+    it('renews the expiry when a version is republished', async () => {
+      // Prepare
+      const now = Math.floor(Date.now() / 1000);
+      const lists = [
+        { userId: 'u1', items: [['a', 1]] as [string, number][] },
+        { userId: 'u2', items: [['b', 1]] as [string, number][] },
+      ];
+      await store.putRecommendations('v1', lists, now + 60);
+
+      // Act
+      await store.putRecommendations('v1', lists, now + 7_200);
+
+      // Assess
+      expect(await store.listsExpireAt('v1')).toBe(now + 7_200);
+      expect(await store.getRecommendations('v1', 'u2')).toEqual([['b', 1]]);
+    });
+
+    it('refuses an expiry that is not epoch seconds', async () => {
+      // Act
+      const inMillis = store.putRecommendations('v1', [{ userId: 'u', items: [] }], Date.now() + 0.5);
+
+      // Assess
+      await expect(inMillis).rejects.toThrow(/expiresAt must be epoch seconds/);
     });
 
     it('returns undefined before the first deployment, then the record written', async () => {

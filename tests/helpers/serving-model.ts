@@ -8,6 +8,7 @@ import {
 import { buildInteractions, DEFAULT_EVENT_WEIGHTS } from '../../shared/model/interactions.ts';
 import { fitModel, type ModelSpec, type TrainedModel } from '../../shared/model/trained-model.ts';
 import type { PublicationStore } from '../../shared/ports/publication-store.ts';
+import { listExpiry } from '../../shared/registry/list-expiry.ts';
 import { plantedRecords } from '../fixtures/training-data.ts';
 
 export const GROUPS = ['red mug', 'blue lamp', 'green vase', 'yellow towel'] as const;
@@ -74,7 +75,7 @@ export async function publishTestModel(
   const model = fitModel(data, records, spec, { catalog, threads: 1 });
   const files = testArtifactFiles(model, data, records.length, version);
   await createLocalModelStore({ root: dataDirLayout(dataDir).models }).write(version, files);
-  await publications.putRecommendations(version, precomputeRecommendations(model));
+  await publications.putRecommendations(version, precomputeRecommendations(model), listExpiry(new Date()));
   return model;
 }
 

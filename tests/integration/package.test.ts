@@ -214,6 +214,21 @@ const FUNCTIONS: Record<
       'elasticmapreduce:TerminateJobFlows': ':cluster/*',
     },
   },
+  StartRetrain: {
+    env: [
+      'RECSYS_LAKE_BUCKET',
+      'RECSYS_LISTS_TABLE',
+      'RECSYS_DEPLOYMENT_TABLE',
+      'RECSYS_RETRAIN_STATE_MACHINE',
+    ],
+    grants: {
+      'states:StartExecution': ['RetrainStateMachine'],
+      'states:DescribeExecution': [],
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable', 'RecommendationListsTable'],
+    },
+    unscoped: { 'states:DescribeExecution': `:execution:recsys-${STAGE}-retrain:*` },
+  },
   ModelApproval: {
     env: ['RECSYS_MODEL_PACKAGE_GROUP', 'RECSYS_DEPLOYMENT_TABLE', 'RECSYS_RETRAIN_STATE_MACHINE'],
     grants: {
@@ -458,6 +473,28 @@ describe('Infrastructure: sls package --stage ci', () => {
         expect(JSON.stringify(target)).toContain(`:log-group:/aws/lambda/${functionName}:`);
       }
     }
+  });
+
+  it('returns the retrain schedule as a rule on the startRetrain function, none on the state machine itself', () => {
+    // Act
+    const rules = resourcesOfType(template, 'AWS::Events::Rule')
+      .map(
+        ([, r]) =>
+          r.Properties as { ScheduleExpression?: string; Targets: { Arn: unknown; Input?: string }[] },
+      )
+      .filter((r) => r.ScheduleExpression !== undefined);
+
+    // Assess: one schedule, its target the function (a scheduled and a manual start then share one name).
+    expect(rules.map((r) => r.ScheduleExpression)).toEqual([params.retrainSchedule]);
+    expect(rules[0]?.Targets.map((t) => referencedLogicalIds(t.Arn))).toEqual([
+      ['StartRetrainLambdaFunction'],
+    ]);
+    expect(JSON.parse(rules[0]?.Targets[0]?.Input ?? '{}')).toEqual({ trigger: 'schedule' });
+    expect(resourcesOfType(template, 'AWS::Lambda::Permission').map(([, p]) => p.Properties)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Principal: 'events.amazonaws.com', Action: 'lambda:InvokeFunction' }),
+      ]),
+    );
   });
 
   it('returns every route, each on its function, with an API key required on all but /health', () => {

@@ -16,8 +16,10 @@ import {
 } from '../../../shared/cost/workload.ts';
 import { CliError } from '../errors.ts';
 
-const DEFAULT_CONFIG = fileURLToPath(new URL('../../../serverless.yml', import.meta.url));
-const DEFAULT_PRICES = fileURLToPath(new URL('../../../shared/cost/prices-eu-west-1.json', import.meta.url));
+export const DEFAULT_CONFIG = fileURLToPath(new URL('../../../serverless.yml', import.meta.url));
+export const DEFAULT_PRICES = fileURLToPath(
+  new URL('../../../shared/cost/prices-eu-west-1.json', import.meta.url),
+);
 
 interface CostOptions {
   stage: string;
@@ -69,7 +71,7 @@ const NUMERIC_PARAMS = [
 ] as const;
 
 /** The stage's params as the framework resolves them: `default`, overridden by the stage's own entries. */
-async function stageSizes(config: string, stage: string): Promise<StageSizes> {
+export async function stageSizes(config: string, stage: string): Promise<StageSizes> {
   let doc: unknown;
   try {
     // CloudFormation's short forms (!Ref, !GetAtt) are unknown tags to a plain YAML parser: harmless here, since
@@ -113,7 +115,7 @@ async function stageSizes(config: string, stage: string): Promise<StageSizes> {
   return { ...sizes, instanceType: type };
 }
 
-async function loadPrices(file: string) {
+export async function loadPrices(file: string) {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -9,6 +9,7 @@ import { openLocalRuntime } from '../../runtime.ts';
 import { serve } from '../../server/start-server.ts';
 import { addServerOptions, dataDirOption } from '../options.ts';
 import { progressReporter } from '../progress.ts';
+import { refreshLocalLists } from '../refresh-lists.ts';
 import { formatRunStates } from '../run-report.ts';
 
 const DEMO_FILE = fileURLToPath(
@@ -54,7 +55,13 @@ export function registerDemo(program: Command): void {
 async function retrainIfNothingServes(dataDir: string): Promise<void> {
   const publications = createSqlitePublicationStore({ path: dataDirLayout(dataDir).servingDb });
   const deployment = await publications.getDeployment().finally(() => publications.close());
-  if (deployment !== undefined) return;
+  if (deployment !== undefined) {
+    // A shop back after weeks away: lists about to expire (or expired) are republished before serving.
+    await refreshLocalLists(dataDir, undefined, (run) => {
+      for (const line of formatRunStates(run)) console.log(line);
+    });
+    return;
+  }
   console.log('no model serves yet: running the retrain state machine (recsys retrain)');
   const run = await runRetrainLocally({
     dataDir,

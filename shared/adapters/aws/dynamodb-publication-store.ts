@@ -37,6 +37,14 @@ function listKey(modelVersion: string, userId: string): string {
 }
 
 /**
+ * The version's own item (pk without '#', so no list key can equal it): the expiry its latest publication wrote,
+ * what listsExpireAt reads without a scan. It carries the same TTL attribute and goes with the lists.
+ */
+const versionKey = (modelVersion: string) => modelVersion;
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
  * The PublicationStore on DynamoDB. Lists: BatchWriteItem in chunks of 25, the unprocessed part resent with
  * full-jitter backoff (a retried shard rewrites the same rows: idempotent). Deployment: one item replaced by a
  * PutItem conditioned on the revision the writer read, so two activations cannot both win.
@@ -59,8 +67,12 @@ export function createDynamoDbPublicationStore(options: DynamoDbPublicationStore
   }
 
   return {
-    async putRecommendations(modelVersion: string, lists: readonly RecommendationList[]) {
+    async putRecommendations(modelVersion: string, lists: readonly RecommendationList[], expiresAt: number) {
       if (modelVersion === '') throw new Error('putRecommendations: modelVersion is empty');
+      if (!Number.isInteger(expiresAt) || expiresAt <= 0)
+        throw new Error(
+          `putRecommendations: expiresAt must be epoch seconds (a positive integer), got ${expiresAt}`,
+        );
       // BatchWriteItem rejects a request naming one key twice: the last list of a user wins, as in sqlite.
       const byUser = new Map<string, RecommendationList>();
       for (const l of lists) byUser.set(l.userId, l);
@@ -71,9 +83,11 @@ export function createDynamoDbPublicationStore(options: DynamoDbPublicationStore
             modelVersion,
             userId: l.userId,
             items: JSON.stringify(l.items),
+            expiresAt,
           },
         },
       }));
+      requests.push({ PutRequest: { Item: { pk: versionKey(modelVersion), modelVersion, expiresAt } } });
       const chunks: WriteRequest[][] = [];
       for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX)
         chunks.push(requests.slice(i, i + BATCH_WRITE_MAX));
@@ -89,7 +103,18 @@ export function createDynamoDbPublicationStore(options: DynamoDbPublicationStore
         new GetCommand({ TableName: listsTable, Key: { pk: listKey(modelVersion, userId) } }),
       );
       const items = out.Item?.items;
+      const expiresAt = out.Item?.expiresAt;
+      // TTL deletes within days of the expiry, not at it: an item still there may be expired already.
+      if (typeof expiresAt === 'number' && expiresAt <= nowSeconds()) return undefined;
       return typeof items === 'string' ? (JSON.parse(items) as ScoredItem[]) : undefined;
+    },
+
+    async listsExpireAt(modelVersion: string) {
+      const out = await client.send(
+        new GetCommand({ TableName: listsTable, Key: { pk: versionKey(modelVersion) } }),
+      );
+      const expiresAt = out.Item?.expiresAt;
+      return typeof expiresAt === 'number' ? expiresAt : undefined;
     },
 
     async getDeployment() {

@@ -22,13 +22,15 @@ export interface SqlitePublicationStoreOptions {
   walCheckpointer?: WalCheckpointer;
 }
 
-// Lists keyed (version, user) like the DynamoDB pk `<version>#<userId>`; the deployment is one row (id = 1)
-// whose revision column makes putDeployment a compare-and-swap inside one statement.
+// Lists keyed (version, user) like the DynamoDB pk `<version>#<userId>`, with the expiry DynamoDB keeps as its TTL
+// attribute (NULL: written before lists had one, never purged); the deployment is one row (id = 1) whose
+// revision column makes putDeployment a compare-and-swap inside one statement.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS publication_lists (
   model_version TEXT NOT NULL,
   user_id TEXT NOT NULL,
   items TEXT NOT NULL,
+  expires_at INTEGER,
   PRIMARY KEY (model_version, user_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS publication_deployment (
@@ -38,18 +40,49 @@ CREATE TABLE IF NOT EXISTS publication_deployment (
 );
 `;
 
+interface CachedList {
+  items: ScoredItem[];
+  expiresAt: number | null;
+}
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const expired = (expiresAt: number | null) => expiresAt !== null && expiresAt <= nowSeconds();
+
+function checkExpiry(expiresAt: number): void {
+  if (!Number.isInteger(expiresAt) || expiresAt <= 0)
+    throw new Error(
+      `putRecommendations: expiresAt must be epoch seconds (a positive integer), got ${expiresAt}`,
+    );
+}
+
+/** Files written before lists had an expiry get the column (their rows keep NULL) and its index. */
+function addExpiryColumn(db: ReturnType<typeof openSqlite>): void {
+  const columns = db.prepare('PRAGMA table_info(publication_lists)').all() as { name: string }[];
+  if (!columns.some((c) => c.name === 'expires_at'))
+    db.exec('ALTER TABLE publication_lists ADD COLUMN expires_at INTEGER');
+  db.exec(
+    'CREATE INDEX IF NOT EXISTS publication_lists_expiry ON publication_lists (expires_at) WHERE expires_at IS NOT NULL',
+  );
+}
+
 /** The embedded PublicationStore (node:sqlite). Several processes may open the same file (WAL, busy timeout). */
 export function createSqlitePublicationStore(options: SqlitePublicationStoreOptions): PublicationStore {
   const db = openSqlite(options.path);
   if (options.walCheckpointer !== undefined) db.exec('PRAGMA wal_autocheckpoint = 0');
   db.exec(SCHEMA);
-  const listCache = options.cacheReads ? createReadCache<ScoredItem[]>(50_000) : undefined;
+  addExpiryColumn(db);
+  const listCache = options.cacheReads ? createReadCache<CachedList>(50_000) : undefined;
   const upsertList = db.prepare(
-    `INSERT INTO publication_lists (model_version, user_id, items) VALUES (?, ?, ?)
-     ON CONFLICT (model_version, user_id) DO UPDATE SET items = excluded.items`,
+    `INSERT INTO publication_lists (model_version, user_id, items, expires_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (model_version, user_id) DO UPDATE SET items = excluded.items, expires_at = excluded.expires_at`,
   );
   const selectList = db.prepare(
-    'SELECT items FROM publication_lists WHERE model_version = ? AND user_id = ?',
+    'SELECT items, expires_at FROM publication_lists WHERE model_version = ? AND user_id = ?',
+  );
+  // What DynamoDB's TTL does on AWS: expired lists leave the file (each publication sweeps, on its index).
+  const purgeExpired = db.prepare('DELETE FROM publication_lists WHERE expires_at <= ?');
+  const selectExpiry = db.prepare(
+    'SELECT MIN(expires_at) AS expires_at, COUNT(*) AS n FROM publication_lists WHERE model_version = ?',
   );
   const selectDeployment = db.prepare('SELECT revision, json FROM publication_deployment WHERE id = 1');
   const insertDeployment = db.prepare(
@@ -66,12 +99,14 @@ export function createSqlitePublicationStore(options: SqlitePublicationStoreOpti
   };
 
   return {
-    async putRecommendations(modelVersion: string, lists: readonly RecommendationList[]) {
+    async putRecommendations(modelVersion: string, lists: readonly RecommendationList[], expiresAt: number) {
       if (modelVersion === '') throw new Error('putRecommendations: modelVersion is empty');
+      checkExpiry(expiresAt);
       db.exec('BEGIN IMMEDIATE');
       try {
+        purgeExpired.run(nowSeconds());
         for (const l of lists) {
-          upsertList.run(modelVersion, l.userId, JSON.stringify(l.items));
+          upsertList.run(modelVersion, l.userId, JSON.stringify(l.items), expiresAt);
           listCache?.delete(`${modelVersion}\u0000${l.userId}`);
         }
         db.exec('COMMIT');
@@ -83,12 +118,18 @@ export function createSqlitePublicationStore(options: SqlitePublicationStoreOpti
     async getRecommendations(modelVersion: string, userId: string) {
       const key = `${modelVersion}\u0000${userId}`;
       const cached = listCache?.get(key);
-      if (cached !== undefined) return cached;
-      const row = selectList.get(modelVersion, userId) as { items: string } | undefined;
-      if (row === undefined) return undefined;
+      if (cached !== undefined) return expired(cached.expiresAt) ? undefined : cached.items;
+      const row = selectList.get(modelVersion, userId) as
+        | { items: string; expires_at: number | null }
+        | undefined;
+      if (row === undefined || expired(row.expires_at)) return undefined;
       const items = JSON.parse(row.items) as ScoredItem[];
-      listCache?.set(key, items);
+      listCache?.set(key, { items, expiresAt: row.expires_at });
       return items;
+    },
+    async listsExpireAt(modelVersion: string) {
+      const row = selectExpiry.get(modelVersion) as { expires_at: number | null; n: number };
+      return row.n === 0 || row.expires_at === null ? undefined : row.expires_at;
     },
     async getDeployment() {
       const row = selectDeployment.get() as { json: string } | undefined;
