@@ -8,6 +8,7 @@ import { decodeArtifact } from '../shared/model/artifact-decode.ts';
 import type { FreshnessParams } from '../shared/model/fold-in-freshness.ts';
 import { DEFAULT_EVENT_WEIGHTS } from '../shared/model/interactions.ts';
 import type { TrainedModel } from '../shared/model/trained-model.ts';
+import { listExpiry } from '../shared/registry/list-expiry.ts';
 import { createCatalogCache } from '../shared/serving/catalog-cache.ts';
 import type { FreshnessMode } from '../shared/serving/fresh-blend.ts';
 import { createModelCache } from '../shared/serving/model-cache.ts';
@@ -54,7 +55,11 @@ export async function openReplayServing(dataDir: string): Promise<ReplayServing>
       runtime.store.removeActivity(events.map((event) => ({ shopperKey, event }))),
     async publish(version, files) {
       await store.write(version, files);
-      await runtime.publications.putRecommendations(version, recommendationLines(files));
+      await runtime.publications.putRecommendations(
+        version,
+        recommendationLines(files),
+        listExpiry(new Date()),
+      );
     },
     recommender(version, mode, freshness) {
       const deployment = {

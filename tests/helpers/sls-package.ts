@@ -9,7 +9,7 @@ const SLS_BIN = join(REPO_ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
 export const PACKAGE_TIMEOUT_MS = 170_000;
 
 /** Runs osls the way a developer would, minus anything that could reach AWS: no credentials, no telemetry. */
-export function slsPackage(stage: string, outDir: string): Promise<string> {
+function slsPackage(stage: string, outDir: string): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of Object.keys(env)) {
     if (/^AWS_/.test(name) || name === 'RECSYS_VERSION') delete env[name];

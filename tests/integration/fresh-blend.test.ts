@@ -15,6 +15,7 @@ import { gramian } from '../../shared/model/ials.ts';
 import { foldIn, scoreAll } from '../../shared/model/ials-scoring.ts';
 import { buildInteractions } from '../../shared/model/interactions.ts';
 import { fitModel, type ModelSpec, type TrainedModel } from '../../shared/model/trained-model.ts';
+import { listExpiry } from '../../shared/registry/list-expiry.ts';
 import { createCatalogCache } from '../../shared/serving/catalog-cache.ts';
 import type { FreshnessMode } from '../../shared/serving/fresh-blend.ts';
 import { createDeploymentSource, createModelCache } from '../../shared/serving/model-cache.ts';
@@ -121,7 +122,11 @@ describe('Fresh events move the whole blend', () => {
     const files = withFreshness(testArtifactFiles(model, data, records.length, VERSION), FRESHNESS);
     const store = createLocalModelStore({ root: dataDirLayout(dataDir).models });
     await store.write(VERSION, files);
-    await runtime.publications.putRecommendations(VERSION, precomputeRecommendations(model));
+    await runtime.publications.putRecommendations(
+      VERSION,
+      precomputeRecommendations(model),
+      listExpiry(new Date()),
+    );
     await runtime.publications.putDeployment(
       { revision: 1, champion: VERSION, updatedAt: new Date().toISOString(), reason: 'test' },
       undefined,

@@ -8,7 +8,7 @@ import type { TemplateResolver } from './template.ts';
 type Json = Record<string, unknown>;
 
 /** EventBridge's matching for the pattern forms the template uses: exact values in arrays, nested objects. */
-export function matchesPattern(pattern: Json, event: Json): boolean {
+function matchesPattern(pattern: Json, event: Json): boolean {
   return Object.entries(pattern).every(([key, expected]) => {
     const actual = event[key];
     if (Array.isArray(expected)) return expected.some((v) => v === actual);

@@ -248,4 +248,3 @@ export function standInStepFunctions(options: {
   };
 }
 
-export type StandInStepFunctions = ReturnType<typeof standInStepFunctions>;

@@ -26,7 +26,7 @@ const EmrJobPlugin = require('../../../jobs/emr/deploy-plugin.cjs') as {
 };
 
 /** moto_server's account; the stand-in stack lives there so the ARNs the template resolves to are moto's. */
-export const STAND_IN_PLACE = { region: 'us-east-1', account: '123456789012' };
+const STAND_IN_PLACE = { region: 'us-east-1', account: '123456789012' };
 
 /**
  * A stage "deployed" to the stand-ins: `sls package` (the real artifacts), the compiled template's resources on
