@@ -20,10 +20,10 @@ import { positiveNumber } from './train.ts';
 const stageOption = () =>
   new Option(
     '--stage <name>',
-    'the stage whose policies (quality gate, approval) and registry group apply',
+    'the stage whose policies (quality gate, approval) and registry group apply; with --aws, the deployed stage (required)',
   ).default(LOCAL_STAGE);
 
-// The AWS wiring (local/cli/aws/) is imported only when --aws is given: a local command loads no AWS SDK client.
+// Each --aws branch imports its wiring (local/cli/aws/) when taken: a local command loads no AWS SDK client.
 
 function printRun(run: RunRecord): void {
   for (const line of formatRun(run)) console.log(line);
