@@ -25,6 +25,8 @@ const TABLES = [
 /** The variants an experiment started by `recsys experiment start` has (shared/serving/experiments.ts). */
 const VARIANTS = ['champion', 'challenger'];
 
+/** A reference inside the dashboard body, which is one Fn::Sub string. */
+const sub = (name) => `\${${name}}`;
 const upperFirst = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 /** The framework's logical id for a function key (naming.getNormalizedFunctionName). */
 const normalized = (key) => upperFirst(key.replace(/-/g, 'Dash').replace(/_/g, 'Underscore'));
@@ -68,7 +70,11 @@ function tableAlarms(service, stage) {
     const m = (id, name) => ({
       Id: id,
       ReturnData: false,
-      MetricStat: { Metric: { Namespace: 'AWS/DynamoDB', MetricName: name, Dimensions: dims }, Period: 300, Stat: 'Sum' },
+      MetricStat: {
+        Metric: { Namespace: 'AWS/DynamoDB', MetricName: name, Dimensions: dims },
+        Period: 300,
+        Stat: 'Sum',
+      },
     });
     resources[`${table}ThrottlesAlarm`] = {
       Type: 'AWS::CloudWatch::Alarm',
@@ -129,7 +135,11 @@ function extensions(keys) {
     out[`${id}LambdaFunction`] = {
       Metadata: { checkov: { skip: async ? FUNCTION_SKIPS : [...FUNCTION_SKIPS, SYNC_DLQ_SKIP] } },
       ...(async
-        ? { Properties: { DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': ['EventHandlersDeadLetterQueue', 'Arn'] } } } }
+        ? {
+            Properties: {
+              DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': ['EventHandlersDeadLetterQueue', 'Arn'] } },
+            },
+          }
         : {}),
     };
   }
@@ -158,14 +168,16 @@ function extensions(keys) {
 function dashboard(service, stage, keys) {
   const ns = `${service}/${stage}`;
   const api = ['ApiName', `${stage}-${service}`, 'Stage', stage];
-  const region = '${AWS::Region}';
+  const region = sub('AWS::Region');
   const graph = (title, metrics, extra = {}) => ({
     type: 'metric',
     width: 12,
     height: 6,
     properties: { title, region, view: 'timeSeries', stacked: false, period: 300, metrics, ...extra },
   });
-  const apiFunctions = keys.filter((k) => k.startsWith('get') || ['ingestEvents', 'putItems', 'postFeedback', 'health'].includes(k));
+  const apiFunctions = keys.filter(
+    (k) => k.startsWith('get') || ['ingestEvents', 'putItems', 'postFeedback', 'health'].includes(k),
+  );
   const ctr = VARIANTS.flatMap((v, i) => [
     [ns, 'Clicks', 'service', service, 'variant', v, { id: `c${i}`, stat: 'Sum', visible: false }],
     [ns, 'Exposures', 'service', service, 'variant', v, { id: `e${i}`, stat: 'Sum', visible: false }],
@@ -188,9 +200,27 @@ function dashboard(service, stage, keys) {
       [ns, 'EventsRefused', 'service', service, { stat: 'Sum' }],
     ]),
     graph('Firehose delivery to the lake', [
-      ['AWS/Firehose', 'DeliveryToS3.DataFreshness', 'DeliveryStreamName', '${EventsDeliveryStream}', { stat: 'Maximum' }],
-      ['AWS/Firehose', 'DeliveryToS3.Success', 'DeliveryStreamName', '${EventsDeliveryStream}', { stat: 'Minimum', yAxis: 'right' }],
-      ['AWS/Firehose', 'IncomingRecords', 'DeliveryStreamName', '${EventsDeliveryStream}', { stat: 'Sum', yAxis: 'right' }],
+      [
+        'AWS/Firehose',
+        'DeliveryToS3.DataFreshness',
+        'DeliveryStreamName',
+        sub('EventsDeliveryStream'),
+        { stat: 'Maximum' },
+      ],
+      [
+        'AWS/Firehose',
+        'DeliveryToS3.Success',
+        'DeliveryStreamName',
+        sub('EventsDeliveryStream'),
+        { stat: 'Minimum', yAxis: 'right' },
+      ],
+      [
+        'AWS/Firehose',
+        'IncomingRecords',
+        'DeliveryStreamName',
+        sub('EventsDeliveryStream'),
+        { stat: 'Sum', yAxis: 'right' },
+      ],
     ]),
     graph('Recommendations served by source', [
       ...['precomputed', 'fold-in', 'fallback'].map((source) => [
@@ -206,36 +236,72 @@ function dashboard(service, stage, keys) {
     graph('Fallback rate (%) and request latency by route (ms)', [
       [ns, 'Fallback', 'service', service, { stat: 'Average', id: 'f', visible: false }],
       [{ expression: '100 * f', label: 'Fallback %', id: 'fp' }],
-      [{ expression: `SEARCH('{${ns},service,route} MetricName="Latency"', 'p99', 300)`, label: 'p99', id: 'lat', yAxis: 'right' }],
+      [
+        {
+          expression: `SEARCH('{${ns},service,route} MetricName="Latency"', 'p99', 300)`,
+          label: 'p99',
+          id: 'lat',
+          yAxis: 'right',
+        },
+      ],
     ]),
     graph('Experiment CTR per variant (%)', ctr),
     graph('Exposures and clicks per variant', [
-      [{ expression: `SEARCH('{${ns},service,variant} MetricName="Exposures"', 'Sum', 300)`, id: 'ex', label: 'exposures' }],
-      [{ expression: `SEARCH('{${ns},service,variant} MetricName="Clicks"', 'Sum', 300)`, id: 'cl', label: 'clicks' }],
+      [
+        {
+          expression: `SEARCH('{${ns},service,variant} MetricName="Exposures"', 'Sum', 300)`,
+          id: 'ex',
+          label: 'exposures',
+        },
+      ],
+      [
+        {
+          expression: `SEARCH('{${ns},service,variant} MetricName="Clicks"', 'Sum', 300)`,
+          id: 'cl',
+          label: 'clicks',
+        },
+      ],
     ]),
-    graph('Retraining: executions', [
-      ['AWS/States', 'ExecutionsSucceeded', 'StateMachineArn', '${RetrainStateMachine}', { stat: 'Sum' }],
-      ['AWS/States', 'ExecutionsFailed', 'StateMachineArn', '${RetrainStateMachine}', { stat: 'Sum' }],
-      ['AWS/States', 'ExecutionsTimedOut', 'StateMachineArn', '${RetrainStateMachine}', { stat: 'Sum' }],
-      [ns, 'ModelActivated', 'service', service, { stat: 'Sum' }],
-      ...['Approved', 'PendingManualApproval', 'Rejected'].map((status) => [
-        ns,
-        'GateOutcome',
-        'service',
-        service,
-        'status',
-        status,
-        { stat: 'Sum' },
+    graph(
+      'Retraining: executions',
+      [
+        ['AWS/States', 'ExecutionsSucceeded', 'StateMachineArn', sub('RetrainStateMachine'), { stat: 'Sum' }],
+        ['AWS/States', 'ExecutionsFailed', 'StateMachineArn', sub('RetrainStateMachine'), { stat: 'Sum' }],
+        ['AWS/States', 'ExecutionsTimedOut', 'StateMachineArn', sub('RetrainStateMachine'), { stat: 'Sum' }],
+        [ns, 'ModelActivated', 'service', service, { stat: 'Sum' }],
+        ...['Approved', 'PendingManualApproval', 'Rejected'].map((status) => [
+          ns,
+          'GateOutcome',
+          'service',
+          service,
+          'status',
+          status,
+          { stat: 'Sum' },
+        ]),
+      ],
+      { period: 86400 },
+    ),
+    graph(
+      'Retraining: duration (s)',
+      [
+        [ns, 'RetrainDuration', 'service', service, { stat: 'Maximum' }],
+        [
+          'AWS/States',
+          'ExecutionTime',
+          'StateMachineArn',
+          sub('RetrainStateMachine'),
+          { stat: 'Maximum', yAxis: 'right' },
+        ],
+      ],
+      { period: 86400 },
+    ),
+    graph(
+      'API functions: errors and throttles',
+      apiFunctions.flatMap((k) => [
+        ['AWS/Lambda', 'Errors', 'FunctionName', `${service}-${stage}-${k}`, { stat: 'Sum' }],
+        ['AWS/Lambda', 'Throttles', 'FunctionName', `${service}-${stage}-${k}`, { stat: 'Sum' }],
       ]),
-    ], { period: 86400 }),
-    graph('Retraining: duration (s)', [
-      [ns, 'RetrainDuration', 'service', service, { stat: 'Maximum' }],
-      ['AWS/States', 'ExecutionTime', 'StateMachineArn', '${RetrainStateMachine}', { stat: 'Maximum', yAxis: 'right' }],
-    ], { period: 86400 }),
-    graph('API functions: errors and throttles', apiFunctions.flatMap((k) => [
-      ['AWS/Lambda', 'Errors', 'FunctionName', `${service}-${stage}-${k}`, { stat: 'Sum' }],
-      ['AWS/Lambda', 'Throttles', 'FunctionName', `${service}-${stage}-${k}`, { stat: 'Sum' }],
-    ])),
+    ),
   ];
   return {
     OnCallDashboard: {

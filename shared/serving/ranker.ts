@@ -30,6 +30,8 @@ interface Ranking {
   ranked: Ranked[];
   /** The anchor explaining each ranked candidate, if one does. */
   explained: (Anchor | undefined)[];
+  /** The published list alone ranked the candidates, or fresh signals were folded in (reported as a metric). */
+  source: 'precomputed' | 'fold-in';
 }
 
 /**
@@ -63,7 +65,7 @@ export function rankPersonal(r: RankRequest, scratch: Scratch): Ranking {
     for (const a of historyAnchors(model, r.userIndex))
       if (!anchors.some((b) => b.index === a.index)) anchors.push(a);
   const ranked = blended(r, pre ?? EMPTY_LIST, signals, needsFresh, scratch, depth);
-  return { ranked, explained: anchorsFor(model, anchors, ranked, scratch.ranked) };
+  return { ranked, explained: anchorsFor(model, anchors, ranked, scratch.ranked), source: 'fold-in' };
 }
 
 /**
@@ -87,7 +89,7 @@ function fromList(
     ranked.push(r);
     explained.push(cached.explained[p]);
   }
-  return { ranked, explained };
+  return { ranked, explained, source: 'precomputed' };
 }
 
 /** The list's normalised scores and the fresh scores, min–max normalised, blended on the scratch. */
