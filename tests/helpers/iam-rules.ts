@@ -4,7 +4,7 @@ import { asArray, type CfnTemplate, type PolicyStatement } from './cloudformatio
  * The only actions the service stack grants on `Resource: "*"`, each with why AWS leaves no narrower choice. A grant
  * on `*` missing here is a finding; so is an entry no statement uses, so the list stays the truth.
  */
-export const UNSCOPABLE: Record<string, string> = {
+const UNSCOPABLE: Record<string, string> = {
   'xray:PutTraceSegments':
     'X-Ray has no resource-level permissions (every traced function and the state machine)',
   'xray:PutTelemetryRecords': 'X-Ray has no resource-level permissions',

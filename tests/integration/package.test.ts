@@ -591,9 +591,9 @@ describe('Infrastructure: sls package --stage ci', () => {
   it('returns X-Ray on the API stage and JSON access logs, applied by the framework after the stack deploys', () => {
     // Prepare: the stage's tracing and access log settings are not template resources; the framework sets them on
     // the stage from the packaged service state, the account's log role from ApiGatewayAccount.
-    const state = loadJson<{ service: { provider: Record<string, any> } }>(
-      join(outDir, 'serverless-state.json'),
-    );
+    const state = loadJson<{
+      service: { provider: { tracing: unknown; logs: { restApi: Record<string, unknown> } } };
+    }>(join(outDir, 'serverless-state.json'));
     const { tracing, logs } = state.service.provider;
 
     // Act
