@@ -27,7 +27,8 @@ export interface StageConfig {
 
 /**
  * The stages' policies. Development stages only ask for a model that beats popularity at all; prod wants a
- * clear lift and no regression, and a person to approve. Unknown stages get `default`.
+ * clear lift and no regression, and a person to approve. Unknown stages get `default`. A local retrain applies these;
+ * a deployed stage applies its serverless.yml params (stageConfigFromEnvironment), which start out equal to them.
  */
 const STAGES: Record<string, StageConfig> = {
   default: {
