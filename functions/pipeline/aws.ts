@@ -18,6 +18,7 @@ import type { RetrainExecutions } from '../../shared/ports/retrain-executions.ts
 import { awsPublicationStore, type DEPLOYMENT, type LISTS } from '../../shared/runtime/aws.ts';
 import { readSettings, requireEnv } from '../../shared/runtime/config.ts';
 import { tracer } from '../../shared/runtime/lambda-tracing.ts';
+import { publishMetrics } from '../../shared/runtime/metrics.ts';
 import { logger } from '../../shared/runtime/observability.ts';
 
 // The pipeline functions' AWS adapters, built once per container when the handler module loads. Each
@@ -85,10 +86,14 @@ export const pipelineAws = {
 /**
  * A Task handler's Lambda entry: the factory is built when the module loads, so a missing setting fails the cold
  * start with its name; the Powertools tracer opens the invocation's segment and the logger gets its context.
+ * `metrics`: the handler records metrics (shared/runtime/metrics.ts), published as EMF when it returns.
  */
-export function pipelineHandler<I, O>(build: () => (event: I) => Promise<O>) {
+export function pipelineHandler<I, O>(
+  build: () => (event: I) => Promise<O>,
+  options: { metrics?: boolean } = {},
+) {
   const fn = build();
-  return middy((event: I) => fn(event))
-    .use(captureLambdaHandler(tracer))
-    .use(injectLambdaContext(logger));
+  const chain = middy((event: I) => fn(event)).use(captureLambdaHandler(tracer));
+  if (options.metrics === true) chain.use(publishMetrics());
+  return chain.use(injectLambdaContext(logger));
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { GateMetrics } from './holdout.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -26,7 +27,8 @@ export interface StageConfig {
 
 /**
  * The stages' policies. Development stages only ask for a model that beats popularity at all; prod wants a
- * clear lift and no regression, and a person to approve. Unknown stages get `default`.
+ * clear lift and no regression, and a person to approve. Unknown stages get `default`. A local retrain applies these;
+ * a deployed stage applies its serverless.yml params (stageConfigFromEnvironment), which start out equal to them.
  */
 const STAGES: Record<string, StageConfig> = {
   default: {
@@ -66,6 +68,45 @@ const STAGES: Record<string, StageConfig> = {
 
 export function stageConfig(stage: string): StageConfig {
   return STAGES[stage] ?? (STAGES.default as StageConfig);
+}
+
+const ratio = z.number().min(0).max(1);
+/** A deployed stage's policy (serverless.yml params → RECSYS_GATE_POLICY): k and the primary metric stay the code's. */
+const DeployedPolicy = z.strictObject({
+  minUsers: z.number().int().min(1),
+  baselineMargin: z.number().min(0),
+  championTolerance: ratio,
+  minimum: z.partialRecord(
+    z.enum(['precision', 'recall', 'ndcg', 'map', 'mrr', 'hitRate', 'coverage']),
+    ratio,
+  ),
+  autoApprove: z.boolean(),
+});
+
+/**
+ * The stage policy a deployed Evaluate function applies: RECSYS_GATE_POLICY (JSON, set from the stage's params) over
+ * the named stage's defaults above; without it, the defaults alone (a local retrain). A malformed policy throws,
+ * naming the field, so the function fails at cold start rather than gating with a policy nobody set.
+ */
+export function stageConfigFromEnvironment(env: NodeJS.ProcessEnv): (stage: string) => StageConfig {
+  const text = env.RECSYS_GATE_POLICY;
+  if (text === undefined || text === '') return stageConfig;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`RECSYS_GATE_POLICY is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = DeployedPolicy.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`RECSYS_GATE_POLICY is invalid: ${issues.join('; ')}`);
+  }
+  const { autoApprove, ...gate } = parsed.data;
+  return (stage) => {
+    const base = stageConfig(stage);
+    return { autoApprove, gate: { ...base.gate, ...gate } };
+  };
 }
 
 export interface GateCheck {

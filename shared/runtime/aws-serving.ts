@@ -14,6 +14,7 @@ import {
   onlyGiven,
 } from './aws.ts';
 import { readSettings } from './config.ts';
+import { recordServed } from './metrics.ts';
 import { composeServing, type Serving } from './serving.ts';
 
 const LAKE = 'RECSYS_LAKE_BUCKET';
@@ -75,5 +76,7 @@ export function awsServing(fn: ServingFunction, env: NodeJS.ProcessEnv = process
   return composeServing(
     { models, publications, store, feedback, eventSink },
     { deploymentTtlMs: 5_000, catalogTtlMs: 30_000 },
+    // Each answer's source and variant as metrics, flushed by the handler's logMetrics (Lambda only).
+    { onServed: recordServed },
   );
 }

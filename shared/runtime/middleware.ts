@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { HttpError, jsonResponse } from './http.ts';
-import { logger, metrics } from './observability.ts';
+import { publishMetrics, recordLatency } from './metrics.ts';
+import { logger } from './observability.ts';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -57,10 +57,28 @@ function jsonErrors(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult
   };
 }
 
+/** The handler's time per route, answered or failed (the `Latency` metric; API Gateway's own includes the network). */
+function latencyMetric(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+  const started = new WeakMap<object, number>();
+  const record = (request: { event: APIGatewayProxyEvent }) => {
+    const start = started.get(request);
+    if (start !== undefined) recordLatency(request.event.resource ?? 'unknown', performance.now() - start);
+  };
+  return {
+    before: (request) => {
+      started.set(request, performance.now());
+    },
+    after: record,
+    onError: record,
+  };
+}
+
 export function apiHandler(handler: ApiHandler, options: ApiMiddlewareOptions = {}) {
   const chain = middy(handler);
   for (const m of options.outer ?? []) chain.use(m);
-  chain.use(injectLambdaContext(logger)).use(jsonErrors());
-  if (options.metrics === true) chain.use(logMetrics(metrics, { captureColdStartMetric: true }));
+  if (options.metrics === true) chain.use(publishMetrics({ coldStart: true }));
+  chain.use(injectLambdaContext(logger));
+  if (options.metrics === true) chain.use(latencyMetric());
+  chain.use(jsonErrors());
   return chain;
 }

@@ -7,7 +7,7 @@ import type { ServingStore } from '../ports/serving-store.ts';
 import { createCatalogCache } from '../serving/catalog-cache.ts';
 import type { FeedbackDeps } from '../serving/feedback.ts';
 import { createDeploymentSource, createModelCache } from '../serving/model-cache.ts';
-import { createRecommender, type Recommender } from '../serving/recommender.ts';
+import { createRecommender, type Recommender, type ServingDeps } from '../serving/recommender.ts';
 import { logger } from './observability.ts';
 
 /** The adapters serving runs on: S3 + DynamoDB + Firehose on Lambda, files + node:sqlite + the local lake here. */
@@ -37,7 +37,11 @@ export interface Serving {
  * The one composition of serving, used by the Lambda wiring (aws-serving.ts) and the local server
  * (local/serving.ts): only the adapters and the cache lifetimes differ. Nothing here does I/O until a request.
  */
-export function composeServing(ports: ServingPorts, settings: ServingSettings): Serving {
+export function composeServing(
+  ports: ServingPorts,
+  settings: ServingSettings,
+  hooks: Pick<ServingDeps, 'onServed'> = {},
+): Serving {
   const { models, publications, store, feedback } = ports;
   const deployment = createDeploymentSource({ publications, ttlMs: settings.deploymentTtlMs });
   const recommender = createRecommender({
@@ -55,6 +59,7 @@ export function composeServing(ports: ServingPorts, settings: ServingSettings): 
     catalog: createCatalogCache({ store, ttlMs: settings.catalogTtlMs }),
     latestVersion: async () => (await models.list()).at(-1),
     onError: (message, error) => logger.error(message, { error }),
+    ...hooks,
   });
   return {
     recommender,

@@ -36,6 +36,8 @@ interface Ranking {
   ranked: Ranked[];
   /** The anchor explaining each ranked candidate, if one does. */
   explained: (Anchor | undefined)[];
+  /** The published list alone ranked the candidates, or fresh signals were folded in (reported as a metric). */
+  source: 'precomputed' | 'fold-in';
 }
 
 /**
@@ -82,7 +84,7 @@ export function rankPersonal(r: RankRequest, scratch: Scratch): Ranking {
     r.mode !== 'legacy' && needsFresh
       ? blendRanked(model, r.userIndex, fresh, scratch, depth)
       : blended(r, pre ?? EMPTY_LIST, signals, needsFresh, scratch, depth);
-  return { ranked, explained: anchorsFor(model, anchors, ranked, scratch.ranked) };
+  return { ranked, explained: anchorsFor(model, anchors, ranked, scratch.ranked), source: 'fold-in' };
 }
 
 /**
@@ -106,7 +108,7 @@ function fromList(
     ranked.push(r);
     explained.push(cached.explained[p]);
   }
-  return { ranked, explained };
+  return { ranked, explained, source: 'precomputed' };
 }
 
 /**

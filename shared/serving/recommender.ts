@@ -49,6 +49,16 @@ export interface ServingDeps {
   freshness?: FreshnessMode;
   /** The clock fresh events' ages are measured by (a replay sets it to the replayed time). */
   now?: () => number;
+  /** Told how each personal or session answer was made: the Lambda wiring turns it into metrics. */
+  onServed?: (served: Served) => void;
+}
+
+/** How an answer was made: the published list alone, fresh signals folded in, or the popular-items fallback. */
+export interface Served {
+  source: 'precomputed' | 'fold-in' | 'fallback';
+  variant: string;
+  /** Set when the shopper is in a running experiment: the answer is an exposure of `variant`. */
+  experiment?: string;
 }
 
 type Who = { userId: string } | { sessionId: string };
@@ -147,7 +157,7 @@ async function personal(
   const mode = deps.freshness ?? 'blend';
   const now = (deps.now ?? Date.now)();
   const rank = { model, k, userId, userIndex, list, fresh, context, excluded, mode, now };
-  const { ranked, explained } = rankPersonal(rank, scratch);
+  const { ranked, explained, source } = rankPersonal(rank, scratch);
 
   const selection = new Selection(k, filters, excluded);
   await offerRanked(deps.catalog, selection, ranked, explained, k);
@@ -157,7 +167,8 @@ async function personal(
     await recordExposure(deps.feedback, recommendationId).catch((e) =>
       s.report('the exposure of a served list was not counted', e),
     );
-  const { variant } = assignment;
+  const { variant, experiment } = assignment;
+  deps.onServed?.({ source, variant, ...(experiment !== undefined ? { experiment } : {}) });
   return { recommendationId, ...who, modelVersion: model.version, variant, items: selection.items };
 }
 
@@ -181,6 +192,7 @@ async function degraded(
     s.report('fallback failed too', e);
     return { version: null, items: [] };
   });
+  deps.onServed?.({ source: 'fallback', variant: 'fallback' });
   return { recommendationId: s.newId(), ...who, modelVersion: version, variant: 'fallback', items };
 }
 

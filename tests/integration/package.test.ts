@@ -207,6 +207,7 @@ const FUNCTIONS: Record<
       'elasticmapreduce:ListClusters': [],
       'elasticmapreduce:DescribeCluster': [],
       'elasticmapreduce:TerminateJobFlows': [],
+      'sqs:SendMessage': ['EventHandlersDeadLetterQueue'],
     },
     unscoped: {
       'elasticmapreduce:ListClusters': '"*"',
@@ -236,6 +237,7 @@ const FUNCTIONS: Record<
       'sagemaker:ListModelPackages': [],
       'dynamodb:GetItem': ['DeploymentTable'],
       'states:StartExecution': ['RetrainStateMachine'],
+      'sqs:SendMessage': ['EventHandlersDeadLetterQueue'],
     },
     unscoped: {
       'sagemaker:ListModelPackages': '"*"',
@@ -243,6 +245,10 @@ const FUNCTIONS: Record<
     },
   },
 };
+
+/** Every function's role also holds the X-Ray grant (provider.iam.role.statements): X-Ray takes only '*'. */
+const XRAY_GRANTS = { 'xray:PutTraceSegments': [], 'xray:PutTelemetryRecords': [] };
+const XRAY_UNSCOPED = { 'xray:PutTraceSegments': '"*"', 'xray:PutTelemetryRecords': '"*"' };
 
 type StageParams = Record<string, string | number>;
 
@@ -366,11 +372,12 @@ describe('Infrastructure: sls package --stage ci', () => {
       expect(props.Runtime, logicalId).toBe('nodejs22.x');
       expect(props.Architectures, logicalId).toEqual(['arm64']);
       expect(props.MemorySize, logicalId).toBe(params.lambdaMemoryMb);
+      expect(props.TracingConfig, logicalId).toEqual({ Mode: 'Active' });
       const variables = (props.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(variables, logicalId).toMatchObject({
         RECSYS_RUNTIME: 'aws',
         POWERTOOLS_SERVICE_NAME: 'recsys',
-        POWERTOOLS_METRICS_NAMESPACE: 'recsys',
+        POWERTOOLS_METRICS_NAMESPACE: `recsys/${STAGE}`,
         LOG_LEVEL: params.logLevel,
         RECSYS_VERSION: PACKAGE_VERSION,
       });
@@ -451,11 +458,11 @@ describe('Infrastructure: sls package --stage ci', () => {
       expect(roleId, logicalId).not.toBe('IamRoleLambdaExecution');
       expect(rolesInUse.has(roleId!), `${roleId} shared`).toBe(false);
       rolesInUse.add(roleId!);
-      expect(grants, logicalId).toEqual(expected.grants);
+      expect(grants, logicalId).toEqual({ ...XRAY_GRANTS, ...expected.grants });
       for (const statement of statements) {
         expect(statement.Effect).toBe('Allow');
         for (const action of asArray(statement.Action)) expect(action, logicalId).not.toContain('*');
-        const unscoped = expected.unscoped ?? {};
+        const unscoped: Record<string, string> = { ...XRAY_UNSCOPED, ...expected.unscoped };
         if (asArray(statement.Action).every((a) => a in unscoped)) {
           for (const a of asArray(statement.Action))
             expect(JSON.stringify(statement.Resource), `${logicalId} ${a}`).toContain(unscoped[a]);
@@ -580,6 +587,63 @@ describe('Infrastructure: sls package --stage ci', () => {
         .replaceAll(/\$context\.[A-Za-z.]+/g, 'x');
       expect(() => JSON.parse(rendered)).not.toThrow();
     }
+  });
+
+  it('returns KMS-encrypted log groups kept logRetentionDays: functions, API access log, state machine, Firehose', () => {
+    // Prepare
+    const groups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    const names = groups.map(([, g]) => String(g.Properties!.LogGroupName));
+    const machine = resource(template, 'RetrainStateMachine').Properties!;
+
+    // Assess
+    for (const [, fn] of resourcesOfType(template, 'AWS::Lambda::Function'))
+      expect(names).toContain(`/aws/lambda/${String(fn.Properties!.FunctionName)}`);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        `/aws/api-gateway/recsys-${STAGE}`,
+        `/aws/vendedlogs/states/recsys-${STAGE}-retrain`,
+      ]),
+    );
+    for (const [id, group] of groups) {
+      expect(group.Properties!.RetentionInDays, id).toBe(params.logRetentionDays);
+      expect(group.Properties!.KmsKeyId, id).toEqual({ 'Fn::GetAtt': ['ObservabilityKey', 'Arn'] });
+    }
+    expect(machine.TracingConfiguration).toEqual({ Enabled: true });
+    // Failed states only, and never the execution's input and output (shoppers' ids).
+    expect(machine.LoggingConfiguration).toEqual({
+      Level: params.stateMachineLogLevel,
+      IncludeExecutionData: false,
+      Destinations: [
+        { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['RetrainStateMachineLogGroup', 'Arn'] } } },
+      ],
+    });
+  });
+
+  it('returns X-Ray on the API stage and JSON access logs, applied by the framework after the stack deploys', () => {
+    // Prepare: the stage's tracing and access log settings are not template resources; the framework sets them on
+    // the stage from the packaged service state, the account's log role from ApiGatewayAccount.
+    const state = loadJson<{
+      service: { provider: { tracing: unknown; logs: { restApi: Record<string, unknown> } } };
+    }>(join(outDir, 'serverless-state.json'));
+    const { tracing, logs } = state.service.provider;
+
+    // Act
+    const format = String(logs.restApi.format);
+    const line = JSON.parse(format.replaceAll(/\$context\.[A-Za-z.]+/g, 'x')) as Record<string, string>;
+
+    // Assess
+    expect(tracing).toEqual({ apiGateway: true, lambda: true });
+    expect(logs.restApi).toMatchObject({
+      accessLogging: true,
+      executionLogging: false,
+      roleManagedExternally: true,
+    });
+    expect(Object.keys(line)).toEqual(
+      expect.arrayContaining(['requestId', 'status', 'latencyMs', 'resource', 'xrayTraceId']),
+    );
+    expect(resource(template, 'ApiGatewayAccount').Properties!.CloudWatchRoleArn).toEqual({
+      'Fn::GetAtt': ['ApiGatewayCloudWatchRole', 'Arn'],
+    });
   });
 
   it('returns a retained lake bucket: encrypted, versioned, private, owner-enforced, TLS-only, tiered raw zone', () => {

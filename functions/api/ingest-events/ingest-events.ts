@@ -1,6 +1,7 @@
 import { EVENT_LIMITS } from '../../../shared/domain/event.ts';
 import { type IngestEventsDeps, ingestEvents } from '../../../shared/ingest/ingest-events.ts';
 import { batchFrom, HttpError, jsonResponse, readJsonBody } from '../../../shared/runtime/http.ts';
+import { recordIngest } from '../../../shared/runtime/metrics.ts';
 import { type ApiMiddlewareOptions, apiHandler } from '../../../shared/runtime/middleware.ts';
 
 /** Seconds a client should wait before resending events the lake could not take. */
@@ -12,6 +13,7 @@ export function createIngestEventsHandler(deps: IngestEventsDeps, options?: ApiM
     const body = readJsonBody(event, EVENT_LIMITS.maxBodyBytes);
     const events = batchFrom(body, 'events', EVENT_LIMITS.maxBatch);
     const result = await ingestEvents(events, deps);
+    if (options?.metrics === true) recordIngest(result);
     if (result.unavailable.length > 0) {
       // Only what the lake took is reported as accepted; the rest is named so the client resends exactly that.
       return jsonResponse(

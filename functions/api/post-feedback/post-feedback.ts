@@ -1,5 +1,6 @@
 import { validateFeedback } from '../../../shared/domain/feedback.ts';
 import { HttpError, jsonResponse, readJsonBody } from '../../../shared/runtime/http.ts';
+import { recordCounted } from '../../../shared/runtime/metrics.ts';
 import { type ApiMiddlewareOptions, apiHandler } from '../../../shared/runtime/middleware.ts';
 import {
   type FeedbackDeps,
@@ -25,6 +26,8 @@ export function createPostFeedbackHandler(deps: () => FeedbackDeps, options?: Ap
       );
     try {
       const result = await recordFeedback(checked.feedback, deps());
+      if (options?.metrics === true && result.counted !== undefined)
+        recordCounted(result.counted.variant, result.counted.delta);
       return jsonResponse(result.duplicate ? 200 : 202, result);
     } catch (error) {
       if (error instanceof FeedbackUnavailableError)
