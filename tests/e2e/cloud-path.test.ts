@@ -8,7 +8,7 @@ import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sd
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbPublicationStore } from '../../shared/adapters/aws/dynamodb-publication-store.ts';
 import type { PublicationStore } from '../../shared/ports/publication-store.ts';
-import { itemTitle, plantedRecords } from '../fixtures/training-data.ts';
+import { type CliRun, itemTitle, plantedRecords, runCli } from '../fixtures/training-data.ts';
 import { awsClientConfig } from '../helpers/aws-clients.ts';
 import type { ExecutionRecord } from '../helpers/cloud/executions.ts';
 import { deployStandInStage, type StandInStage } from '../helpers/cloud/stack.ts';
@@ -79,6 +79,19 @@ async function clusters() {
     ),
   );
 }
+
+/** `recsys … --aws --stage ci` as an operator runs it, its names from the stand-in stack's outputs. */
+const cli = (args: string[]): Promise<CliRun> =>
+  runCli([...args, '--aws', '--stage', 'ci'], {
+    AWS_ENDPOINT_URL: stage.moto.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: stage.dynamo.endpoint,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_REGION: 'us-east-1',
+    AWS_PROFILE: '',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  });
 
 const recommend = (userId: string, query = '') =>
   stage.api.request('GET', `/v1/users/${userId}/recommendations${query}`, { apiKey: API_KEY });
@@ -235,21 +248,31 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
   let v1: string;
   let v2: string;
 
-  it('trains `auto` on the primary node (the lake is under the threshold) and activates it', {
+  it('`recsys retrain --aws` trains `auto` on the primary node (the lake is under the threshold) once, and activates it', {
     timeout: 600_000,
   }, async () => {
     v1 = (await publications.getDeployment())?.champion as string;
-    const run = await timed('second retrain (single node, auto)', () =>
-      startAndRun('manual-2', { trigger: 'cli', model: 'auto' }),
+    const started = await cli(['retrain', '--model', 'auto']);
+    expect(started.code, started.stderr).toBe(0);
+    const name = /^started (retrain-[0-9a-f]+) \(/.exec(started.stdout)?.[1] as string;
+    expect(name, started.stdout).toBeDefined();
+    // The same data asked for again (a person, or the schedule at the same time): nothing starts.
+    const again = await cli(['retrain', '--model', 'auto']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`${name}: already started`);
+    const [run, ...more] = await timed('second retrain (single node, auto)', () =>
+      stage.stepFunctions.runPending(),
     );
-    expect(run.error).toBeUndefined();
-    expect(run.lastState).toBe('Activate');
-    expect(run.states.map((s) => s.name)).toContain('TrainOnPrimary');
-    expect(run.states.map((s) => s.name)).not.toContain('TrainStep');
-    expect(run.steps[0]?.command.slice(2).join(' ')).toMatch(/--model auto/);
-    for (const s of run.states)
+    expect(more).toEqual([]);
+    expect(run?.name).toBe(name);
+    expect(run?.error).toBeUndefined();
+    expect(run?.lastState).toBe('Activate');
+    expect(run?.states.map((s) => s.name)).toContain('TrainOnPrimary');
+    expect(run?.states.map((s) => s.name)).not.toContain('TrainStep');
+    expect(run?.steps[0]?.command.slice(2).join(' ')).toMatch(/--model auto/);
+    for (const s of run?.states ?? [])
       timings[`single-node state ${s.name}${s.index !== undefined ? `#${s.index}` : ''}`] = s.seconds;
-    v2 = (run.output as { model: { modelVersion: string } }).model.modelVersion;
+    v2 = (run?.output as { model: { modelVersion: string } }).model.modelVersion;
     expect(v2).not.toBe(v1);
     expect(await publications.getDeployment()).toMatchObject({ champion: v2, previousChampion: v1 });
     // The artifact the trainer wrote is the local trainer's: a tuned model, not ALS alone.
@@ -263,6 +286,10 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
     expect(manifest.version).toBe(v2);
     expect(manifest.model.kind).not.toBe('als');
     expect((await recommend('u5')).body).toMatchObject({ modelVersion: v2 });
+    const models = await cli(['models']);
+    expect(models.code, models.stderr).toBe(0);
+    expect(models.stdout).toMatch(new RegExp(`^2\\s+${v2}\\s+Approved\\s.*champion$`, 'm'));
+    expect(models.stdout).toMatch(new RegExp(`^1\\s+${v1}\\s+Approved\\s`, 'm'));
   });
 
   /** What SageMaker puts on the bus when a package's approval changes (console, API, `recsys approve --aws`). */
@@ -314,6 +341,81 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
       'Approved',
       'Approved',
     ]);
+  });
+});
+
+describe('an experiment and feedback through the cloud path', () => {
+  it('starts with `recsys experiment start --aws`, splits shoppers, counts exposures and clicks, and promotes', {
+    timeout: 300_000,
+  }, async () => {
+    const deployment = await publications.getDeployment();
+    const champion = deployment?.champion as string;
+    const challenger = deployment?.previousChampion as string;
+    const started = await cli(['experiment', 'start', 'ab1', '--challenger', challenger, '--weight', '0.5']);
+    expect(started.code, started.stderr).toBe(0);
+    expect(
+      (await publications.getDeployment())?.experiment?.variants.map((v) => [v.name, v.modelVersion]),
+    ).toEqual([
+      ['champion', champion],
+      ['challenger', challenger],
+    ]);
+    const served: Record<string, number> = {};
+    let clicks = 0;
+    for (let u = 10; u < 50; u++) {
+      const r = await recommend(`u${u}`, '?k=5');
+      const body = r.body as {
+        recommendationId: string;
+        modelVersion: string;
+        variant?: string;
+        items: { itemId: string }[];
+      };
+      expect(r.statusCode).toBe(200);
+      served[body.modelVersion] = (served[body.modelVersion] ?? 0) + 1;
+      if (u % 4 === 0) {
+        const fb = await stage.api.request('POST', '/v1/feedback', {
+          apiKey: API_KEY,
+          body: {
+            recommendationId: body.recommendationId,
+            userId: `u${u}`,
+            itemId: body.items[0]?.itemId,
+            action: 'click',
+            timestamp: new Date().toISOString(),
+          },
+        });
+        expect(fb.statusCode, JSON.stringify(fb.body)).toBe(202);
+        clicks += 1;
+      }
+    }
+    expect(Object.keys(served).sort()).toEqual([champion, challenger].sort());
+    const report = await stage.api.request('GET', '/v1/experiments/ab1', { apiKey: API_KEY });
+    expect(report.statusCode).toBe(200);
+    const variants = (
+      report.body as {
+        variants: { variant: string; modelVersion: string; exposures: number; clicks: number }[];
+      }
+    ).variants;
+    expect(variants.map((v) => v.exposures).reduce((a, b) => a + b, 0)).toBe(40);
+    expect(variants.map((v) => v.clicks).reduce((a, b) => a + b, 0)).toBe(clicks);
+    for (const v of variants) expect(v.exposures, v.variant).toBe(served[v.modelVersion]);
+
+    const promoted = await cli(['experiment', 'promote', 'ab1']);
+    expect(promoted.code, promoted.stderr).toBe(0);
+    const after = await publications.getDeployment();
+    expect(after?.champion).toBe(challenger);
+    expect(after?.experiment).toBeUndefined();
+    expect((await recommend('u11')).body).toMatchObject({ modelVersion: challenger });
+  });
+
+  it('`recsys rollback --aws` republishes and activates the version asked for', {
+    timeout: 300_000,
+  }, async () => {
+    const target = (await publications.getDeployment())?.previousChampion as string;
+    const rollback = await cli(['rollback', target]);
+    expect(rollback.code, rollback.stderr).toBe(0);
+    const [run] = await stage.stepFunctions.runPending();
+    expect(run?.input).toMatchObject({ publishVersion: target });
+    expect(run?.lastState).toBe('Activate');
+    expect((await publications.getDeployment())?.champion).toBe(target);
   });
 });
 

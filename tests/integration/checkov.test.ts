@@ -1,14 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type CfnTemplate, loadJson } from '../helpers/cloudformation.ts';
 import { leastPrivilegeFindings } from '../helpers/iam-rules.ts';
 import { monitoringFindings } from '../helpers/monitoring-refs.ts';
-import { PACKAGE_TIMEOUT_MS, slsPackage } from '../helpers/sls-package.ts';
+import { PACKAGE_TIMEOUT_MS, packagedStage } from '../helpers/sls-package.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHECKOV = join(ROOT, '.venv-checkov', 'bin', 'checkov');
@@ -62,17 +60,15 @@ function expectClean(report: CheckovReport) {
     );
 }
 
-// One packaging per stage serves the three template checks below: packaging is the slow part.
+// The run's one packaging per stage (shared with the lint and package suites) serves the checks below.
 describe.each(['dev', 'prod'])('Infrastructure: the packaged %s template', (stage) => {
-  const outDir = mkdtempSync(join(tmpdir(), `recsys-checkov-${stage}-`));
-  const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
+  let templatePath: string;
   let template: CfnTemplate;
 
   beforeAll(async () => {
-    await slsPackage(stage, outDir);
+    templatePath = join(await packagedStage(stage), 'cloudformation-template-update-stack.json');
     template = loadJson<CfnTemplate>(templatePath);
   }, PACKAGE_TIMEOUT_MS + 10_000);
-  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
   it('checkov finds no failed check, and every skip carries its reason', async () => {
     expectClean(await checkov(templatePath));

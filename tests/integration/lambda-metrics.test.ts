@@ -8,6 +8,7 @@ import { createS3ModelStore } from '../../shared/adapters/aws/s3-model-store.ts'
 import { precomputeRecommendations } from '../../shared/model/artifact.ts';
 import { buildInteractions } from '../../shared/model/interactions.ts';
 import { fitModel } from '../../shared/model/trained-model.ts';
+import { listExpiry } from '../../shared/registry/list-expiry.ts';
 import { plantedRecords } from '../fixtures/training-data.ts';
 import { awsClientConfig } from '../helpers/aws-clients.ts';
 import { type Dynalite, startDynalite } from '../helpers/dynalite.ts';
@@ -179,7 +180,7 @@ describe('Lambda entry points: EMF metrics (moto_server, dynalite)', () => {
       listsTable: process.env.RECSYS_LISTS_TABLE!,
       deploymentTable: process.env.RECSYS_DEPLOYMENT_TABLE!,
     });
-    await publications.putRecommendations(version, precomputeRecommendations(model));
+    await publications.putRecommendations(version, precomputeRecommendations(model), listExpiry(new Date()));
     await publications.putDeployment(
       {
         revision: 1,

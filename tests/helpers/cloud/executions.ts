@@ -247,4 +247,3 @@ export function standInStepFunctions(options: {
     },
   };
 }
-
