@@ -306,8 +306,16 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
 
   it('rejecting the serving version rolls back to the other approved one', { timeout: 300_000 }, async () => {
     const deliveries = await stage.bus.put(approvalEvent(v2, 'Rejected'));
-    expect(deliveries).toHaveLength(1);
-    expect(deliveries[0]?.result).toMatchObject({ action: 'rolling-back', from: v2, to: v1 });
+    // The approval function acts; the alarm topic gets the notice with the package's metrics.
+    expect(deliveries.map((d) => d.target.split(':')[2]).sort()).toEqual(['lambda', 'sns']);
+    expect(deliveries.find((d) => d.target.startsWith('arn:aws:lambda:'))?.result).toMatchObject({
+      action: 'rolling-back',
+      from: v2,
+      to: v1,
+    });
+    expect(deliveries.find((d) => d.target.startsWith('arn:aws:sns:'))?.result).toMatch(
+      /^"recsys ci: model package \S* is Rejected\."/,
+    );
     const [publish] = await stage.stepFunctions.runPending();
     expect(publish?.error).toBeUndefined();
     expect(publish?.states.map((s) => s.name)).not.toContain('TrainOnPrimary');
@@ -496,7 +504,10 @@ describe('a failure at any state of a retrain', () => {
           status: 'FAILED',
         },
       });
-      expect(deliveries.map((d) => d.error)).toEqual([undefined]);
+      expect(deliveries.map((d) => d.error)).toEqual([undefined, undefined]);
+      expect(deliveries.find((d) => d.target.startsWith('arn:aws:sns:'))?.result).toContain(
+        `retrain execution ${name} is FAILED`,
+      );
       for (const c of await clusters())
         expect(c.Status?.State, `${state}: cluster ${c.Id}`).toBe('TERMINATED');
       expect((await publications.getDeployment())?.champion, state).toBe(serving);

@@ -20,6 +20,30 @@ function matchesPattern(pattern: Json, event: Json): boolean {
   });
 }
 
+interface Target {
+  Arn: string;
+  Input?: string;
+  InputTransformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string };
+}
+
+/** A `$.a.b` path of the event (the forms InputPathsMap uses here). */
+const at = (event: Json, path: string): unknown =>
+  path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter((p) => p !== '')
+    .reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Json)[k] : undefined), event);
+
+/** EventBridge's input transformer: `<name>` in the template replaced by the mapped path's value. */
+function transform(t: NonNullable<Target['InputTransformer']>, event: Json): string {
+  return t.InputTemplate.replace(/<(\w+)>/g, (whole, name: string) => {
+    const path = t.InputPathsMap?.[name];
+    if (path === undefined) return whole;
+    const v = at(event, path);
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  });
+}
+
 export interface Delivery {
   rule: string;
   target: string;
@@ -45,7 +69,7 @@ export function standInEventBus(options: {
         Name?: string;
         EventPattern?: Json;
         ScheduleExpression?: string;
-        Targets: { Arn: string; Input?: string }[];
+        Targets: Target[];
       };
       return {
         id,
@@ -56,12 +80,19 @@ export function standInEventBus(options: {
       };
     });
   const sfn = new SFNClient(awsClientConfig(options.motoEndpoint));
+  const notices: { topic: string; message: string }[] = [];
 
   async function deliver(rule: (typeof rules)[number], event: Json): Promise<Delivery[]> {
     const out: Delivery[] = [];
     for (const t of rule.targets) {
       const payload = t.Input !== undefined ? (JSON.parse(t.Input) as Json) : event;
       try {
+        if (t.Arn.startsWith('arn:aws:sns:')) {
+          const message = t.InputTransformer ? transform(t.InputTransformer, event) : JSON.stringify(payload);
+          notices.push({ topic: t.Arn, message });
+          out.push({ rule: rule.name, target: t.Arn, result: message });
+          continue;
+        }
         if (t.Arn.startsWith('arn:aws:lambda:'))
           out.push({ rule: rule.name, target: t.Arn, result: await options.lambdas.invoke(t.Arn, payload) });
         else if (t.Arn.startsWith('arn:aws:states:')) {
@@ -84,6 +115,8 @@ export function standInEventBus(options: {
   }
 
   return {
+    /** What the rules sent to SNS topics (the alarm topic's notices, as subscribers would read them), oldest first. */
+    notices: () => notices,
     rules: () => rules.map(({ name, pattern, schedule }) => ({ name, pattern, schedule })),
     /** PutEvents of one AWS service event: `source`, `detail-type`, `detail` as the service sends them. */
     async put(event: { source: string; 'detail-type': string; detail: Json }): Promise<Delivery[]> {
