@@ -12,6 +12,7 @@ import { createPostFeedbackHandler } from '../../functions/api/post-feedback/pos
 import { createPutItemsHandler } from '../../functions/api/put-items/put-items.ts';
 import type { ApiHandler } from '../../shared/runtime/middleware.ts';
 import type { LocalRuntime } from '../runtime.ts';
+import { adminRoutes } from './admin-routes.ts';
 import { type LocalServingOptions, localServing } from './local-serving.ts';
 
 const OPENAPI = new URL('../../openapi.yaml', import.meta.url);
@@ -101,5 +102,6 @@ export function localRoutes(
       keyRequired: true,
       handler: createGetExperimentHandler(() => serving.experiments),
     },
+    ...adminRoutes(runtime),
   ];
 }
