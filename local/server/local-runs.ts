@@ -1,6 +1,37 @@
+import { Worker } from 'node:worker_threads';
 import type { RunsPort, RunView, StartRunRequest } from '../../functions/api/admin-runs/admin-runs.ts';
 import { RunInProgressError } from '../../functions/api/admin-runs/admin-runs.ts';
-import { listRuns, type RunRecord, runRetrainLocally } from '../pipeline/retrain.ts';
+import { type LocalRetrainOptions, listRuns, type RunRecord } from '../pipeline/retrain.ts';
+
+type WorkerMessage = { line: string } | { run: RunRecord } | { error: { name: string; message: string } };
+
+/** runRetrainLocally on a worker thread (retrain-worker.ts): the server's thread stays free meanwhile. */
+function retrainOnWorker(
+  options: Omit<LocalRetrainOptions, 'onProgress' | 'trainingEngine'>,
+  onProgress: (line: string) => void,
+): Promise<RunRecord> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./retrain-worker.ts', import.meta.url), { workerData: options });
+    let settled = false;
+    worker.on('message', (m: WorkerMessage) => {
+      if ('line' in m) onProgress(m.line);
+      else if ('run' in m) {
+        settled = true;
+        resolve(m.run);
+      } else {
+        settled = true;
+        reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
+      }
+    });
+    worker.on('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.on('exit', (code) => {
+      if (!settled) reject(new Error(`the retrain thread exited with code ${code} before finishing`));
+    });
+  });
+}
 
 /** How many progress lines of the run in progress the console is shown. */
 const LOG_LINES = 200;
@@ -94,13 +125,15 @@ export function createLocalRuns(options: {
       a.done = (async () => {
         try {
           await options.flush();
-          const run = await runRetrainLocally({
-            dataDir: options.dataDir,
-            model: request.model,
-            requireApproval: request.requireApproval,
-            budgetSeconds: options.budgetSeconds ?? 10,
-            onProgress: note,
-          });
+          const run = await retrainOnWorker(
+            {
+              dataDir: options.dataDir,
+              model: request.model,
+              requireApproval: request.requireApproval,
+              budgetSeconds: options.budgetSeconds ?? 10,
+            },
+            note,
+          );
           finished.set(a.id, run.status === 'SKIPPED' ? run.outcome.replace(/^duplicate of /, '') : run.name);
         } catch (error) {
           const message = (error as Error).message;
