@@ -1,4 +1,7 @@
-import { createAdminCompareHandler } from '../../functions/api/admin-compare/admin-compare.ts';
+import {
+  createAdminCompareHandler,
+  pinnedPublications,
+} from '../../functions/api/admin-compare/admin-compare.ts';
 import { createAdminDataHandler } from '../../functions/api/admin-data/admin-data.ts';
 import {
   createExperimentActionHandler,
@@ -16,7 +19,6 @@ import {
   createStartRunHandler,
 } from '../../functions/api/admin-runs/admin-runs.ts';
 import { createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
-import type { PublicationStore } from '../../shared/ports/publication-store.ts';
 import type { ApprovalAction } from '../../shared/registry/follow-approval.ts';
 import { HttpError } from '../../shared/runtime/http.ts';
 import { composeServing, type Serving } from '../../shared/runtime/serving.ts';
@@ -28,22 +30,6 @@ import type { LocalRuntime } from '../runtime.ts';
 import { createLocalDataStats } from './local-data-stats.ts';
 import { createLocalRuns } from './local-runs.ts';
 import type { Route } from './routes.ts';
-
-/** The deployment record as if `version` served everyone: serving's own path, pinned to one version. */
-function pinned(publications: PublicationStore, version: string): PublicationStore {
-  return {
-    putRecommendations: (v, lists) => publications.putRecommendations(v, lists),
-    getRecommendations: (v, userId) => publications.getRecommendations(v, userId),
-    getDeployment: async () => ({
-      revision: 0,
-      champion: version,
-      updatedAt: new Date(0).toISOString(),
-      reason: 'compare',
-    }),
-    putDeployment: () => Promise.reject(new Error('the compare view never changes the deployment record')),
-    close: async () => {},
-  };
-}
 
 function published(run: RunRecord | undefined): Pick<ModelActionResult, 'execution'> {
   return run === undefined ? {} : { execution: { name: run.name, status: run.status, outcome: run.outcome } };
@@ -114,7 +100,7 @@ export function adminRoutes(runtime: LocalRuntime): Route[] {
       // Each version's model stays loaded once compared; the oldest is let go past a few.
       if (compare.size >= 4) compare.delete(compare.keys().next().value as string);
       serving = composeServing(
-        { ...runtime, models, publications: pinned(runtime.publications, version) },
+        { ...runtime, models, publications: pinnedPublications(runtime.publications, version) },
         { deploymentTtlMs: 60_000, catalogTtlMs: 5_000 },
       );
       compare.set(version, serving);
