@@ -358,19 +358,21 @@ const INVOKED: Record<string, string> = {
 
 function loadBundle(
   file: string,
+  exportName: string,
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // Only /health and /openapi.yaml are invoked: they touch nothing; the others are loaded, since calling them
   // would reach AWS.
   const script = `
     const mod = await import(${JSON.stringify(`file://${file}`)});
-    const out = { handlerType: typeof mod.handler };
+    const handler = mod[${JSON.stringify(exportName)}];
+    const out = { handlerType: typeof handler };
     if (process.env.INVOKE) {
       const event = { httpMethod: 'GET', path: process.env.INVOKE, resource: process.env.INVOKE, headers: {}, body: null,
         isBase64Encoded: false, pathParameters: null, queryStringParameters: null,
         requestContext: { requestId: 'package-test' } };
       const context = { functionName: 'health', awsRequestId: 'package-test', getRemainingTimeInMillis: () => 5000 };
-      const response = await mod.handler(event, context);
+      const response = await handler(event, context);
       out.statusCode = response.statusCode;
       out.body = response.body;
     }
@@ -493,7 +495,8 @@ describe('Infrastructure: sls package --stage ci', () => {
         writeFileSync(join(target, name), bytes);
       }
       const env = offlineEnvironment((props.Environment as { Variables: Record<string, unknown> }).Variables);
-      const loaded = await loadBundle(join(target, bundlePath), {
+      // `file.export`: one file may hold the entries of several functions (the admin runs' three routes).
+      const loaded = await loadBundle(join(target, bundlePath), handler.slice(handler.lastIndexOf('.') + 1), {
         ...env,
         INVOKE: INVOKED[logicalId] ?? '',
       });
