@@ -3,7 +3,7 @@
 const KEY = 'recsys.apiKey';
 let apiUrl = '';
 
-export class ApiError extends Error {
+class ApiError extends Error {
   readonly status: number;
   constructor(status: number, message: string) {
     super(message);
@@ -45,7 +45,7 @@ export function showError(error: unknown): void {
   list.hidden = false;
 }
 
-export function apiKey(): string | null {
+function apiKey(): string | null {
   return sessionStorage.getItem(KEY);
 }
 

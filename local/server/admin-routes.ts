@@ -29,7 +29,7 @@ import { localRegistry } from '../registry.ts';
 import type { LocalRuntime } from '../runtime.ts';
 import { createLocalDataStats } from './local-data-stats.ts';
 import { createLocalRuns } from './local-runs.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 
 function published(run: RunRecord | undefined): Pick<ModelActionResult, 'execution'> {
   return run === undefined ? {} : { execution: { name: run.name, status: run.status, outcome: run.outcome } };

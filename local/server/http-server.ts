@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { EVENT_LIMITS } from '../../shared/domain/event.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 
 export interface LocalServerOptions {
   routes: Route[];

@@ -12,6 +12,8 @@ function retrainOnWorker(
 ): Promise<RunRecord> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./retrain-worker.ts', import.meta.url), { workerData: options });
+    // A stopping server does not wait for a run (as a stopped execution, it is left unrecorded).
+    worker.unref();
     let settled = false;
     worker.on('message', (m: WorkerMessage) => {
       if ('line' in m) onProgress(m.line);

@@ -45,7 +45,7 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     }));
 }
 
-export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
+const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
 
 /** A full-page screenshot at desktop width and at 375 px (a phone), under test-output/screenshots/. */
 export async function screenshots(page: Page, name: string): Promise<{ path: string; overflow: number }[]> {

@@ -3,7 +3,7 @@ import type { ModelPackage, ModelRegistry } from '../../../shared/ports/model-re
 import { HttpError, jsonResponse, pathParam, readJsonBody } from '../../../shared/runtime/http.ts';
 import { type ApiMiddlewareOptions, apiHandler } from '../../../shared/runtime/middleware.ts';
 
-export const MODEL_ACTIONS = ['approve', 'reject', 'rollback'] as const;
+const MODEL_ACTIONS = ['approve', 'reject', 'rollback'] as const;
 type ModelAction = (typeof MODEL_ACTIONS)[number];
 
 /** What an action did: the package's status now, and the execution that publishes it when one ran or started. */
