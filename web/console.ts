@@ -25,6 +25,13 @@ interface VariantReport {
 }
 
 const enc = encodeURIComponent;
+
+/** Each cell names its column (data-label), so that on a phone the rows can stack as cards with their labels. */
+function labelCells(table: HTMLTableElement): void {
+  const labels = [...table.querySelectorAll('thead th')].map((th) => th.textContent ?? '');
+  for (const row of table.querySelectorAll('tbody tr'))
+    for (const [i, cell] of [...row.children].entries()) cell.setAttribute('data-label', labels[i] ?? '');
+}
 let models: ModelsView | undefined;
 let runTimer: number | undefined;
 let experimentTimer: number | undefined;
@@ -127,6 +134,7 @@ async function loadRuns(): Promise<void> {
         ),
       ),
     );
+  labelCells(byId<HTMLTableElement>('runs'));
   const running = runs.find((r) => r.status === 'RUNNING');
   const progress = byId('run-progress');
   if (running !== undefined) {
@@ -163,7 +171,7 @@ async function loadExperiment(): Promise<void> {
   const report = await api<{ variants: VariantReport[] }>(`/v1/experiments/${enc(experiment.name)}`);
   const table = h(
     'table',
-    { id: 'experiment-report' },
+    { id: 'experiment-report', class: 'cards' },
     h(
       'caption',
       {},
@@ -212,6 +220,7 @@ async function loadExperiment(): Promise<void> {
       ),
     ),
   );
+  labelCells(table);
   const act = (action: 'promote' | 'stop', label: string) => {
     const b = h('button', { type: 'button', class: action === 'stop' ? 'secondary' : '' }, label);
     b.addEventListener(
@@ -266,6 +275,7 @@ async function loadData(): Promise<void> {
         h('tr', {}, h('th', { scope: 'row' }, t), h('td', {}, fmt.int(stats.eventsPerType[t] ?? 0))),
       ),
     );
+  labelCells(byId<HTMLTableElement>('data-types'));
   byId('data-status').textContent = `Counted at ${stats.asOf.slice(0, 19).replace('T', ' ')} UTC.`;
 }
 
