@@ -106,6 +106,7 @@ async function loadModels(): Promise<void> {
   byId('models')
     .querySelector('tbody')!
     .replaceChildren(...rows);
+  labelCells(byId<HTMLTableElement>('models'));
   const challengers = models.models.filter((m) => m.servable && m.modelVersion !== d?.champion);
   byId('exp-challenger').replaceChildren(
     ...challengers.map((m) =>

@@ -188,12 +188,10 @@ describe('browser: storefront and operations console on npm start', () => {
     await page.goto(url);
     let served = 0;
     const variants = new Set<string>();
-    page.on('response', async (res) => {
-      if (/\/v1\/users\/[^/]+\/recommendations/.test(res.url()) && res.status() === 200) {
-        served++;
-        variants.add(((await res.json()) as { variant: string }).variant);
-      }
-    });
+    const count = (res: { url(): string; status(): number }) => {
+      if (/\/v1\/users\/[^/]+\/recommendations/.test(res.url()) && res.status() === 200) served++;
+    };
+    page.on('response', count);
     const clicked = shoppers.slice(0, 6);
     for (const shopper of clicked) {
       await page.fill('#shopper-id', shopper);
@@ -201,12 +199,14 @@ describe('browser: storefront and operations console on npm start', () => {
       await page.click('#shopper-form button[type=submit]');
       await listed;
       await page.waitForSelector('#recs > li');
+      variants.add(((await page.textContent('#recs-variant')) ?? '').replace(/^Variant (\S+) .*$/, '$1'));
       const clickSent = page.waitForResponse((r) => r.url().endsWith('/v1/feedback') && r.status() === 202);
       const reloaded = page.waitForResponse((r) => r.url().includes(`/v1/users/${shopper}/recommendations`));
       await page.locator('#recs > li .item-title').first().click();
       await clickSent;
       await reloaded;
     }
+    page.off('response', count);
     expect(variants.size).toBeGreaterThan(0);
     for (const v of variants) expect(['champion', 'challenger']).toContain(v);
 
