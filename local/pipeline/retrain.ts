@@ -43,6 +43,8 @@ export interface LocalRetrainOptions {
    * states run the chosen engine here.
    */
   singleNodeMaxBytes?: number;
+  /** Register a version that passes the gate PendingManualApproval, whatever the stage's policy (the console). */
+  requireApproval?: boolean;
   /** The local crawler never reports READY (tests: the crawler timeout path). */
   crawlerNeverReady?: boolean;
   onProgress?: (line: string) => void;
@@ -153,7 +155,12 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
   const artifactUri = (v: string) => models.location(v);
   const lambdas = {
     Prepare: createPrepareRun({ describeLake, registry, artifactUri }),
-    Evaluate: createEvaluateModel({ models, registry, stage: stageConfig, artifactUri }),
+    Evaluate: createEvaluateModel({
+      models,
+      registry,
+      stage: options.requireApproval ? (s) => ({ ...stageConfig(s), autoApprove: false }) : stageConfig,
+      artifactUri,
+    }),
     ListParts: createListRecommendationParts({ models }),
     WriteRecommendations: createWriteRecommendations({ models, publications }),
     CheckPublication: createCheckPublication({ models, publications }),

@@ -4,16 +4,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { EVENT_LIMITS } from '../../shared/domain/event.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route.ts';
 
 export interface LocalServerOptions {
   routes: Route[];
   apiKey: string;
   host?: string;
   port?: number;
-  /** Files served as they are, without a key (the API contract, later the web UI). */
-  staticFiles?: Record<string, { path: string; contentType: string }>;
+  /** Files served as they are, without a key: from disk (`path`) or built in memory (`body`, the web pages). */
+  staticFiles?: Record<string, StaticFile>;
 }
+
+export type StaticFile = { contentType: string } & ({ path: string } | { body: Uint8Array | string });
 
 export interface LocalServer {
   url: string;
@@ -117,8 +119,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const method = req.method ?? 'GET';
       const file = staticFiles[url.pathname];
       if (file !== undefined && (method === 'GET' || method === 'HEAD')) {
-        res.writeHead(200, { 'content-type': file.contentType });
-        res.end(await readFile(file.path));
+        res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-cache' });
+        res.end('path' in file ? await readFile(file.path) : file.body);
         return;
       }
       const onPath = routes.filter((r) => r.pattern.test(url.pathname));

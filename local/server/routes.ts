@@ -10,20 +10,12 @@ import { createHealthHandler } from '../../functions/api/health/health.ts';
 import { createIngestEventsHandler } from '../../functions/api/ingest-events/ingest-events.ts';
 import { createPostFeedbackHandler } from '../../functions/api/post-feedback/post-feedback.ts';
 import { createPutItemsHandler } from '../../functions/api/put-items/put-items.ts';
-import type { ApiHandler } from '../../shared/runtime/middleware.ts';
 import type { LocalRuntime } from '../runtime.ts';
+import { adminRoutes } from './admin-routes.ts';
 import { type LocalServingOptions, localServing } from './local-serving.ts';
+import type { Route } from './route.ts';
 
 const OPENAPI = new URL('../../openapi.yaml', import.meta.url);
-
-export interface Route {
-  method: string;
-  /** API Gateway resource path, e.g. `/v1/items/{itemId}`. */
-  resource: string;
-  /** Whether API Gateway would require the x-api-key (`private: true` in serverless.yml). */
-  keyRequired: boolean;
-  handler: ApiHandler;
-}
 
 /** The same handler factories the Lambda entry points use, bound to the embedded adapters. */
 export function localRoutes(
@@ -101,5 +93,6 @@ export function localRoutes(
       keyRequired: true,
       handler: createGetExperimentHandler(() => serving.experiments),
     },
+    ...adminRoutes(runtime),
   ];
 }

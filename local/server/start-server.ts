@@ -1,3 +1,4 @@
+import { buildWeb } from '../../scripts/build-web.ts';
 import { CliError } from '../cli/errors.ts';
 import { VERSION } from '../cli/version.ts';
 import { localApiKey, openLocalRuntime } from '../runtime.ts';
@@ -30,6 +31,8 @@ export async function serve(options: ServeOptions): Promise<void> {
       apiKey: key.key,
       host: options.host,
       port: options.port,
+      // The storefront and console, bundled here from web/ (esbuild, in memory) and served without a key.
+      staticFiles: await buildWeb(),
     });
   } catch (error) {
     // The runtime's worker threads and timers would keep the process alive, holding the data directory's lock.
@@ -40,6 +43,8 @@ export async function serve(options: ServeOptions): Promise<void> {
   console.log(`data directory: ${runtime.dataDir}`);
   console.log(`API key${key.generated ? ' (generated, saved in the data directory)' : ''}: ${key.key}`);
   console.log(`try: curl -H 'x-api-key: ${key.key}' ${server.url}/v1/items/85123A`);
+  console.log(`console: ${server.url}/console`);
+  console.log(`open the storefront: ${server.url}/`);
 
   await new Promise<void>((resolve) => {
     let stopping = false;

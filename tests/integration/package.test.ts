@@ -169,6 +169,100 @@ const FUNCTIONS: Record<
       'dynamodb:GetItem': ['DeploymentTable'],
     },
   },
+  // The operations console's routes (functions/api/admin-*), behind the API key.
+  AdminModels: {
+    method: 'GET',
+    path: '/v1/admin/models',
+    apiKey: true,
+    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_DEPLOYMENT_TABLE', 'RECSYS_MODEL_PACKAGE_GROUP'],
+    grants: {
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+      'sagemaker:DescribeModelPackage': [],
+      'sagemaker:ListModelPackages': [],
+    },
+    unscoped: { 'sagemaker:ListModelPackages': '"*"', 'sagemaker:DescribeModelPackage': MODEL_PACKAGES },
+  },
+  AdminModelAction: {
+    method: 'POST',
+    path: '/v1/admin/models/{version}/{action}',
+    apiKey: true,
+    env: ['RECSYS_MODEL_PACKAGE_GROUP', 'RECSYS_RETRAIN_STATE_MACHINE'],
+    grants: {
+      'sagemaker:DescribeModelPackage': [],
+      'sagemaker:UpdateModelPackage': [],
+      'sagemaker:ListModelPackages': [],
+      'states:StartExecution': ['RetrainStateMachine'],
+    },
+    unscoped: {
+      'sagemaker:ListModelPackages': '"*"',
+      'sagemaker:DescribeModelPackage': MODEL_PACKAGES,
+      'sagemaker:UpdateModelPackage': MODEL_PACKAGES,
+    },
+  },
+  AdminListRuns: {
+    method: 'GET',
+    path: '/v1/admin/runs',
+    apiKey: true,
+    env: ['RECSYS_RETRAIN_STATE_MACHINE'],
+    grants: { 'states:ListExecutions': ['RetrainStateMachine'] },
+  },
+  AdminGetRun: {
+    method: 'GET',
+    path: '/v1/admin/runs/{name}',
+    apiKey: true,
+    env: ['RECSYS_RETRAIN_STATE_MACHINE'],
+    grants: { 'states:DescribeExecution': ['RetrainStateMachine'] },
+  },
+  AdminStartRun: {
+    method: 'POST',
+    path: '/v1/admin/runs',
+    apiKey: true,
+    env: ['RECSYS_RETRAIN_STATE_MACHINE'],
+    grants: { 'states:StartExecution': ['RetrainStateMachine'] },
+  },
+  AdminStartExperiment: {
+    method: 'POST',
+    path: '/v1/admin/experiments',
+    apiKey: true,
+    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_DEPLOYMENT_TABLE'],
+    grants: {
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+      'dynamodb:PutItem': ['DeploymentTable'],
+    },
+  },
+  AdminExperimentAction: {
+    method: 'POST',
+    path: '/v1/admin/experiments/{name}/{action}',
+    apiKey: true,
+    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_DEPLOYMENT_TABLE'],
+    grants: {
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+      'dynamodb:PutItem': ['DeploymentTable'],
+    },
+  },
+  AdminData: { method: 'GET', path: '/v1/admin/data', apiKey: true, env: [], grants: {} },
+  AdminCompare: {
+    method: 'GET',
+    path: '/v1/admin/users/{userId}/recommendations',
+    apiKey: true,
+    env: [
+      'RECSYS_LAKE_BUCKET',
+      'RECSYS_LISTS_TABLE',
+      'RECSYS_CATALOG_TABLE',
+      'RECSYS_ACTIVITY_TABLE',
+      'RECSYS_FEEDBACK_TABLE',
+    ],
+    grants: {
+      's3:GetObject': ['LakeBucket'],
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['RecommendationListsTable'],
+      'dynamodb:BatchGetItem': ['CatalogTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+    },
+  },
   // The retrain state machine's Task functions and its EventBridge handlers (functions/pipeline/*).
   PrepareRun: {
     env: ['RECSYS_LAKE_BUCKET', 'RECSYS_MODEL_PACKAGE_GROUP'],
@@ -284,19 +378,21 @@ const INVOKED: Record<string, string> = {
 
 function loadBundle(
   file: string,
+  exportName: string,
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   // Only /health and /openapi.yaml are invoked: they touch nothing; the others are loaded, since calling them
   // would reach AWS.
   const script = `
     const mod = await import(${JSON.stringify(`file://${file}`)});
-    const out = { handlerType: typeof mod.handler };
+    const handler = mod[${JSON.stringify(exportName)}];
+    const out = { handlerType: typeof handler };
     if (process.env.INVOKE) {
       const event = { httpMethod: 'GET', path: process.env.INVOKE, resource: process.env.INVOKE, headers: {}, body: null,
         isBase64Encoded: false, pathParameters: null, queryStringParameters: null,
         requestContext: { requestId: 'package-test' } };
       const context = { functionName: 'health', awsRequestId: 'package-test', getRemainingTimeInMillis: () => 5000 };
-      const response = await mod.handler(event, context);
+      const response = await handler(event, context);
       out.statusCode = response.statusCode;
       out.body = response.body;
     }
@@ -415,7 +511,8 @@ describe('Infrastructure: sls package --stage ci', () => {
         writeFileSync(join(target, name), bytes);
       }
       const env = offlineEnvironment((props.Environment as { Variables: Record<string, unknown> }).Variables);
-      const loaded = await loadBundle(join(target, bundlePath), {
+      // `file.export`: one file may hold the entries of several functions (the admin runs' three routes).
+      const loaded = await loadBundle(join(target, bundlePath), handler.slice(handler.lastIndexOf('.') + 1), {
         ...env,
         INVOKE: INVOKED[logicalId] ?? '',
       });
