@@ -272,7 +272,7 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
     expect(run?.steps[0]?.command.slice(2).join(' ')).toMatch(/--model auto/);
     for (const s of run?.states ?? [])
       timings[`single-node state ${s.name}${s.index !== undefined ? `#${s.index}` : ''}`] = s.seconds;
-    v2 = (run?.output as { model: { modelVersion: string } }).model.modelVersion;
+    v2 = (run?.output as { model: { modelVersion: string } } | undefined)?.model.modelVersion as string;
     expect(v2).not.toBe(v1);
     expect(await publications.getDeployment()).toMatchObject({ champion: v2, previousChampion: v1 });
     // The artifact the trainer wrote is the local trainer's: a tuned model, not ALS alone.

@@ -12,6 +12,7 @@ export function pinnedPublications(publications: PublicationStore, version: stri
   return {
     putRecommendations: () => Promise.reject(new Error('the compare view never writes lists')),
     getRecommendations: (v, userId) => publications.getRecommendations(v, userId),
+    listsExpireAt: (v) => publications.listsExpireAt(v),
     getDeployment: async () => ({
       revision: 0,
       champion: version,
