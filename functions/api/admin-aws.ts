@@ -1,10 +1,13 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   type ExecutionStatus,
   ListExecutionsCommand,
   SFNClient,
-  StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { describeS3Lake } from '../../shared/adapters/aws/s3-lake-description.ts';
+import { createStepFunctionsExecutions } from '../../shared/adapters/aws/step-functions-executions.ts';
+import { startRetrain } from '../../shared/registry/start-retrain.ts';
 import { requireEnv } from '../../shared/runtime/config.ts';
 import type { RunsPort, RunView } from './admin-runs/admin-runs.ts';
 import { NotAvailableError } from './admin-runs/admin-runs.ts';
@@ -60,24 +63,24 @@ export function stepFunctionsRuns(): RunsPort {
         throw error;
       }
     },
+    // The one safe start (shared/registry/start-retrain.ts): named by the lake's fingerprint and the model, so a
+    // console click, `recsys retrain --aws` and the schedule for the same data train once.
     async start(request) {
       if (request.requireApproval)
         throw new NotAvailableError(
           "on AWS the stage's approval policy decides (prod waits for a person); requireApproval applies locally only",
         );
-      if (request.model !== 'auto' && request.model !== 'als')
-        throw new NotAvailableError(
-          `on AWS the EMR job trains ALS (jobs/emr/train_als.py); ${request.model} trains locally only`,
-        );
-      const name = `console-${Date.now()}`;
-      await client().send(
-        new StartExecutionCommand({
-          stateMachineArn: arn(),
-          name,
-          input: JSON.stringify({ trigger: 'console' }),
-        }),
+      const { retrain } = await startRetrain(
+        {
+          describeLake: describeS3Lake({
+            client: new S3Client({}),
+            bucket: requireEnv('RECSYS_LAKE_BUCKET'),
+          }),
+          executions: createStepFunctionsExecutions({ client: client(), stateMachineArn: arn() }),
+        },
+        { stage: requireEnv('RECSYS_STAGE'), model: request.model, trigger: 'console' },
       );
-      return { name };
+      return { name: retrain.name };
     },
   };
 }

@@ -218,8 +218,13 @@ const FUNCTIONS: Record<
     method: 'POST',
     path: '/v1/admin/runs',
     apiKey: true,
-    env: ['RECSYS_RETRAIN_STATE_MACHINE'],
-    grants: { 'states:StartExecution': ['RetrainStateMachine'] },
+    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_RETRAIN_STATE_MACHINE'],
+    grants: {
+      'states:StartExecution': ['RetrainStateMachine'],
+      'states:DescribeExecution': [],
+      's3:ListBucket': ['LakeBucket'],
+    },
+    unscoped: { 'states:DescribeExecution': `:execution:recsys-${STAGE}-retrain:*` },
   },
   AdminStartExperiment: {
     method: 'POST',
