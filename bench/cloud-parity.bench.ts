@@ -8,8 +8,9 @@
  *     lake (events + catalog titles), `auto` is trained both ways, nDCG@10 on the test period for each and the
  *     relative difference (target: within 3 %). `auto` searches within a time budget, so on a loaded machine
  *     the two searches may stop at different candidates: the difference measures that noise too.
- *   npm run bench:cloud-parity -- --lake <data-dir>/lake [model=als] [budgetSeconds=60]
- *     wall time of both on an existing lake (e.g. the 5M events of jobs/emr/generate_lake.py).
+ *   npm run bench:cloud-parity -- --lake <data-dir>/lake [model=als] [budgetSeconds=60] [--cloud-only]
+ *     wall time of both (or of the bundle alone) on an existing lake (e.g. the 5M events of
+ *     jobs/emr/generate_lake.py).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -22,6 +23,7 @@ import { createS3ModelStore } from '../shared/adapters/aws/s3-model-store.ts';
 import { createLakeWriter } from '../shared/adapters/local/lake-writer.ts';
 import { buildTestSet, evaluate } from '../shared/evaluation/evaluate.ts';
 import { decodeArtifact, type LoadedModel, loadedScorer } from '../shared/model/artifact-decode.ts';
+import type { InteractionRecord } from '../shared/model/interactions.ts';
 import type { ModelChoice } from '../shared/model/model-choice.ts';
 import { awsClientConfig } from '../tests/helpers/aws-clients.ts';
 import { startMotoServer } from '../tests/helpers/moto-server.ts';
@@ -33,7 +35,8 @@ const { writeTrainerBundle } = createRequire(import.meta.url)('../jobs/trainer/b
 
 const BUCKET = 'recsys-bench-lake';
 const VERSION = '20260101T000000Z-0c10d0a1';
-const args = process.argv.slice(2);
+const cloudOnly = process.argv.includes('--cloud-only');
+const args = process.argv.slice(2).filter((a) => a !== '--cloud-only');
 const lakeArg = args[0] === '--lake' ? args[1] : undefined;
 const model = (lakeArg !== undefined ? (args[2] ?? 'als') : 'auto') as ModelChoice;
 const budgetSeconds = Number((lakeArg !== undefined ? args[3] : args[0]) ?? 60);
@@ -119,13 +122,15 @@ try {
   );
 
   let t = performance.now();
-  const local = await createTypeScriptTrainingEngine({ dataDir }).train({
-    source: { kind: 'lake' },
-    model,
-    budgetSeconds,
-    outDir: join(work, 'local-artifact'),
-    onProgress: (m) => console.log(`  local ${m}`),
-  });
+  const local = cloudOnly
+    ? undefined
+    : await createTypeScriptTrainingEngine({ dataDir }).train({
+        source: { kind: 'lake' },
+        model,
+        budgetSeconds,
+        outDir: join(work, 'local-artifact'),
+        onProgress: (m) => console.log(`  local ${m}`),
+      });
   const localSeconds = seconds(t);
 
   const bundle = await writeTrainerBundle(join(work, 'bundle'));
@@ -137,35 +142,43 @@ try {
   const cloudModel = await decodeArtifact((n) => store.read(VERSION, n), {
     exists: (n) => store.exists(VERSION, n),
   });
-  const localDir = join(work, 'local-artifact');
-  const localModel = await decodeArtifact((n) => readFile(join(localDir, n)), {
-    exists: (n) =>
-      readFile(join(localDir, n)).then(
-        () => true,
-        () => false,
-      ),
-  });
-  const kind = (m: LoadedModel) => JSON.stringify(m.manifest.model.spec ?? m.manifest.model.kind);
-  console.log(
-    `\nlocal: ${localSeconds.toFixed(1)} s wall (${local.manifest.trainingSeconds} s training), ${kind(localModel)}`,
-  );
-  console.log(`cloud: ${cloudSeconds.toFixed(1)} s wall incl. S3 reads and writes, ${kind(cloudModel)}`);
-  if (split !== undefined) {
-    const ndcg = (m: LoadedModel) =>
-      evaluate(
-        { ...loadedScorer(m), name: m.manifest.version },
-        m.history,
-        buildTestSet({ userIndex: m.userIndex, itemIndex: m.itemIndex, csr: m.history }, split.test),
-        10,
-      ).ndcg;
-    const [l, c] = [ndcg(localModel), ndcg(cloudModel)];
-    const diff = (c - l) / l;
+  console.log(`\ncloud: ${cloudSeconds.toFixed(1)} s wall incl. S3 reads and writes, ${kind(cloudModel)}`);
+  if (local !== undefined) {
+    const localDir = join(work, 'local-artifact');
+    const localModel = await decodeArtifact((n) => readFile(join(localDir, n)), {
+      exists: (n) =>
+        readFile(join(localDir, n)).then(
+          () => true,
+          () => false,
+        ),
+    });
     console.log(
-      `\nOnline Retail, test period from 2011-10-01, nDCG@10: local auto ${l.toFixed(4)}, cloud path ${c.toFixed(4)}, difference ${(diff * 100).toFixed(2)} % (target within 3 %: ${Math.abs(diff) <= 0.03 ? 'MET' : 'NOT met'})`,
+      `local: ${localSeconds.toFixed(1)} s wall (${local.manifest.trainingSeconds} s training), ${kind(localModel)}`,
     );
+    if (split !== undefined) report(split.test, localModel, cloudModel);
   }
   s3.destroy();
 } finally {
   await moto.stop();
   await rm(work, { recursive: true, force: true });
+}
+
+function kind(m: LoadedModel): string {
+  return JSON.stringify(m.manifest.model.spec ?? m.manifest.model.kind);
+}
+
+/** nDCG@10 of both artifacts on the test period, decoded and scored the same way. */
+function report(test: InteractionRecord[], localModel: LoadedModel, cloudModel: LoadedModel): void {
+  const ndcg = (m: LoadedModel) =>
+    evaluate(
+      { ...loadedScorer(m), name: m.manifest.version },
+      m.history,
+      buildTestSet({ userIndex: m.userIndex, itemIndex: m.itemIndex, csr: m.history }, test),
+      10,
+    ).ndcg;
+  const [l, c] = [ndcg(localModel), ndcg(cloudModel)];
+  const diff = (c - l) / l;
+  console.log(
+    `\nOnline Retail, test period from 2011-10-01, nDCG@10: local auto ${l.toFixed(4)}, cloud path ${c.toFixed(4)}, difference ${(diff * 100).toFixed(2)} % (target within 3 %: ${Math.abs(diff) <= 0.03 ? 'MET' : 'NOT met'})`,
+  );
 }

@@ -95,6 +95,54 @@ function argAfter(args: unknown, flag: string): string {
 }
 
 /**
+ * Both training states (the TypeScript trainer on the primary node, the Spark step) as an EMR step here: the
+ * local engine run on the step's own arguments (--version, --model), the cluster record updated as
+ * addStep.sync would see it.
+ */
+function trainingStep(deps: {
+  engine: TrainingEngine;
+  clusters: ReturnType<typeof localClusters>;
+  budgetSeconds?: number;
+  log: (line: string) => void;
+}) {
+  const { engine, clusters, log } = deps;
+  return async (i: { ClusterId: string; Step: { Name: string; HadoopJarStep: { Args: string[] } } }) => {
+    const args = i.Step.HadoopJarStep.Args;
+    const version = argAfter(args, '--version');
+    const model = argAfter(args, '--model') as ModelChoice;
+    await clusters.update(i.ClusterId, (c) => {
+      c.state = 'RUNNING';
+      c.steps.push({ name: i.Step.Name, state: 'RUNNING' });
+    });
+    try {
+      await engine.train({
+        source: { kind: 'lake' },
+        model,
+        version,
+        ...(deps.budgetSeconds !== undefined ? { budgetSeconds: deps.budgetSeconds } : {}),
+        onProgress: (m) => log(`  train: ${m}`),
+      });
+    } catch (error) {
+      await clusters.update(i.ClusterId, (c) => {
+        c.state = 'WAITING';
+        const s = c.steps.at(-1);
+        if (s) Object.assign(s, { state: 'FAILED', error: (error as Error).message });
+      });
+      // What addStep.sync reports when the step fails.
+      throw Object.assign(new Error(`step ${i.Step.Name} failed: ${(error as Error).message}`), {
+        name: 'States.TaskFailed',
+      });
+    }
+    await clusters.update(i.ClusterId, (c) => {
+      c.state = 'WAITING';
+      const s = c.steps.at(-1);
+      if (s) s.state = 'COMPLETED';
+    });
+    return {};
+  };
+}
+
+/**
  * Runs statemachines/retrain.asl.yml here with aws-local-stepfunctions. Each Task state is bound to its local
  * implementation: the crawler to a partition scan, EMR to the local TrainingEngine with a record of
  * "clusters" (`<data-dir>/clusters.json`), SageMaker to the file registry, the Lambdas to the same factories
@@ -170,45 +218,12 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
     await clusters.terminate([(i as { ClusterId: string }).ClusterId]);
     return {};
   };
-  // Both training states (the TypeScript trainer on the primary node, the Spark step) are an EMR step here: the
-  // local engine run on the step's own arguments, the cluster record updated as addStep.sync would see it.
-  const train = async (i: {
-    ClusterId: string;
-    Step: { Name: string; HadoopJarStep: { Args: string[] } };
-  }) => {
-    const args = i.Step.HadoopJarStep.Args;
-    const version = argAfter(args, '--version');
-    const stepModel = argAfter(args, '--model') as ModelChoice;
-    await clusters.update(i.ClusterId, (c) => {
-      c.state = 'RUNNING';
-      c.steps.push({ name: i.Step.Name, state: 'RUNNING' });
-    });
-    try {
-      await engine.train({
-        source: { kind: 'lake' },
-        model: stepModel,
-        version,
-        ...(options.budgetSeconds !== undefined ? { budgetSeconds: options.budgetSeconds } : {}),
-        onProgress: (m) => log(`  train: ${m}`),
-      });
-    } catch (error) {
-      await clusters.update(i.ClusterId, (c) => {
-        c.state = 'WAITING';
-        const s = c.steps.at(-1);
-        if (s) Object.assign(s, { state: 'FAILED', error: (error as Error).message });
-      });
-      // What addStep.sync reports when the step fails.
-      throw Object.assign(new Error(`step ${i.Step.Name} failed: ${(error as Error).message}`), {
-        name: 'States.TaskFailed',
-      });
-    }
-    await clusters.update(i.ClusterId, (c) => {
-      c.state = 'WAITING';
-      const s = c.steps.at(-1);
-      if (s) s.state = 'COMPLETED';
-    });
-    return {};
-  };
+  const train = trainingStep({
+    engine,
+    clusters,
+    log,
+    ...(options.budgetSeconds !== undefined ? { budgetSeconds: options.budgetSeconds } : {}),
+  });
   const handlers: Record<string, (input: never) => Promise<unknown>> = {
     ...lambdas,
     StartCrawler: async () => {

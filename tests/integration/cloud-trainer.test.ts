@@ -90,6 +90,7 @@ function runBundle(bundle: string, args: string[], endpoint: string): Promise<Ru
   });
 }
 
+const MODEL_SLOTS = ['ease', 'als', 'item-knn', 'content', 'popularity', 'hybrid'];
 const version = (n: number) => `20260101T00000${n}Z-abcdef0${n}`;
 const trainArgs = (model: string, v: string) => [
   '--events',
@@ -170,14 +171,27 @@ describe('Job: the TypeScript trainer bundle (jobs/trainer) against moto S3', ()
     expect(outcome.passed).toBe(true);
   }, 180_000);
 
-  it('trains exactly the choice it is given: `ease` is an EASE artifact', async () => {
-    const run = await runBundle(bundle, trainArgs('ease', version(2)), moto.endpoint);
+  // Every other choice of `recsys train`, each the model it names (auto is the search above).
+  it.each([
+    ['ease', 'ease', 'ease.f32'],
+    ['als', 'ials', 'item-factors.f32'],
+    ['item-knn', 'item-knn', 'neighbours.jsonl'],
+    ['content', 'content', 'content-neighbours.jsonl'],
+    ['popularity', 'popularity', 'popularity.f32'],
+    ['hybrid', 'hybrid', 'neighbours.jsonl'],
+  ] as const)(
+    'trains exactly the choice it is given: %s is a %s artifact',
+    async (choice, kind, file) => {
+      const v = `20260102T00000${MODEL_SLOTS.indexOf(choice)}Z-abcdef0${MODEL_SLOTS.indexOf(choice)}`;
+      const run = await runBundle(bundle, trainArgs(choice, v), moto.endpoint);
 
-    expect(run.code).toBe(0);
-    const manifest = await manifestOf(version(2));
-    expect(manifest.model).toMatchObject({ kind: 'ease', spec: { kind: 'ease' } });
-    expect(manifest.files).toContain('ease.f32');
-  }, 180_000);
+      expect(run.code, run.stderr).toBe(0);
+      const manifest = await manifestOf(v);
+      expect(manifest.model.kind).toBe(kind);
+      expect(manifest.files).toContain(file);
+    },
+    180_000,
+  );
 
   it('exits 1 with the lake named when the events zone is empty', async () => {
     const args = trainArgs('als', version(3)).map((a) => a.replace('/raw/events/', '/raw/nothing/'));
