@@ -58,7 +58,8 @@ export function createPrepareRun(deps: RunPlanDeps) {
         config: {
           stage: text(input, 'stage', 'default'),
           engine: text(request, 'engine', 'emr'),
-          model: text(request, 'model', 'default'),
+          // The model actually trained: an input without one and `auto` are the same run.
+          model: modelChoice,
         },
       },
     );
