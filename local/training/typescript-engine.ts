@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createLocalModelStore, writeArtifactDirectory } from '../../shared/adapters/local/model-store.ts';
 import type { TrainingEngine, TrainingOutcome, TrainingRequest } from '../../shared/ports/training-engine.ts';
-import { modelVersion, trainArtifact } from '../../shared/training/pipeline.ts';
+import { modelVersion, TrainingInputError, trainArtifact } from '../../shared/training/pipeline.ts';
+import { parseValidation, ValidationProtocolError } from '../../shared/training/validation.ts';
 import { dataDirLayout } from '../data-dir.ts';
 import { type LoadedInteractions, loadInteractionsCsv, loadLake } from './sources.ts';
 
@@ -27,12 +28,21 @@ export function createTypeScriptTrainingEngine(options: { dataDir: string }): Tr
     async train(request: TrainingRequest): Promise<TrainingOutcome> {
       const startedAt = Date.now();
       const version = request.version ?? modelVersion(startedAt, randomBytes(4).toString('hex'));
+      let validation: ReturnType<typeof parseValidation> | undefined;
+      try {
+        if (request.validation !== undefined) validation = parseValidation(request.validation, request.seed);
+      } catch (error) {
+        if (error instanceof ValidationProtocolError) throw new TrainingInputError(error.message);
+        throw error;
+      }
       const input = await loadSource(options.dataDir, request);
       const result = trainArtifact(input.records, {
         model: request.model,
         ...(request.budgetSeconds !== undefined ? { budgetSeconds: request.budgetSeconds } : {}),
         ...(request.k !== undefined ? { k: request.k } : {}),
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        ...(validation !== undefined ? { validation } : {}),
+        ...(request.ratings !== undefined ? { ratings: request.ratings } : {}),
         ...(input.catalog !== undefined ? { catalog: input.catalog } : {}),
         version,
         createdAt: new Date(startedAt).toISOString(),

@@ -66,10 +66,25 @@ export function randomSplit<T extends Timed>(records: readonly T[], ratio: numbe
 }
 
 /**
+ * Per user, the newest `share` of the user's distinct items (by first touch, at least one) go to test; users
+ * with a single item keep it in training. Every shopper with two or more items is held out at his own latest
+ * moment, not at one global date that most shoppers never reach.
+ */
+export function leaveLastShareSplit<T extends Timed>(records: readonly T[], share: number): Split<T> {
+  if (!(share > 0 && share < 1)) throw new RangeError(`share must be in (0, 1), got ${share}`);
+  return byFirstTouch(records, (items) => (items < 2 ? 0 : Math.max(1, Math.round(items * share))));
+}
+
+/**
  * Per user, the `n` distinct items first touched last go to test (users with ≤ n items keep all of them in
  * training, so that every test user has history).
  */
 export function leaveLastNSplit<T extends Timed>(records: readonly T[], n = 1): Split<T> {
+  return byFirstTouch(records, (items) => (items > n ? n : 0));
+}
+
+/** Per user, orders the distinct items by first touch and sends the last `heldOut(items)` of them to test. */
+function byFirstTouch<T extends Timed>(records: readonly T[], heldOut: (items: number) => number): Split<T> {
   const train: T[] = [];
   const test: T[] = [];
   for (const items of pairsByUser(records).values()) {
@@ -79,7 +94,7 @@ export function leaveLastNSplit<T extends Timed>(records: readonly T[], n = 1): 
       return { item, t, list };
     });
     firstSeen.sort((a, b) => a.t - b.t || (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
-    const cut = firstSeen.length > n ? firstSeen.length - n : firstSeen.length;
+    const cut = firstSeen.length - heldOut(firstSeen.length);
     firstSeen.forEach((e, i) => {
       (i < cut ? train : test).push(...e.list);
     });

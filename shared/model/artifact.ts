@@ -73,6 +73,8 @@ export interface ArtifactManifest {
   data: DataStats;
   /** Event type → weight, as in shared/model/event-weights.json: a veto (−∞) is the string "veto". */
   eventWeights: Record<string, number | string>;
+  /** What a rating meant in training (`--ratings`); absent in artifacts written before it existed. */
+  ratings?: 'interactions' | 'preference';
   validation: ArtifactValidation;
   shapes: {
     users: number;
@@ -104,6 +106,7 @@ export interface EncodeExtras {
   createdAt?: string;
   data: DataStats;
   eventWeights: Record<string, number>;
+  ratings?: 'interactions' | 'preference';
   validation: ArtifactValidation;
   holdout: readonly HoldoutLine[];
   trainingSeconds: number;
@@ -241,6 +244,7 @@ export function encodeArtifact(model: TrainedModel, extras: EncodeExtras): Artif
     model: { kind: model.spec.kind, spec: model.spec, resolved },
     data: extras.data,
     eventWeights: weightsJson(extras.eventWeights),
+    ...(extras.ratings !== undefined ? { ratings: extras.ratings } : {}),
     validation: extras.validation,
     shapes: {
       users: model.userIds.length,
