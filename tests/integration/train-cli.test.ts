@@ -154,6 +154,92 @@ describe('CLI: recsys train', () => {
     expect(again.stderr).toMatch(/already exists/);
   });
 
+  it('--ratings interactions keeps 1–2 star ratings that preference drops, and the summary says which was used', async () => {
+    // Prepare: every fifth rating is a 1 or a 2.
+    const lines = plantedRecords().map(
+      (r, n) =>
+        `${r.userId},${r.itemId},${n % 5 === 4 ? 1 + (n % 2) : 5},${new Date(r.timestamp).toISOString()}`,
+    );
+    const csv = await writeText(
+      join(dir.path, 'stars.csv'),
+      `user,item,rating,timestamp\n${lines.join('\n')}\n`,
+    );
+    const out = (name: string) => join(dir.path, name);
+    // Act
+    const all = await runCli([
+      'train',
+      '--data-dir',
+      dataDir,
+      '--data',
+      csv,
+      '--model',
+      'ease',
+      '--ratings',
+      'interactions',
+      '--validation',
+      'temporal:14',
+      '--out',
+      out('stars-all'),
+    ]);
+    const pref = await runCli([
+      'train',
+      '--data-dir',
+      dataDir,
+      '--data',
+      csv,
+      '--model',
+      'ease',
+      '--out',
+      out('stars-pref'),
+    ]);
+    // Assess
+    expect(all.code, all.stderr).toBe(0);
+    expect(pref.code, pref.stderr).toBe(0);
+    expect(all.stdout).toContain('ratings: interactions (every rated item is an interaction)');
+    expect(pref.stdout).toContain('ratings: preference (1–2 stars are dislikes)');
+    const mAll = JSON.parse(await readFile(join(out('stars-all'), 'manifest.json'), 'utf8'));
+    const mPref = JSON.parse(await readFile(join(out('stars-pref'), 'manifest.json'), 'utf8'));
+    expect(mAll).toMatchObject({
+      ratings: 'interactions',
+      data: { interactions: 800 },
+      validation: { split: 'temporal:14d' },
+    });
+    expect(mPref).toMatchObject({
+      ratings: 'preference',
+      data: { interactions: 640 },
+      validation: { split: 'leave-last:20%', shoppers: 80, covered: 80 },
+    });
+    expect(pref.stdout).toContain('validation (leave-last:20%, 80 of 80 shoppers (100.0%), k=10):');
+  });
+
+  it('returns exit 1 naming a bad --validation or --ratings, and explains the default in --help', async () => {
+    const csv = await writeText(join(dir.path, 'val.csv'), recordsCsv(plantedRecords()));
+    const r1 = await runCli(['train', '--data-dir', dataDir, '--data', csv, '--validation', 'global:3']);
+    const r2 = await runCli(['train', '--data-dir', dataDir, '--data', csv, '--ratings', 'stars']);
+    const r3 = await runCli([
+      'train',
+      '--data-dir',
+      dataDir,
+      '--engine',
+      'spark',
+      '--validation',
+      'temporal',
+    ]);
+    const help = await runCli(['train', '--help']);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain(
+      'error: --validation global:3: expected leave-last[:…], temporal[:…], random[:…]',
+    );
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(
+      /--ratings <meaning>' argument 'stars' is invalid. Allowed choices are interactions, preference/,
+    );
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toContain('error: --engine spark takes neither --validation nor --ratings');
+    expect(help.stdout).toMatch(/leave-last\[:SHARE\]\s+default\. Per shopper, the newest SHARE/);
+    expect(help.stdout).toMatch(/interactions\s+every rated item is an interaction/);
+  });
+
   it('returns exit 1 naming the missing columns and the columns found', async () => {
     const csv = await writeText(join(dir.path, 'cols.csv'), 'customer,product\na,b\n');
     const run = await runCli(['train', '--data-dir', dataDir, '--data', csv]);
