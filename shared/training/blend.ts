@@ -107,6 +107,13 @@ export function searchWeights(input: BlendInput, rows: Int32Array, rounds: numbe
   return weights;
 }
 
+/** The blend's scores of every validation user (users × n). */
+export function blendScores(input: BlendInput, weights: readonly number[]): Float32Array {
+  const base = new Float32Array(input.set.users.length * input.n);
+  accumulate(base, input.mats, weights, -1);
+  return base;
+}
+
 /** Per-user nDCG@k of the blend with `weights` on `rows` (into `perUser`). */
 export function blendPerUser(
   input: BlendInput,

@@ -1,12 +1,14 @@
-import type { Interval } from '../evaluation/bootstrap.ts';
+import { bootstrapMean, type Interval } from '../evaluation/bootstrap.ts';
 import type { EvaluationResult, TestSet } from '../evaluation/evaluate.ts';
 import type { ContentItem } from '../model/content.ts';
 import { EASE_DEFAULT_MAX_ITEMS } from '../model/ease.ts';
 import { buildInteractions, type InteractionOptions, type InteractionRecord } from '../model/interactions.ts';
 import { defaultThreads } from '../model/parallel.ts';
+import type { RankerModel } from '../model/ranker.ts';
 import { type BaseSpec, fitModel, type ModelSpec, type TrainedModel } from '../model/trained-model.ts';
-import { type BlendInput, blendMetrics, crossFittedBlend, scoreMatrix } from './blend.ts';
+import { type BlendInput, blendMetrics, blendScores, crossFittedBlend, scoreMatrix } from './blend.ts';
 import { defaultCandidates, estimateSeconds, label } from './candidates.ts';
+import { trainRanker } from './ranker-training.ts';
 import { type Scored, selectModel } from './selection.ts';
 import { carveValidation, DEFAULT_VALIDATION, describeSplit, type ValidationProtocol } from './validation.ts';
 
@@ -28,7 +30,21 @@ export interface TuneOptions {
   maxValidationUsers?: number;
   seed?: number;
   candidates?: BaseSpec[];
+  /** Try the learned second stage over the winner's candidates (default true). */
+  ranker?: boolean;
   onProgress?: (message: string) => void;
+}
+
+/** The learned second stage as the search judged it. */
+export interface RankerVerdict {
+  /** Kept: it beat the first stage beyond the noise and the best candidate's mean. */
+  kept: boolean;
+  /** Cross-fitted nDCG@k of the reranked lists, with its bootstrap interval. */
+  interval: Interval;
+  /** Its gain over the first stage it reranks, paired over the shoppers. */
+  gain: Interval;
+  seconds: number;
+  model?: RankerModel;
 }
 
 export interface TriedCandidate {
@@ -50,6 +66,7 @@ export interface TuneResult {
   model: TrainedModel;
   /** Why the winner won (the best, or a simpler one within the noise of the best). */
   selection: string;
+  ranker?: RankerVerdict;
   validationSplit: {
     trainRecords: number;
     users: number;
@@ -156,11 +173,13 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
     seconds: m.seconds,
   }));
   const families = [...bestOf.values()].sort((a, b) => b.result.ndcg - a.result.ndcg);
+  const input: BlendInput = { mats: families.map((f) => f.mat), set, n, k };
+  let blendWeights: number[] | undefined;
   if (families.length > 1) {
     const t0 = performance.now();
-    const input: BlendInput = { mats: families.map((f) => f.mat), set, n, k };
     const { weights, outOfFold } = crossFittedBlend(input, 3, () => elapsed() < budget);
     if (weights.some((w, c) => c > 0 && w > 0)) {
+      blendWeights = weights;
       const spec: ModelSpec = {
         kind: 'hybrid',
         normalisation: 'zscore',
@@ -192,9 +211,52 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
     );
   const winner = tried[selection.judged.indexOf(selection.chosen)]!;
   const baseline = tried.find((t) => t.spec.kind === 'popularity')?.result ?? winner.result;
-  log(`winner: ${winner.result.name} (${selection.reason}); refitting on all training data`);
+  log(`winner: ${winner.result.name} (${selection.reason})`);
+  let ranker: RankerVerdict | undefined;
+  if (options.ranker !== false) {
+    const t0 = performance.now();
+    // The first stage's validation scores: the blend's, or the winner's own matrix (refitted if dropped).
+    const memberOf = members.find((m) => m.spec === winner.spec);
+    let base: Float32Array;
+    let basePerUser: Float64Array;
+    if (winner.spec.kind === 'hybrid' && blendWeights !== undefined) {
+      base = blendScores(input, blendWeights);
+      basePerUser = blendMetrics(input, blendWeights).perUser;
+    } else {
+      base =
+        memberOf !== undefined && memberOf.mat.length > 0
+          ? memberOf.mat
+          : scoreMatrix(
+              fitModel(data, train, winner.spec as BaseSpec, {
+                catalog: options.catalog,
+                threads,
+                scoringOnly: true,
+              }),
+              set,
+              data.csr,
+            );
+      basePerUser = memberOf?.perUser ?? blendMetrics({ mats: [base], set, n, k }, [1]).perUser;
+    }
+    // Popularity, recency and the item neighbours of the validation part: what the ranker's features read.
+    const ctx = fitModel(data, train, { kind: 'popularity' }, { catalog: options.catalog, threads });
+    const outcome = trainRanker({ ctx, history: data.csr, set, base, basePerUser, n, k, seed });
+    const interval = bootstrapMean(outcome.perUser, { seed });
+    const kept = outcome.gain.low > 0 && interval.mean > selection.best.interval.mean;
+    ranker = {
+      kept,
+      interval,
+      gain: outcome.gain,
+      seconds: (performance.now() - t0) / 1000,
+      ...(kept ? { model: outcome.model } : {}),
+    };
+    log(
+      `ranker over ${winner.result.name}: nDCG@${k} ${interval.mean.toFixed(4)} [${interval.low.toFixed(4)}, ${interval.high.toFixed(4)}] cross-fitted, gain ${outcome.gain.mean.toFixed(4)} [${outcome.gain.low.toFixed(4)}, ${outcome.gain.high.toFixed(4)}]: ${kept ? 'kept' : 'not kept (not beyond the noise of the best)'}`,
+    );
+  }
+  log('refitting the winner on all training data');
   const all = buildInteractions(records, opts);
   const model = fitModel(all, records, winner.spec, { catalog: options.catalog, onProgress: log, threads });
+  if (ranker?.model !== undefined) model.ranker = ranker.model;
   return {
     spec: winner.spec,
     validation: winner.result,
@@ -202,6 +264,7 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
     tried,
     model,
     selection: selection.reason,
+    ...(ranker !== undefined ? { ranker } : {}),
     validationSplit: {
       trainRecords: train.length,
       users: set.users.length,
