@@ -59,8 +59,13 @@ export interface ShopperProfile {
   band: number;
 }
 
+/** At most this many of a shopper's items feed the profile: a heavy shopper's row stays a bounded cost. */
+const PROFILE_ITEMS = 200;
+
 /** Sums the neighbour rows of the shopper's items (training row plus fresh ones) into a profile. */
-export function shopperProfile(ctx: RankerContext, items: ArrayLike<number>): ShopperProfile {
+export function shopperProfile(ctx: RankerContext, allItems: ArrayLike<number>): ShopperProfile {
+  const items =
+    allItems.length > PROFILE_ITEMS ? Array.prototype.slice.call(allItems, 0, PROFILE_ITEMS) : allItems;
   const similarity = new Map<number, [number, number, number]>();
   let band = 0;
   const add = (nb: Neighbours | undefined, slot: 0 | 2) => {
@@ -183,6 +188,28 @@ export function rerank(
   const order = Int32Array.from({ length: m }, (_, c) => c);
   order.sort((a, b) => scoresOut[b]! - scoresOut[a]! || a - b);
   return order;
+}
+
+/**
+ * Serving's second stage: reranks a request's candidates (best first; `index` −1 for ids the model does not
+ * know) for the shopper `user` (training row, if any) plus the items of his fresh events. Returns the
+ * candidates' positions in the ranker's order and its score per position.
+ */
+export function rerankCandidates(
+  model: RankerContext & { ranker: RankerModel; history: Csr },
+  user: number | undefined,
+  fresh: Iterable<number>,
+  candidates: readonly { index: number; score: number }[],
+): { order: Int32Array; scores: Float32Array } {
+  const own = historyItems(model.history, user);
+  const extra = [...fresh].filter((j) => j >= 0);
+  const items = extra.length === 0 ? own : Int32Array.from([...own, ...extra]);
+  const m = Math.min(candidates.length, model.ranker.candidates);
+  const idx = Int32Array.from({ length: m }, (_, c) => candidates[c]!.index);
+  const sc = Float32Array.from({ length: m }, (_, c) => candidates[c]!.score);
+  const scores = new Float32Array(m);
+  const order = rerank(model.ranker, model, shopperProfile(model, items), idx, sc, scores);
+  return { order, scores };
 }
 
 /** Reads and checks `ranker.json`; throws naming the field that is wrong. */

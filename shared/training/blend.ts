@@ -74,13 +74,13 @@ function ndcgOfRows(
   return rows.length > 0 ? sum / rows.length : 0;
 }
 
-export const WEIGHT_GRID = [0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1];
+const WEIGHT_GRID = [0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1];
 
 /**
  * Coordinate ascent on the blend weights over `rows`: component 0 (the best single model) is the anchor at
  * weight 1, every other weight is tried on the grid, up to `rounds` rounds while `more()` allows.
  */
-export function searchWeights(input: BlendInput, rows: Int32Array, rounds: number, more: () => boolean) {
+function searchWeights(input: BlendInput, rows: Int32Array, rounds: number, more: () => boolean) {
   const { mats, set, n } = input;
   const weights: number[] = mats.map((_, c) => (c === 0 ? 1 : 0));
   const base0 = new Float32Array(set.users.length * n);
@@ -115,7 +115,7 @@ export function blendScores(input: BlendInput, weights: readonly number[]): Floa
 }
 
 /** Per-user nDCG@k of the blend with `weights` on `rows` (into `perUser`). */
-export function blendPerUser(
+function blendPerUser(
   input: BlendInput,
   weights: readonly number[],
   rows: Int32Array,

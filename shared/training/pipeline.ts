@@ -111,6 +111,7 @@ export function trainArtifact(
   let model: TrainedModel;
   let tried: TrainPipelineResult['tried'] = [];
   let selection: string | undefined;
+  let ranker: Record<string, number | boolean> | undefined;
   const fitOptions = { ...(catalog !== undefined ? { catalog } : {}), onProgress: log };
   if (options.model === 'auto' || options.model === 'hybrid') {
     const tuned = autoTune(records, {
@@ -131,6 +132,18 @@ export function trainArtifact(
       tied: t.tied,
     }));
     selection = tuned.selection;
+    if (tuned.ranker !== undefined) {
+      const { kept, interval, gain } = tuned.ranker;
+      ranker = {
+        kept,
+        ndcg: interval.mean,
+        low: interval.low,
+        high: interval.high,
+        gain: gain.mean,
+        gainLow: gain.low,
+        gainHigh: gain.high,
+      };
+    }
     spec = tuned.spec;
     model = tuned.model;
     if (options.model === 'hybrid' && spec.kind !== 'hybrid') {
@@ -195,6 +208,7 @@ export function trainArtifact(
       covered: carved.covered,
       ...(tried.length > 0 ? { tried } : {}),
       ...(selection !== undefined ? { selection } : {}),
+      ...(ranker !== undefined ? { ranker } : {}),
     },
     holdout,
     trainingSeconds: (now() - started) / 1000,

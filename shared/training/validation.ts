@@ -24,7 +24,7 @@ export type ValidationProtocol =
   | { kind: 'temporal'; days?: number }
   | { kind: 'random'; share: number; seed: number };
 
-export const VALIDATION_PROTOCOLS = ['leave-last', 'temporal', 'random'] as const;
+const VALIDATION_PROTOCOLS = ['leave-last', 'temporal', 'random'] as const;
 export const DEFAULT_VALIDATION: ValidationProtocol = { kind: 'leave-last', share: 0.2 };
 const DEFAULT_VALIDATION_DAYS = 70;
 const MIN_TEMPORAL_USERS = 20;

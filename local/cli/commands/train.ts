@@ -102,6 +102,18 @@ function validationCoverage(v: ArtifactManifest['validation']): string {
   return `${n(v.model.users)} users, `;
 }
 
+/** The learned second stage's verdict, when the search tried one. */
+function rankerLine(v: ArtifactManifest['validation']): string[] {
+  const r = v.ranker as
+    | { kept: boolean; ndcg: number; gain: number; gainLow: number; gainHigh: number }
+    | undefined;
+  if (r === undefined) return [];
+  const gain = `${r.gain >= 0 ? '+' : ''}${r.gain.toFixed(4)} [${r.gainLow.toFixed(4)}, ${r.gainHigh.toFixed(4)}]`;
+  return [
+    `  ranker: ${r.kept ? 'kept' : 'not kept'} (validation nDCG@${v.k} ${r.ndcg.toFixed(4)}, ${gain} over the first stage)`,
+  ];
+}
+
 export function formatManifestSummary(manifest: ArtifactManifest, location: string): string[] {
   const d = manifest.data;
   const v = manifest.validation;
@@ -110,6 +122,7 @@ export function formatManifestSummary(manifest: ArtifactManifest, location: stri
     `model ${manifest.version} (${manifest.engine}) → ${location}`,
     `winner: ${describeSpec(manifest.model)}`,
     ...(typeof v.selection === 'string' ? [`  why: ${v.selection}`] : []),
+    ...rankerLine(v),
     `data: ${d.source}`,
     `  ${n(d.events)} events read: ${n(d.duplicates)} duplicates, ${n(d.malformed)} malformed, ${n(d.unknownTypes)} of unknown type, ${n(d.skipped)} skipped${d.skippedAnonymous !== undefined ? ` (${n(d.skippedAnonymous)} anonymous)` : ''}`,
     `  ${n(d.users)} users × ${n(d.items)} items, ${n(d.interactions)} interactions, ${d.from ?? '?'} … ${d.to ?? '?'}`,
