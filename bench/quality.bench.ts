@@ -1,8 +1,9 @@
 /**
  * Recommendation quality (k = 10) under two protocols on Online Retail — the README's temporal split and a
  * per-user random 75/25 split (seed 42) — and on two generated shops, one where time carries no signal and one
- * where it does. Every member model, the tuner's blend and `auto` (which sees the training part only and picks
- * on a validation carved from it), with popularity beside them. The target: auto ≥ its best member − 1 %.
+ * where it does. Every member model, the tuner's blend, the learned ranker over the tuner's winner (kept by auto
+ * or not) and `auto` (which sees the training part only and picks on a validation carved from it), with popularity
+ * beside them. The target: auto ≥ its best member − 1 %.
  * Run: npx node bench/quality.bench.ts [budgetSeconds] [set name filter]
  */
 import {
@@ -14,6 +15,7 @@ import {
 import { EASE_DEFAULT_MAX_ITEMS } from '../shared/model/ease.ts';
 import { buildInteractions } from '../shared/model/interactions.ts';
 import { fixedSpec } from '../shared/model/model-choice.ts';
+import { rankedScorer } from '../shared/model/ranker.ts';
 import { fitModel, type ModelSpec, modelScorer } from '../shared/model/trained-model.ts';
 import { label } from '../shared/training/candidates.ts';
 import { autoTune } from '../shared/training/tuning.ts';
@@ -66,22 +68,42 @@ async function run(set: QualitySet) {
   if (blend !== undefined) rows.push(fitAndScore(`blend ${label(blend.spec)}`, blend.spec));
   const model = tuned.model;
   if (model.itemIds.length !== ix.itemIds.length) throw new Error('the tuned model has another item space');
+  const first = modelScorer(model);
+  if (tuned.ranker !== undefined)
+    rows.push(
+      evaluate(
+        {
+          ...rankedScorer(first, tuned.ranker.model, model, model.history),
+          name: `ranker over ${label(tuned.spec)}${tuned.ranker.kept ? '' : ' (not kept)'}`,
+        },
+        model.history,
+        testSet,
+        10,
+      ),
+    );
+  const served = model.ranker !== undefined ? rankedScorer(first, model.ranker, model, model.history) : first;
   const auto: Row = {
-    ...evaluate({ ...modelScorer(model), name: `auto → ${label(tuned.spec)}` }, model.history, testSet, 10),
+    ...evaluate(
+      { ...served, name: `auto → ${label(tuned.spec)}${model.ranker !== undefined ? ' + ranker' : ''}` },
+      model.history,
+      testSet,
+      10,
+    ),
     trainSeconds: tuneSeconds,
   };
   rows.push(auto);
   console.log(`validation: ${JSON.stringify(tuned.validationSplit)}; ${tuned.selection}`);
   console.log(formatResults(rows));
-  const single = rows.filter((r) => !r.name.startsWith('blend') && !r.name.startsWith('auto'));
+  const single = rows.filter((r) => !/^(blend|auto|ranker)/.test(r.name));
   const best = single.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
   return {
     set: set.name,
     popularity: rows[0]!.ndcg,
     best,
     blend: rows.find((r) => r.name.startsWith('blend'))?.ndcg,
+    ranker: rows.find((r) => r.name.startsWith('ranker'))?.ndcg,
     auto: auto.ndcg,
-    winner: label(tuned.spec),
+    winner: `${label(tuned.spec)}${model.ranker !== undefined ? ' + ranker' : ''}`,
   };
 }
 
@@ -91,7 +113,7 @@ console.log('\n=== summary (nDCG@10 on each test part; target: auto ≥ best mem
 for (const s of summary) {
   const met = s.auto >= s.best.ndcg * 0.99;
   console.log(
-    `${s.set}: popularity ${s.popularity.toFixed(4)}, best member ${s.best.name} ${s.best.ndcg.toFixed(4)}, blend ${s.blend?.toFixed(4) ?? '-'}, auto ${s.auto.toFixed(4)} (${s.winner}) → ${met ? 'MET' : 'NOT met'}`,
+    `${s.set}: popularity ${s.popularity.toFixed(4)}, best member ${s.best.name} ${s.best.ndcg.toFixed(4)}, blend ${s.blend?.toFixed(4) ?? '-'}, ranker ${s.ranker?.toFixed(4) ?? '-'}, auto ${s.auto.toFixed(4)} (${s.winner}) → ${met ? 'MET' : 'NOT met'}`,
   );
   if (s.set.includes('temporal (README'))
     console.log(

@@ -14,6 +14,7 @@ import {
   ratingWeight,
 } from '../../shared/model/interactions.ts';
 import { fixedSpec, type ModelChoice } from '../../shared/model/model-choice.ts';
+import { rankedScorer } from '../../shared/model/ranker.ts';
 import type { Scorer } from '../../shared/model/scorer.ts';
 import { fitModel, modelScorer } from '../../shared/model/trained-model.ts';
 import { TrainingInputError } from '../../shared/training/pipeline.ts';
@@ -129,8 +130,15 @@ export function evaluateModels(
         tuned.model.userIds.length !== ix.userIds.length
       )
         throw new Error('the tuned model has another id space than the training part');
+      const m = tuned.model;
+      const first = modelScorer(m);
+      // What serving shows: the precomputed lists and the served ones go through the ranker when one was kept.
+      const served = m.ranker !== undefined ? rankedScorer(first, m.ranker, m, m.history) : first;
       scorers.push({
-        scorer: { ...modelScorer(tuned.model), name: `${choice} (${tuned.spec.kind})` },
+        scorer: {
+          ...served,
+          name: `${choice} (${tuned.spec.kind}${m.ranker !== undefined ? ' + ranker' : ''})`,
+        },
         trainSeconds: (performance.now() - t0) / 1000,
       });
       continue;

@@ -1,5 +1,7 @@
 import type { Neighbours } from './neighbours.ts';
+import type { Scorer } from './scorer.ts';
 import type { Csr } from './sparse.ts';
+import { topKExcluding } from './topk.ts';
 
 /**
  * The learned second stage: a small MLP (features → tanh hidden layer → score, plus a linear path that starts
@@ -210,6 +212,35 @@ export function rerankCandidates(
   const scores = new Float32Array(m);
   const order = rerank(model.ranker, model, shopperProfile(model, items), idx, sc, scores);
   return { order, scores };
+}
+
+/**
+ * A scorer whose ranking is the first stage's top `ranker.candidates` (the shopper's `history` items excluded)
+ * reranked by `ranker`, nothing else ranked: what the precomputed lists and serving show, for evaluation.
+ */
+export function rankedScorer(first: Scorer, ranker: RankerModel, ctx: RankerContext, history: Csr): Scorer {
+  const m = ranker.candidates;
+  const idx = new Int32Array(m);
+  const sc = new Float32Array(m);
+  const out = new Float32Array(m);
+  return {
+    name: `${first.name} + ranker`,
+    scoreUser(u, scores) {
+      first.scoreUser(u, scores);
+      const got = topKExcluding(scores, history, u, m, idx, sc);
+      const order = rerank(
+        ranker,
+        ctx,
+        shopperProfile(ctx, historyItems(history, u)),
+        idx.subarray(0, got),
+        sc.subarray(0, got),
+        out,
+      );
+      // Only the reranked candidates are ranked, in the ranker's order.
+      scores.fill(Number.NEGATIVE_INFINITY);
+      for (let r = 0; r < order.length; r++) scores[idx[order[r]!]!] = order.length - r;
+    },
+  };
 }
 
 /** Reads and checks `ranker.json`; throws naming the field that is wrong. */

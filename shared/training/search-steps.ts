@@ -157,7 +157,7 @@ export function judgeRanker(
     interval,
     gain: g,
     seconds: (performance.now() - t0) / 1000,
-    ...(kept ? { model: outcome.model } : {}),
+    model: outcome.model,
   };
 }
 

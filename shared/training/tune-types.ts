@@ -39,7 +39,8 @@ export interface RankerVerdict {
   /** Its gain over the first stage it reranks, paired over the shoppers. */
   gain: Interval;
   seconds: number;
-  model?: RankerModel;
+  /** The trained ranker (attached to the returned model only when kept). */
+  model: RankerModel;
 }
 
 export interface TriedCandidate {

@@ -104,7 +104,7 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
     onProgress: log,
     threads: s.threads,
   });
-  if (ranker?.model !== undefined) model.ranker = ranker.model;
+  if (ranker?.kept === true) model.ranker = ranker.model;
   return {
     spec: winner.spec,
     validation: winner.result,

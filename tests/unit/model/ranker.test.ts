@@ -8,9 +8,11 @@ import {
   RANKER_FEATURE_COUNT,
   RANKER_FEATURES,
   type RankerModel,
+  rankedScorer,
 } from '../../../shared/model/ranker.ts';
 import { mulberry32 } from '../../../shared/model/rng.ts';
-import { fitModel } from '../../../shared/model/trained-model.ts';
+import { topKExcluding } from '../../../shared/model/topk.ts';
+import { fitModel, modelScorer } from '../../../shared/model/trained-model.ts';
 import type { ActivityEntry } from '../../../shared/ports/serving-store.ts';
 import { activityDigest } from '../../../shared/serving/activity.ts';
 import { RequestExclusions } from '../../../shared/serving/exclusions.ts';
@@ -95,6 +97,15 @@ describe('the learned ranker in the artifact and at serving', () => {
     expect(ranked.length).toBeGreaterThan(10);
     expect(nonIncreasing(ranked.map((r) => pop(r.itemId)))).toBe(true);
     expect(ranked.map((r) => r.itemId)).not.toContain('i5');
+    // Evaluation ranks as the lists do.
+    const scorer = rankedScorer(modelScorer(trained), popularityRanker(), trained, trained.history);
+    const scores = new Float32Array(loaded.itemIds.length);
+    scorer.scoreUser(1, scores);
+    const idx = new Int32Array(50);
+    const got = topKExcluding(scores, trained.history, 1, 50, idx, new Float32Array(50));
+    expect(Array.from(idx.subarray(0, got), (j) => trained.itemIds[j])).toEqual(
+      lists[1]!.items.map(([id]) => id),
+    );
   });
 
   it('throws naming the field of a ranker.json that is wrong', () => {
