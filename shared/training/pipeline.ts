@@ -42,7 +42,7 @@ export interface TrainPipelineOptions {
   budgetSeconds?: number;
   k?: number;
   seed?: number;
-  /** How validation is carved from the training data (default: leave-last 20 % per shopper). */
+  /** How validation is carved from the training data (default: mixed, 20 % per shopper: half newest, half random). */
   validation?: ValidationProtocol;
   /** What a rating means (default 'preference': 1–2 stars are dislikes). */
   ratings?: RatingsMeaning;

@@ -14,7 +14,7 @@ export interface TuneOptions {
    * Online Retail 60 s fits the cheap families and EASE on a busy 2-core machine, and iALS too when idle.
    */
   budgetSeconds?: number;
-  /** How validation is carved from the training data (default: leave-last 20 % per shopper). */
+  /** How validation is carved from the training data (default: mixed, 20 % per shopper: half newest, half random). */
   validation?: ValidationProtocol;
   /** Threads for EASE and iALS (default: the machine's parallelism; RECSYS_THREADS overrides). */
   threads?: number;

@@ -1,5 +1,10 @@
 import { buildTestSet, type TestSet } from '../evaluation/evaluate.ts';
-import { leaveLastShareSplit, randomSplit, temporalSplit } from '../evaluation/splits.ts';
+import {
+  leaveLastAndRandomSplit,
+  leaveLastShareSplit,
+  randomSplit,
+  temporalSplit,
+} from '../evaluation/splits.ts';
 import {
   buildInteractions,
   type InteractionOptions,
@@ -11,7 +16,12 @@ import {
 
 /**
  * How the tuner carves its validation out of the training data (`recsys train --validation`):
- * - `leave-last[:SHARE]` (default, 0.2): per shopper, the newest SHARE of his distinct items (at least one)
+ * - `mixed[:SHARE]` (default, 0.2): per shopper, SHARE of his distinct items held out, half his newest (at least
+ *   one, time-ordered within the shopper) and half at random from the rest. Every shopper with two or more items
+ *   is validated, and a model must both predict what comes next and fill in what is missing to win: tuned on
+ *   only the newest, the search favoured neighbourhoods over EASE on Online Retail and lost ~40 % on a random
+ *   hold-out; tuned on only random ones it would ignore what recency tells.
+ * - `leave-last[:SHARE]` (0.2): per shopper, the newest SHARE of his distinct items (at least one)
  *   are held out, in time order within the shopper. Every shopper with two or more items is validated, at his
  *   own latest moment, so the score stands for the shoppers and not for the few active in the last weeks.
  * - `temporal[:DAYS]`: one global cut, the last DAYS (default 70, at most a quarter of the span); it mirrors a
@@ -20,12 +30,13 @@ import {
  * - `random[:SHARE]`: per shopper, a seeded random SHARE (default 0.25) of his items, whatever their time.
  */
 export type ValidationProtocol =
+  | { kind: 'mixed'; share: number; seed: number }
   | { kind: 'leave-last'; share: number }
   | { kind: 'temporal'; days?: number }
   | { kind: 'random'; share: number; seed: number };
 
-const VALIDATION_PROTOCOLS = ['leave-last', 'temporal', 'random'] as const;
-export const DEFAULT_VALIDATION: ValidationProtocol = { kind: 'leave-last', share: 0.2 };
+const VALIDATION_PROTOCOLS = ['mixed', 'leave-last', 'temporal', 'random'] as const;
+export const DEFAULT_VALIDATION: ValidationProtocol = { kind: 'mixed', share: 0.2, seed: 42 };
 const DEFAULT_VALIDATION_DAYS = 70;
 const MIN_TEMPORAL_USERS = 20;
 
@@ -37,7 +48,7 @@ export class ValidationProtocolError extends Error {
   }
 }
 
-/** `leave-last`, `leave-last:0.2`, `temporal`, `temporal:70`, `random`, `random:0.25`. */
+/** `mixed`, `mixed:0.3`, `leave-last`, `leave-last:0.2`, `temporal`, `temporal:70`, `random`, `random:0.25`. */
 export function parseValidation(text: string, seed = 42): ValidationProtocol {
   const [kind, arg] = text.trim().split(/:(.*)/s) as [string, string | undefined];
   const share = (fallback: number): number => {
@@ -49,6 +60,7 @@ export function parseValidation(text: string, seed = 42): ValidationProtocol {
       );
     return x;
   };
+  if (kind === 'mixed') return { kind, share: share(0.2), seed };
   if (kind === 'leave-last') return { kind, share: share(0.2) };
   if (kind === 'random') return { kind, share: share(0.25), seed };
   if (kind === 'temporal') {
@@ -69,7 +81,7 @@ export interface CarvedValidation {
   train: InteractionRecord[];
   data: Interactions;
   set: TestSet;
-  /** What was held out, as the manifest records it: `leave-last:20%`, `temporal:70d`, `last:1`, `random:25%`. */
+  /** What was held out, as the manifest records it: `mixed:20%`, `leave-last:20%`, `temporal:70d`, `last:1`, `random:25%`. */
   split: string;
   /** Shoppers with at least one interaction in the whole training data. */
   shoppers: number;
@@ -115,6 +127,11 @@ export function carveValidation(
     shoppers,
     covered: c.set.users.length,
   });
+  if (protocol.kind === 'mixed')
+    return done(
+      carvedFrom(leaveLastAndRandomSplit(records, protocol.share, protocol.seed), opts),
+      `mixed:${pct(protocol.share)}`,
+    );
   if (protocol.kind === 'leave-last')
     return done(
       carvedFrom(leaveLastShareSplit(records, protocol.share), opts),

@@ -207,9 +207,9 @@ describe('CLI: recsys train', () => {
     expect(mPref).toMatchObject({
       ratings: 'preference',
       data: { interactions: 640 },
-      validation: { split: 'leave-last:20%', shoppers: 80, covered: 80 },
+      validation: { split: 'mixed:20%', shoppers: 80, covered: 80 },
     });
-    expect(pref.stdout).toContain('validation (leave-last:20%, 80 of 80 shoppers (100.0%), k=10):');
+    expect(pref.stdout).toContain('validation (mixed:20%, 80 of 80 shoppers (100.0%), k=10):');
   });
 
   it('returns exit 1 naming a bad --validation or --ratings, and explains the default in --help', async () => {
@@ -236,7 +236,9 @@ describe('CLI: recsys train', () => {
     );
     expect(r3.code).toBe(1);
     expect(r3.stderr).toContain('error: --engine spark takes neither --validation nor --ratings');
-    expect(help.stdout).toMatch(/leave-last\[:SHARE\]\s+default\. Per shopper, the newest SHARE/);
+    expect(help.stdout).toMatch(
+      /mixed\[:SHARE\]\s+default\. Per shopper, SHARE \(0\.2\) of his distinct items held out: half his newest/,
+    );
     expect(help.stdout).toMatch(/interactions\s+every rated item is an interaction/);
   });
 

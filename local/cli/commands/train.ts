@@ -203,7 +203,7 @@ export function registerTrain(program: Command): void {
       .addOption(new Option('--seed <n>', 'random seed').default(42).argParser(positiveInteger))
       .option(
         '--validation <protocol>',
-        'how the search validates: leave-last[:SHARE] (default, 0.2), temporal[:DAYS] or random[:SHARE] (below)',
+        'how the search validates: mixed[:SHARE] (default, 0.2), leave-last[:SHARE], temporal[:DAYS] or random[:SHARE] (below)',
       )
       .addOption(
         new Option('--ratings <meaning>', 'what a rating means (default preference; below)').choices(
@@ -221,9 +221,11 @@ events, events without an item and malformed lines are counted in the manifest's
 
 Validation (the split the search scores candidates on, carved from the training data; the quality gate's
 holdout lists use the same split):
-  leave-last[:SHARE]  default. Per shopper, the newest SHARE (0.2) of his distinct items, at least one, held out
-                      in time order within the shopper: every shopper with two or more items is validated, so the
-                      score stands for the shoppers, not for the few active in the last weeks.
+  mixed[:SHARE]       default. Per shopper, SHARE (0.2) of his distinct items held out: half his newest (at least
+                      one, in time order within the shopper), half at random from the rest. Every shopper with two
+                      or more items is validated, so the score stands for the shoppers, not for the few active in
+                      the last weeks; and a model must predict what comes next and fill in what is missing alike.
+  leave-last[:SHARE]  per shopper, only the newest SHARE (0.2) of his distinct items, at least one.
   temporal[:DAYS]     one global cut: the last DAYS (default 70, at most a quarter of the span).
   random[:SHARE]      per shopper, a seeded random SHARE (0.25) of his items, whatever their time.
 Every candidate gets a bootstrap interval over the validated shoppers; among those whose paired difference to the

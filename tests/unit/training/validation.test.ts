@@ -19,6 +19,8 @@ function mostlyGoneQuiet(): InteractionRecord[] {
 
 describe('parseValidation', () => {
   it('returns each protocol with its default or given argument', () => {
+    expect(parseValidation('mixed')).toEqual({ kind: 'mixed', share: 0.2, seed: 42 });
+    expect(parseValidation('mixed:0.4', 3)).toEqual({ kind: 'mixed', share: 0.4, seed: 3 });
     expect(parseValidation('leave-last')).toEqual({ kind: 'leave-last', share: 0.2 });
     expect(parseValidation('leave-last:0.3')).toEqual({ kind: 'leave-last', share: 0.3 });
     expect(parseValidation('temporal')).toEqual({ kind: 'temporal' });
@@ -28,7 +30,7 @@ describe('parseValidation', () => {
 
   it('throws naming the protocol text and what is wrong', () => {
     expect(() => parseValidation('global')).toThrow(
-      /--validation global: expected leave-last\[:…\], temporal/,
+      /--validation global: expected mixed\[:…\], leave-last\[:…\], temporal/,
     );
     expect(() => parseValidation('leave-last:2')).toThrow(
       /leave-last:2: the held-out share must be a number in \(0, 0.9\)/,
@@ -46,6 +48,19 @@ describe('carveValidation', () => {
     const temporal = carveValidation(records, { kind: 'temporal', days: 20 }, {});
     expect(temporal.split).toBe('temporal:20d');
     expect(temporal.covered).toBe(20);
+    const mixed = carveValidation(records, { kind: 'mixed', share: 0.2, seed: 42 }, {});
+    // Ten items each: the newest one and one of the nine before it, drawn at random.
+    expect(mixed).toMatchObject({ split: 'mixed:20%', shoppers: 200, covered: 200 });
+    expect(mixed.set.pairs).toBe(400);
+    const pairsOf = (c: typeof last) =>
+      c.set.relevant.flatMap((r, t) =>
+        [...r].map((j) => `${c.data.userIds[c.set.users[t]!]}:${c.data.itemIds[j]}`),
+      );
+    const newestOnly = new Set(pairsOf(last));
+    const mixedPairs = pairsOf(mixed);
+    const shared = mixedPairs.filter((p) => newestOnly.has(p)).length;
+    expect(shared).toBeGreaterThanOrEqual(200);
+    expect(shared).toBeLessThan(300);
     const random = carveValidation(records, { kind: 'random', share: 0.25, seed: 42 }, {});
     expect(random).toMatchObject({ split: 'random:25%', covered: 200 });
     expect(random.set.pairs).toBe(200 * 2); // 7.5 of 10 items train, rounded to 8
@@ -66,7 +81,7 @@ describe('carveValidation', () => {
 describe('autoTune', () => {
   it('returns a collaborative winner within the noise of the best, popularity beyond it, on every shopper', () => {
     const tuned = autoTune(mostlyGoneQuiet(), { budgetSeconds: 20, seed: 42, threads: 1 });
-    expect(tuned.validationSplit).toMatchObject({ method: 'leave-last:20%', shoppers: 200, covered: 200 });
+    expect(tuned.validationSplit).toMatchObject({ method: 'mixed:20%', shoppers: 200, covered: 200 });
     expect(['popularity', 'recent-popularity']).not.toContain(tuned.spec.kind);
     const winner = tuned.tried.find((t) => t.spec === tuned.spec)!;
     expect(winner.tied).toBe(true);
