@@ -204,12 +204,13 @@ describe('CLI: recsys train', () => {
       data: { interactions: 800 },
       validation: { split: 'temporal:14d' },
     });
+    // Shoppers whose held-out ratings are all 1–2 stars have nothing to find under preference: 73 of 80 left.
     expect(mPref).toMatchObject({
       ratings: 'preference',
       data: { interactions: 640 },
-      validation: { split: 'mixed:20%', shoppers: 80, covered: 80 },
+      validation: { split: 'mixed:20%', shoppers: 80, covered: 73 },
     });
-    expect(pref.stdout).toContain('validation (mixed:20%, 80 of 80 shoppers (100.0%), k=10):');
+    expect(pref.stdout).toContain('validation (mixed:20%, 73 of 80 shoppers (91.3%), k=10):');
   });
 
   it('returns exit 1 naming a bad --validation or --ratings, and explains the default in --help', async () => {
@@ -228,7 +229,7 @@ describe('CLI: recsys train', () => {
     const help = await runCli(['train', '--help']);
     expect(r1.code).toBe(1);
     expect(r1.stderr).toContain(
-      'error: --validation global:3: expected leave-last[:…], temporal[:…], random[:…]',
+      'error: --validation global:3: expected mixed[:…], leave-last[:…], temporal[:…], random[:…]',
     );
     expect(r2.code).toBe(1);
     expect(r2.stderr).toMatch(
