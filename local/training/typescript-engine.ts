@@ -43,6 +43,7 @@ export function createTypeScriptTrainingEngine(options: { dataDir: string }): Tr
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
         ...(validation !== undefined ? { validation } : {}),
         ...(request.ratings !== undefined ? { ratings: request.ratings } : {}),
+        ...(request.ranker === true ? { ranker: true } : {}),
         ...(input.catalog !== undefined ? { catalog: input.catalog } : {}),
         version,
         createdAt: new Date(startedAt).toISOString(),

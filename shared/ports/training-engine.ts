@@ -21,6 +21,8 @@ export interface TrainingRequest {
   validation?: string;
   /** What a rating means (default 'preference'). */
   ratings?: RatingsMeaning;
+  /** auto/hybrid: try the learned second-stage ranker (default false). */
+  ranker?: boolean;
   /** The artifact version to write (the retrain state machine fixes it up front); default: start time + random. */
   version?: string;
   /** Write the artifact into this directory instead of the model store. */

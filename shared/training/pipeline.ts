@@ -46,6 +46,8 @@ export interface TrainPipelineOptions {
   validation?: ValidationProtocol;
   /** What a rating means (default 'preference': 1–2 stars are dislikes). */
   ratings?: RatingsMeaning;
+  /** auto/hybrid: try the learned ranker and keep it when it wins beyond the noise (default false). */
+  ranker?: boolean;
   catalog?: readonly ContentItem[];
   weights?: Partial<EventWeights>;
   version: string;
@@ -120,6 +122,7 @@ export function trainArtifact(
       budgetSeconds: options.budgetSeconds ?? 300,
       validation: protocol,
       interaction,
+      ranker: options.ranker === true,
       ...(catalog !== undefined ? { catalog } : {}),
       onProgress: log,
     });

@@ -89,7 +89,7 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
   const winner = scored[selection.judged.indexOf(selection.chosen)]!;
   log(`winner: ${winner.name} (${selection.reason})`);
   const ranker =
-    options.ranker === false
+    options.ranker !== true
       ? undefined
       : judgeRanker(
           s,

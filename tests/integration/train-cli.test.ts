@@ -129,6 +129,7 @@ describe('CLI: recsys train', () => {
       'when',
       '--budget',
       '3',
+      '--ranker',
       '--out',
       out,
     ]);
@@ -138,6 +139,10 @@ describe('CLI: recsys train', () => {
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.data.source).toBe(`csv:${csv}`);
     expect(manifest.validation.tried.length).toBeGreaterThan(1);
+    // --ranker: the second stage was trained and judged; the summary and the manifest give the verdict.
+    expect(typeof manifest.validation.ranker.kept).toBe('boolean');
+    expect(manifest.files.includes('ranker.json')).toBe(manifest.validation.ranker.kept);
+    expect(run.stdout).toMatch(/ranker: (kept|not kept) \(validation nDCG@10 \d\.\d{4}, [+-]\d\.\d{4} \[/);
     // The same --out again is refused, not overwritten.
     const again = await runCli([
       'train',
@@ -236,7 +241,7 @@ describe('CLI: recsys train', () => {
       /--ratings <meaning>' argument 'stars' is invalid. Allowed choices are interactions, preference/,
     );
     expect(r3.code).toBe(1);
-    expect(r3.stderr).toContain('error: --engine spark takes neither --validation nor --ratings');
+    expect(r3.stderr).toContain('error: --engine spark takes neither --validation, --ratings nor --ranker');
     expect(help.stdout).toMatch(
       /mixed\[:SHARE\]\s+default\. Per shopper, SHARE \(0\.2\) of his distinct items held out: half his newest/,
     );

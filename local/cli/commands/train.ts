@@ -145,6 +145,7 @@ interface TrainOptions {
   seed: number;
   validation?: string;
   ratings?: RatingsMeaning;
+  ranker?: boolean;
   json?: boolean;
   userCol?: string;
   itemCol?: string;
@@ -210,6 +211,10 @@ export function registerTrain(program: Command): void {
           RATINGS_MEANINGS,
         ),
       )
+      .option(
+        '--ranker',
+        'auto/hybrid: also train the learned second-stage ranker, kept only when it wins beyond the noise',
+      )
       .option('--json', 'print the manifest as JSON instead of the summary')
       .addOption(dataDirOption()),
   )
@@ -255,6 +260,7 @@ Examples:
         seed: opts.seed,
         ...(opts.validation !== undefined ? { validation: opts.validation } : {}),
         ...(opts.ratings !== undefined ? { ratings: opts.ratings } : {}),
+        ...(opts.ranker === true ? { ranker: true } : {}),
         // Spark takes --out as its model store (modelsDir above), not as the artifact directory.
         ...(opts.out !== undefined && engine.name === 'typescript' ? { outDir: resolve(opts.out) } : {}),
         onProgress: progress.message,
