@@ -18,7 +18,7 @@ export interface QualitySet {
 
 export async function qualitySets(only?: string): Promise<QualitySet[]> {
   const out: QualitySet[] = [];
-  const wanted = (name: string) => only === undefined || name.includes(only);
+  const wanted = (name: string) => only === undefined || name.includes(only) || only.includes(name);
   if (wanted('online-retail')) {
     const split = await loadOnlineRetail();
     const counts = {
