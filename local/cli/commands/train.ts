@@ -159,9 +159,9 @@ interface TrainOptions {
  */
 function engineFor(opts: TrainOptions, dataDir: string): TrainingEngine {
   if (opts.engine === 'typescript') return createTypeScriptTrainingEngine({ dataDir });
-  if (opts.validation !== undefined || opts.ratings !== undefined)
+  if (opts.validation !== undefined || opts.ratings !== undefined || opts.ranker === true)
     throw new CliError(
-      '--engine spark takes neither --validation nor --ratings (it trains one ALS on the lake)',
+      '--engine spark takes neither --validation, --ratings nor --ranker (it trains one ALS on the lake)',
     );
   if (opts.data !== 'lake') throw new CliError('--engine spark reads the lake only (--data lake)');
   if (opts.model !== 'auto' && opts.model !== 'als')
