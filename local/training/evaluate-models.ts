@@ -7,12 +7,19 @@ import {
 import { leaveLastNSplit, randomSplit, temporalSplit } from '../../shared/evaluation/splits.ts';
 import type { ContentItem } from '../../shared/model/content.ts';
 import { EASE_DEFAULT_MAX_ITEMS } from '../../shared/model/ease.ts';
-import { buildInteractions, type InteractionRecord } from '../../shared/model/interactions.ts';
+import {
+  buildInteractions,
+  type InteractionRecord,
+  type RatingsMeaning,
+  ratingWeight,
+} from '../../shared/model/interactions.ts';
 import { fixedSpec, type ModelChoice } from '../../shared/model/model-choice.ts';
+import { rankedScorer } from '../../shared/model/ranker.ts';
 import type { Scorer } from '../../shared/model/scorer.ts';
 import { fitModel, modelScorer } from '../../shared/model/trained-model.ts';
 import { TrainingInputError } from '../../shared/training/pipeline.ts';
 import { autoTune } from '../../shared/training/tuning.ts';
+import type { ValidationProtocol } from '../../shared/training/validation.ts';
 
 export type SplitSpec =
   | { kind: 'temporal'; cutoff: string }
@@ -58,6 +65,9 @@ export interface EvaluateModelsOptions {
   k: number;
   seed?: number;
   budgetSeconds?: number;
+  /** The auto/hybrid search's validation inside the training part. */
+  validation?: ValidationProtocol;
+  ratings?: RatingsMeaning;
   catalog?: readonly ContentItem[];
   onProgress?: (message: string) => void;
 }
@@ -81,13 +91,18 @@ export function evaluateModels(
   options: EvaluateModelsOptions,
 ): EvaluateModelsResult {
   const log = options.onProgress ?? (() => {});
-  const ix = buildInteractions(train);
+  const ratings = options.ratings ?? 'preference';
+  const ix = buildInteractions(train, { ratings });
   if (ix.stats.pairs === 0) throw new TrainingInputError('the training part has no interactions');
   if (ix.stats.users < 2)
     throw new TrainingInputError(
       `the training part has only one user (${ix.userIds[0]}): nothing to compare`,
     );
-  const testSet = buildTestSet(ix, test);
+  // A held-out dislike is not something a list should find.
+  const testSet = buildTestSet(
+    ix,
+    test.filter((r) => r.type !== 'rating' || ratingWeight(1, r.value, ratings) > 0),
+  );
   if (testSet.users.length === 0)
     throw new TrainingInputError(
       `no test interaction is a new pair of a user and an item seen in training (${test.length} test records): nothing to evaluate`,
@@ -105,6 +120,8 @@ export function evaluateModels(
         k: options.k,
         seed: options.seed ?? 42,
         budgetSeconds: options.budgetSeconds ?? 120,
+        interaction: { ratings },
+        ...(options.validation !== undefined ? { validation: options.validation } : {}),
         ...(catalog !== undefined ? { catalog } : {}),
         onProgress: (m) => log(`  ${m}`),
       });
@@ -113,8 +130,15 @@ export function evaluateModels(
         tuned.model.userIds.length !== ix.userIds.length
       )
         throw new Error('the tuned model has another id space than the training part');
+      const m = tuned.model;
+      const first = modelScorer(m);
+      // What serving shows: the precomputed lists and the served ones go through the ranker when one was kept.
+      const served = m.ranker !== undefined ? rankedScorer(first, m.ranker, m, m.history) : first;
       scorers.push({
-        scorer: { ...modelScorer(tuned.model), name: `${choice} (${tuned.spec.kind})` },
+        scorer: {
+          ...served,
+          name: `${choice} (${tuned.spec.kind}${m.ranker !== undefined ? ' + ranker' : ''})`,
+        },
         trainSeconds: (performance.now() - t0) / 1000,
       });
       continue;

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createLocalModelStore, writeArtifactDirectory } from '../../shared/adapters/local/model-store.ts';
 import type { TrainingEngine, TrainingOutcome, TrainingRequest } from '../../shared/ports/training-engine.ts';
 import type { LoadedInteractions } from '../../shared/training/lake-input.ts';
-import { modelVersion, trainArtifact } from '../../shared/training/pipeline.ts';
+import { modelVersion, TrainingInputError, trainArtifact } from '../../shared/training/pipeline.ts';
+import { parseValidation, ValidationProtocolError } from '../../shared/training/validation.ts';
 import { dataDirLayout } from '../data-dir.ts';
 import { loadInteractionsCsv, loadLake } from './sources.ts';
 
@@ -28,12 +29,22 @@ export function createTypeScriptTrainingEngine(options: { dataDir: string }): Tr
     async train(request: TrainingRequest): Promise<TrainingOutcome> {
       const startedAt = Date.now();
       const version = request.version ?? modelVersion(startedAt, randomBytes(4).toString('hex'));
+      let validation: ReturnType<typeof parseValidation> | undefined;
+      try {
+        if (request.validation !== undefined) validation = parseValidation(request.validation, request.seed);
+      } catch (error) {
+        if (error instanceof ValidationProtocolError) throw new TrainingInputError(error.message);
+        throw error;
+      }
       const input = await loadSource(options.dataDir, request);
       const result = trainArtifact(input.records, {
         model: request.model,
         ...(request.budgetSeconds !== undefined ? { budgetSeconds: request.budgetSeconds } : {}),
         ...(request.k !== undefined ? { k: request.k } : {}),
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        ...(validation !== undefined ? { validation } : {}),
+        ...(request.ratings !== undefined ? { ratings: request.ratings } : {}),
+        ...(request.ranker === true ? { ranker: true } : {}),
         ...(input.catalog !== undefined ? { catalog: input.catalog } : {}),
         version,
         createdAt: new Date(startedAt).toISOString(),

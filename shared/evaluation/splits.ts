@@ -66,20 +66,76 @@ export function randomSplit<T extends Timed>(records: readonly T[], ratio: numbe
 }
 
 /**
+ * Per user, the newest `share` of the user's distinct items (by first touch, at least one) go to test; users
+ * with a single item keep it in training. Every shopper with two or more items is held out at his own latest
+ * moment, not at one global date that most shoppers never reach.
+ */
+export function leaveLastShareSplit<T extends Timed>(records: readonly T[], share: number): Split<T> {
+  if (!(share > 0 && share < 1)) throw new RangeError(`share must be in (0, 1), got ${share}`);
+  return byFirstTouch(records, (items) => (items < 2 ? 0 : Math.max(1, Math.round(items * share))));
+}
+
+/**
+ * Per user, half of `share` of his distinct items from his newest (by first touch) and half drawn at random from
+ * the rest (seeded), at least one newest for users with two or more items. A validation that asks both "what next"
+ * and "what else": a model tuned on it must do well on a future and on a random hold-out alike.
+ */
+export function leaveLastAndRandomSplit<T extends Timed>(
+  records: readonly T[],
+  share: number,
+  seed = 42,
+): Split<T> {
+  if (!(share > 0 && share < 1)) throw new RangeError(`share must be in (0, 1), got ${share}`);
+  const rand = mulberry32(seed);
+  const train: T[] = [];
+  const test: T[] = [];
+  const users = pairsByUser(records);
+  for (const userId of [...users.keys()].sort()) {
+    const firstSeen = byFirstSeen(users.get(userId)!);
+    const count = firstSeen.length;
+    const newest = count < 2 ? 0 : Math.max(1, Math.round((count * share) / 2));
+    const random = count < 3 ? 0 : Math.min(count - newest - 1, Math.round((count * share) / 2));
+    const older = firstSeen.slice(0, count - newest);
+    const picked = new Set(
+      shuffle(
+        older.map((_, i) => i),
+        rand,
+      ).slice(0, random),
+    );
+    older.forEach((e, i) => {
+      (picked.has(i) ? test : train).push(...e.list);
+    });
+    for (const e of firstSeen.slice(count - newest)) test.push(...e.list);
+  }
+  return { train, test };
+}
+
+/** A user's distinct items with their records, oldest first touch first (ties by item id). */
+function byFirstSeen<T extends Timed>(items: Map<string, T[]>): { item: string; t: number; list: T[] }[] {
+  const firstSeen = [...items.entries()].map(([item, list]) => {
+    let t = Number.POSITIVE_INFINITY;
+    for (const r of list) t = Math.min(t, toEpochMs(r.timestamp));
+    return { item, t, list };
+  });
+  firstSeen.sort((a, b) => a.t - b.t || (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
+  return firstSeen;
+}
+
+/**
  * Per user, the `n` distinct items first touched last go to test (users with ≤ n items keep all of them in
  * training, so that every test user has history).
  */
 export function leaveLastNSplit<T extends Timed>(records: readonly T[], n = 1): Split<T> {
+  return byFirstTouch(records, (items) => (items > n ? n : 0));
+}
+
+/** Per user, orders the distinct items by first touch and sends the last `heldOut(items)` of them to test. */
+function byFirstTouch<T extends Timed>(records: readonly T[], heldOut: (items: number) => number): Split<T> {
   const train: T[] = [];
   const test: T[] = [];
   for (const items of pairsByUser(records).values()) {
-    const firstSeen = [...items.entries()].map(([item, list]) => {
-      let t = Number.POSITIVE_INFINITY;
-      for (const r of list) t = Math.min(t, toEpochMs(r.timestamp));
-      return { item, t, list };
-    });
-    firstSeen.sort((a, b) => a.t - b.t || (a.item < b.item ? -1 : a.item > b.item ? 1 : 0));
-    const cut = firstSeen.length > n ? firstSeen.length - n : firstSeen.length;
+    const firstSeen = byFirstSeen(items);
+    const cut = firstSeen.length - heldOut(firstSeen.length);
     firstSeen.forEach((e, i) => {
       (i < cut ? train : test).push(...e.list);
     });

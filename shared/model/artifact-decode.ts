@@ -8,6 +8,7 @@ import type { EaseModel } from './ease.ts';
 import type { IalsModel } from './ials.ts';
 import { emptyNeighbours, type Neighbours } from './neighbours.ts';
 import { TRENDING_WINDOWS, type TrendingWindow } from './popularity.ts';
+import { parseRanker, type RankerModel } from './ranker.ts';
 import type { Scorer } from './scorer.ts';
 import type { Csr } from './sparse.ts';
 import { modelScorer, SERVING_NEIGHBOURS, type TrainedModel } from './trained-model.ts';
@@ -43,6 +44,8 @@ export interface LoadedModel {
   factors?: { rank: number; user: Float32Array; item: Float32Array };
   /** items × items, when the model is or contains EASE. */
   ease?: Float32Array;
+  /** The learned second stage, when the trainer kept one (`ranker.json`). */
+  ranker?: RankerModel;
 }
 
 export type ReadArtifactFile = (name: string) => Promise<Uint8Array>;
@@ -220,6 +223,14 @@ export async function decodeArtifact(
   }
   const ease = await optional('ease.f32');
   if (ease !== undefined) loaded.ease = typed(Float32Array, ease, items * items, 'ease.f32');
+  const ranker = await optional('ranker.json');
+  if (ranker !== undefined) {
+    try {
+      loaded.ranker = parseRanker(JSON.parse(text(ranker)));
+    } catch (error) {
+      throw new ArtifactError((error as Error).message, { cause: error });
+    }
+  }
   return loaded;
 }
 

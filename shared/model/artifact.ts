@@ -3,6 +3,7 @@ import type { FreshnessBlock } from './fold-in-freshness.ts';
 import type { IalsParams } from './ials.ts';
 import type { Neighbours } from './neighbours.ts';
 import { TRENDING_WINDOWS, type TrendingWindow } from './popularity.ts';
+import { historyItems, rerank, shopperProfile } from './ranker.ts';
 import { topK, topKExcluding } from './topk.ts';
 import { type ModelSpec, modelScorer, type TrainedModel } from './trained-model.ts';
 
@@ -74,6 +75,8 @@ export interface ArtifactManifest {
   data: DataStats;
   /** Event type → weight, as in shared/model/event-weights.json: a veto (−∞) is the string "veto". */
   eventWeights: Record<string, number | string>;
+  /** What a rating meant in training (`--ratings`); absent in artifacts written before it existed. */
+  ratings?: 'interactions' | 'preference';
   validation: ArtifactValidation;
   shapes: {
     users: number;
@@ -107,6 +110,7 @@ export interface EncodeExtras {
   createdAt?: string;
   data: DataStats;
   eventWeights: Record<string, number>;
+  ratings?: 'interactions' | 'preference';
   validation: ArtifactValidation;
   holdout: readonly HoldoutLine[];
   trainingSeconds: number;
@@ -153,7 +157,10 @@ function jsonLineParts(dir: 'recommendations' | 'holdout', lines: readonly strin
   }
 }
 
-/** Top-`n` of every training user, training items excluded, best first (what serving publishes). */
+/**
+ * Top-`n` of every training user, training items excluded, best first (what serving publishes). With a
+ * ranker, the first stage's top `ranker.candidates` are reranked and the list carries the ranker's scores.
+ */
 export function precomputeRecommendations(
   model: TrainedModel,
   n = RECOMMENDATIONS_PER_USER,
@@ -162,16 +169,24 @@ export function precomputeRecommendations(
   const scorer = modelScorer(model);
   const items = model.itemIds.length;
   const scores = new Float32Array(items);
-  const idx = new Int32Array(n);
-  const sc = new Float32Array(n);
+  const depth = Math.max(n, model.ranker?.candidates ?? 0);
+  const idx = new Int32Array(depth);
+  const sc = new Float32Array(depth);
+  const reranked = new Float32Array(depth);
   const h = model.history;
   const out: RecommendationLine[] = [];
   const users = model.userIds.length;
   for (let u = 0; u < users; u++) {
     scorer.scoreUser(u, scores);
-    const got = topKExcluding(scores, h, u, n, idx, sc);
+    const got = topKExcluding(scores, h, u, depth, idx, sc);
     const list: [string, number][] = [];
-    for (let t = 0; t < got; t++) list.push([model.itemIds[idx[t]!]!, f32(sc[t]!)]);
+    if (model.ranker !== undefined) {
+      const cand = idx.subarray(0, got);
+      const profile = shopperProfile(model, historyItems(h, u));
+      const order = rerank(model.ranker, model, profile, cand, sc.subarray(0, got), reranked);
+      for (let t = 0; t < Math.min(n, order.length); t++)
+        list.push([model.itemIds[cand[order[t]!]!]!, f32(reranked[order[t]!]!)]);
+    } else for (let t = 0; t < Math.min(n, got); t++) list.push([model.itemIds[idx[t]!]!, f32(sc[t]!)]);
     out.push({ userId: model.userIds[u]!, items: list });
     if (onProgress !== undefined && (u % 256 === 0 || u === users - 1)) onProgress(u + 1, users);
   }
@@ -222,6 +237,7 @@ export function encodeArtifact(model: TrainedModel, extras: EncodeExtras): Artif
     files.set('item-factors.f32', bytesOf(model.ials.itemFactors));
   }
   if (model.ease !== undefined) files.set('ease.f32', bytesOf(model.ease.weights));
+  if (model.ranker !== undefined) files.set('ranker.json', `${JSON.stringify(model.ranker)}\n`);
   const recs = precomputeRecommendations(model, RECOMMENDATIONS_PER_USER, extras.onProgress);
   jsonLineParts(
     'recommendations',
@@ -244,6 +260,7 @@ export function encodeArtifact(model: TrainedModel, extras: EncodeExtras): Artif
     model: { kind: model.spec.kind, spec: model.spec, resolved },
     data: extras.data,
     eventWeights: weightsJson(extras.eventWeights),
+    ...(extras.ratings !== undefined ? { ratings: extras.ratings } : {}),
     validation: extras.validation,
     shapes: {
       users: model.userIds.length,

@@ -56,8 +56,28 @@ export const DEFAULT_EVENT_WEIGHTS: Readonly<EventWeights> = Object.freeze(
   fromConfig(EVENT_WEIGHTS_CONFIG.weights),
 );
 
+/**
+ * What a rating means (`recsys train --ratings`). 'preference' (the default): a rating is a signed opinion,
+ * `weights.rating × (r − midpoint) / scale`, so 1–2 stars are dislikes that cancel the pair. 'interactions':
+ * every rated item is a positive interaction, `weights.rating × r / (midpoint + scale)` (5 stars = full
+ * weight), as the usual implicit-feedback protocols on rating data count them.
+ */
+export type RatingsMeaning = 'interactions' | 'preference';
+export const RATINGS_MEANINGS: readonly RatingsMeaning[] = ['interactions', 'preference'];
+
+/** The confidence one rating event adds under `meaning`. */
+export function ratingWeight(weight: number, value: number | undefined, meaning: RatingsMeaning): number {
+  const { midpoint, scale } = EVENT_WEIGHTS_CONFIG.rating;
+  const r = value ?? midpoint;
+  return meaning === 'interactions'
+    ? (weight * Math.max(0, r)) / (midpoint + scale)
+    : (weight * (r - midpoint)) / scale;
+}
+
 export interface InteractionOptions {
   weights?: Partial<EventWeights>;
+  /** What a rating means; default 'preference'. */
+  ratings?: RatingsMeaning;
   /**
    * 'ignore': every event counts once; 'log': quantity types are scaled by 1 + ln(quantity).
    * Default: `quantity` of event-weights.json.
@@ -113,7 +133,7 @@ export function buildInteractions(
   const weights: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...options.weights };
   const quantity = options.quantity ?? EVENT_WEIGHTS_CONFIG.quantity;
   const halfLifeDays = options.halfLifeDays ?? EVENT_WEIGHTS_CONFIG.halfLifeDays ?? undefined;
-  const { midpoint, scale } = EVENT_WEIGHTS_CONFIG.rating;
+  const ratings = options.ratings ?? 'preference';
   const fixedUsers = options.userIds !== undefined;
   const fixedItems = options.itemIds !== undefined;
   const userIds = fixedUsers ? [...options.userIds!] : [];
@@ -140,7 +160,7 @@ export function buildInteractions(
       seen.add(r.eventId);
     }
     let w = weights[r.type];
-    if (r.type === 'rating') w *= ((r.value ?? midpoint) - midpoint) / scale;
+    if (r.type === 'rating') w = ratingWeight(w, r.value, ratings);
     else if (
       quantity === 'log' &&
       QUANTITY_TYPES.has(r.type) &&

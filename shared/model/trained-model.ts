@@ -18,6 +18,7 @@ import {
   type TrendingWindow,
   trending,
 } from './popularity.ts';
+import type { RankerModel } from './ranker.ts';
 import type { Scorer } from './scorer.ts';
 import type { Csr } from './sparse.ts';
 import { topKExcluding } from './topk.ts';
@@ -63,6 +64,8 @@ export interface TrainedModel {
   ease?: EaseModel;
   /** The scoring neighbours when the spec's item-kNN keeps a different count than the serving 50. */
   knn?: Neighbours;
+  /** The learned second stage over the spec's top candidates, when the tuner kept one (ranker.ts). */
+  ranker?: RankerModel;
 }
 
 export interface FitOptions {

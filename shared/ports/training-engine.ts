@@ -1,4 +1,5 @@
 import type { ArtifactManifest } from '../model/artifact.ts';
+import type { RatingsMeaning } from '../model/interactions.ts';
 import type { ModelChoice } from '../model/model-choice.ts';
 
 /** What to train on: the lake's raw zone, or an interactions file (CSV) with its column names. */
@@ -16,6 +17,12 @@ export interface TrainingRequest {
   budgetSeconds?: number;
   k?: number;
   seed?: number;
+  /** The tuner's validation protocol as `--validation` spells it (`leave-last`, `temporal:70`, …). */
+  validation?: string;
+  /** What a rating means (default 'preference'). */
+  ratings?: RatingsMeaning;
+  /** auto/hybrid: try the learned second-stage ranker (default false). */
+  ranker?: boolean;
   /** The artifact version to write (the retrain state machine fixes it up front); default: start time + random. */
   version?: string;
   /** Write the artifact into this directory instead of the model store. */

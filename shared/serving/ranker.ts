@@ -1,4 +1,5 @@
 import type { FreshSignal } from '../model/fold-in.ts';
+import { rerankCandidates } from '../model/ranker.ts';
 import type { ScoredItem } from '../ports/publication-store.ts';
 import type { ActivityEntry } from '../ports/serving-store.ts';
 import type { RequestExclusions } from './exclusions.ts';
@@ -80,10 +81,14 @@ export function rankPersonal(r: RankRequest, scratch: Scratch): Ranking {
   if (r.userIndex !== undefined)
     for (const a of historyAnchors(model, r.userIndex))
       if (!anchors.some((b) => b.index === a.index)) anchors.push(a);
-  const ranked =
+  const ranker = model.model.ranker;
+  const candidates = Math.max(depth, ranker?.candidates ?? 0);
+  const first =
     r.mode !== 'legacy' && needsFresh
-      ? blendRanked(model, r.userIndex, fresh, scratch, depth)
-      : blended(r, pre ?? EMPTY_LIST, signals, needsFresh, scratch, depth);
+      ? blendRanked(model, r.userIndex, fresh, scratch, candidates)
+      : blended(r, pre ?? EMPTY_LIST, signals, needsFresh, scratch, candidates);
+  const ranked =
+    ranker === undefined ? first.slice(0, depth) : secondStage(model, r.userIndex, signals, first, depth);
   return { ranked, explained: anchorsFor(model, anchors, ranked, scratch.ranked), source: 'fold-in' };
 }
 
@@ -109,6 +114,23 @@ function fromList(
     explained.push(cached.explained[p]);
   }
   return { ranked, explained, source: 'precomputed' };
+}
+
+/** The learned second stage (shared/model/ranker.ts) over the blended candidates, cut to `depth`. */
+function secondStage(
+  model: ServingModel,
+  userIndex: number | undefined,
+  signals: Map<number, number>,
+  ranked: Ranked[],
+  depth: number,
+): Ranked[] {
+  const m = model.model;
+  if (m.ranker === undefined || ranked.length < 2) return ranked.slice(0, depth);
+  const { order, scores } = rerankCandidates({ ...m, ranker: m.ranker }, userIndex, signals.keys(), ranked);
+  return Array.from(order.subarray(0, Math.min(depth, order.length)), (c) => ({
+    ...ranked[c]!,
+    score: scores[c]!,
+  }));
 }
 
 /**

@@ -1,4 +1,3 @@
-import type { TestSet } from '../evaluation/evaluate.ts';
 import { buildHoldoutLines, gateMetricsFromHoldout, HOLDOUT_K } from '../evaluation/holdout.ts';
 import {
   type ArtifactFiles,
@@ -14,12 +13,13 @@ import {
   DEFAULT_EVENT_WEIGHTS,
   type EventWeights,
   type InteractionRecord,
-  type Interactions,
+  type RatingsMeaning,
   toEpochMs,
 } from '../model/interactions.ts';
 import { fixedSpec, type ModelChoice } from '../model/model-choice.ts';
 import { fitModel, type ModelSpec, modelScorer, type TrainedModel } from '../model/trained-model.ts';
-import { autoTune, carveValidation as carveTuningSplit } from './tuning.ts';
+import { autoTune } from './tuning.ts';
+import { carveValidation, DEFAULT_VALIDATION, describeSplit, type ValidationProtocol } from './validation.ts';
 
 /** A problem with the training data or the request that the user can fix. */
 export class TrainingInputError extends Error {
@@ -42,7 +42,12 @@ export interface TrainPipelineOptions {
   budgetSeconds?: number;
   k?: number;
   seed?: number;
-  validationDays?: number;
+  /** How validation is carved from the training data (default: mixed, 20 % per shopper: half newest, half random). */
+  validation?: ValidationProtocol;
+  /** What a rating means (default 'preference': 1–2 stars are dislikes). */
+  ratings?: RatingsMeaning;
+  /** auto/hybrid: try the learned ranker and keep it when it wins beyond the noise (default false). */
+  ranker?: boolean;
   catalog?: readonly ContentItem[];
   weights?: Partial<EventWeights>;
   version: string;
@@ -60,27 +65,7 @@ export interface TrainPipelineResult {
   files: ArtifactFiles;
   manifest: ArtifactManifest;
   /** Every candidate the search tried, with its validation nDCG@k (auto/hybrid only). */
-  tried: { name: string; ndcg: number; seconds: number }[];
-}
-
-interface Carved {
-  train: InteractionRecord[];
-  data: Interactions;
-  set: TestSet;
-  split: string;
-}
-
-/**
- * The validation split, carved from the training records exactly as the auto-tuner carves it (one function,
- * shared/training/tuning.ts): the holdout lists and the manifest's validation metrics come from a fit on it.
- */
-function carveValidation(
-  records: readonly InteractionRecord[],
-  requestedDays: number | undefined,
-  weights: Partial<EventWeights>,
-): Carved {
-  const { train, data, set, days } = carveTuningSplit(records, requestedDays, { weights });
-  return { train, data, set, split: days === null ? 'last:1' : `temporal:${days}d` };
+  tried: { name: string; ndcg: number; seconds: number; low: number; high: number; tied: boolean }[];
 }
 
 function metricsOf(m: ArtifactMetrics): ArtifactMetrics {
@@ -104,7 +89,10 @@ export function trainArtifact(
   const seed = options.seed ?? 42;
   const weights = options.weights ?? {};
   const eventWeights: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...weights };
-  const all = buildInteractions(records, { weights });
+  const ratings = options.ratings ?? 'preference';
+  const interaction = { weights, ratings };
+  const protocol = options.validation ?? DEFAULT_VALIDATION;
+  const all = buildInteractions(records, interaction);
   if (all.stats.pairs === 0)
     throw new TrainingInputError(
       `no interactions to train on (${records.length} records, ${all.stats.skipped} of them without positive weight)`,
@@ -124,18 +112,41 @@ export function trainArtifact(
   let spec: ModelSpec;
   let model: TrainedModel;
   let tried: TrainPipelineResult['tried'] = [];
+  let selection: string | undefined;
+  let ranker: Record<string, number | boolean> | undefined;
   const fitOptions = { ...(catalog !== undefined ? { catalog } : {}), onProgress: log };
   if (options.model === 'auto' || options.model === 'hybrid') {
     const tuned = autoTune(records, {
       k,
       seed,
       budgetSeconds: options.budgetSeconds ?? 300,
-      ...(options.validationDays !== undefined ? { validationDays: options.validationDays } : {}),
-      interaction: { weights },
+      validation: protocol,
+      interaction,
+      ranker: options.ranker === true,
       ...(catalog !== undefined ? { catalog } : {}),
       onProgress: log,
     });
-    tried = tuned.tried.map((t) => ({ name: t.result.name, ndcg: t.result.ndcg, seconds: t.seconds }));
+    tried = tuned.tried.map((t) => ({
+      name: t.result.name,
+      ndcg: t.result.ndcg,
+      seconds: t.seconds,
+      low: t.interval.low,
+      high: t.interval.high,
+      tied: t.tied,
+    }));
+    selection = tuned.selection;
+    if (tuned.ranker !== undefined) {
+      const { kept, interval, gain } = tuned.ranker;
+      ranker = {
+        kept,
+        ndcg: interval.mean,
+        low: interval.low,
+        high: interval.high,
+        gain: gain.mean,
+        gainLow: gain.low,
+        gainHigh: gain.high,
+      };
+    }
     spec = tuned.spec;
     model = tuned.model;
     if (options.model === 'hybrid' && spec.kind !== 'hybrid') {
@@ -152,7 +163,7 @@ export function trainArtifact(
   }
 
   log('fitting the holdout model on the validation split (the quality gate’s lists)');
-  const carved = carveValidation(records, options.validationDays, weights);
+  const carved = carveValidation(records, protocol, interaction);
   if (carved.set.users.length === 0)
     throw new TrainingInputError(
       'no user has held-out interactions with known items: too little data to validate a model',
@@ -163,7 +174,7 @@ export function trainArtifact(
   const holdout = buildHoldoutLines(modelScorer(valModel), carved.data, carved.set, HOLDOUT_K);
   const gate = gateMetricsFromHoldout(holdout, k, { catalogSize: carved.data.itemIds.length });
   log(
-    `validation (${carved.split}, ${gate.users} users): nDCG@${k} ${gate.model.ndcg.toFixed(4)} vs popularity ${gate.baseline.ndcg.toFixed(4)}`,
+    `validation (${describeSplit(carved)}): nDCG@${k} ${gate.model.ndcg.toFixed(4)} vs popularity ${gate.baseline.ndcg.toFixed(4)}`,
   );
 
   let from = Number.POSITIVE_INFINITY;
@@ -189,13 +200,18 @@ export function trainArtifact(
     ...(options.createdAt !== undefined ? { createdAt: options.createdAt } : {}),
     data,
     eventWeights,
+    ratings,
     validation: {
       k,
       split: carved.split,
       model: metricsOf(gate.model),
       baseline: metricsOf(gate.baseline),
       holdoutK: HOLDOUT_K,
+      shoppers: carved.shoppers,
+      covered: carved.covered,
       ...(tried.length > 0 ? { tried } : {}),
+      ...(selection !== undefined ? { selection } : {}),
+      ...(ranker !== undefined ? { ranker } : {}),
     },
     holdout,
     trainingSeconds: (now() - started) / 1000,

@@ -129,6 +129,7 @@ describe('CLI: recsys train', () => {
       'when',
       '--budget',
       '3',
+      '--ranker',
       '--out',
       out,
     ]);
@@ -138,6 +139,10 @@ describe('CLI: recsys train', () => {
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.data.source).toBe(`csv:${csv}`);
     expect(manifest.validation.tried.length).toBeGreaterThan(1);
+    // --ranker: the second stage was trained and judged; the summary and the manifest give the verdict.
+    expect(typeof manifest.validation.ranker.kept).toBe('boolean');
+    expect(manifest.files.includes('ranker.json')).toBe(manifest.validation.ranker.kept);
+    expect(run.stdout).toMatch(/ranker: (kept|not kept) \(validation nDCG@10 \d\.\d{4}, [+-]\d\.\d{4} \[/);
     // The same --out again is refused, not overwritten.
     const again = await runCli([
       'train',
@@ -152,6 +157,95 @@ describe('CLI: recsys train', () => {
     ]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it('--ratings interactions keeps 1–2 star ratings that preference drops, and the summary says which was used', async () => {
+    // Prepare: every fifth rating is a 1 or a 2.
+    const lines = plantedRecords().map(
+      (r, n) =>
+        `${r.userId},${r.itemId},${n % 5 === 4 ? 1 + (n % 2) : 5},${new Date(r.timestamp).toISOString()}`,
+    );
+    const csv = await writeText(
+      join(dir.path, 'stars.csv'),
+      `user,item,rating,timestamp\n${lines.join('\n')}\n`,
+    );
+    const out = (name: string) => join(dir.path, name);
+    // Act
+    const all = await runCli([
+      'train',
+      '--data-dir',
+      dataDir,
+      '--data',
+      csv,
+      '--model',
+      'ease',
+      '--ratings',
+      'interactions',
+      '--validation',
+      'temporal:14',
+      '--out',
+      out('stars-all'),
+    ]);
+    const pref = await runCli([
+      'train',
+      '--data-dir',
+      dataDir,
+      '--data',
+      csv,
+      '--model',
+      'ease',
+      '--out',
+      out('stars-pref'),
+    ]);
+    // Assess
+    expect(all.code, all.stderr).toBe(0);
+    expect(pref.code, pref.stderr).toBe(0);
+    expect(all.stdout).toContain('ratings: interactions (every rated item is an interaction)');
+    expect(pref.stdout).toContain('ratings: preference (1–2 stars are dislikes)');
+    const mAll = JSON.parse(await readFile(join(out('stars-all'), 'manifest.json'), 'utf8'));
+    const mPref = JSON.parse(await readFile(join(out('stars-pref'), 'manifest.json'), 'utf8'));
+    expect(mAll).toMatchObject({
+      ratings: 'interactions',
+      data: { interactions: 800 },
+      validation: { split: 'temporal:14d' },
+    });
+    // Shoppers whose held-out ratings are all 1–2 stars have nothing to find under preference: 73 of 80 left.
+    expect(mPref).toMatchObject({
+      ratings: 'preference',
+      data: { interactions: 640 },
+      validation: { split: 'mixed:20%', shoppers: 80, covered: 73 },
+    });
+    expect(pref.stdout).toContain('validation (mixed:20%, 73 of 80 shoppers (91.3%), k=10):');
+  });
+
+  it('returns exit 1 naming a bad --validation or --ratings, and explains the default in --help', async () => {
+    const csv = await writeText(join(dir.path, 'val.csv'), recordsCsv(plantedRecords()));
+    const r1 = await runCli(['train', '--data-dir', dataDir, '--data', csv, '--validation', 'global:3']);
+    const r2 = await runCli(['train', '--data-dir', dataDir, '--data', csv, '--ratings', 'stars']);
+    const r3 = await runCli([
+      'train',
+      '--data-dir',
+      dataDir,
+      '--engine',
+      'spark',
+      '--validation',
+      'temporal',
+    ]);
+    const help = await runCli(['train', '--help']);
+    expect(r1.code).toBe(1);
+    expect(r1.stderr).toContain(
+      'error: --validation global:3: expected mixed[:…], leave-last[:…], temporal[:…], random[:…]',
+    );
+    expect(r2.code).toBe(1);
+    expect(r2.stderr).toMatch(
+      /--ratings <meaning>' argument 'stars' is invalid. Allowed choices are interactions, preference/,
+    );
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toContain('error: --engine spark takes neither --validation, --ratings nor --ranker');
+    expect(help.stdout).toMatch(
+      /mixed\[:SHARE\]\s+default\. Per shopper, SHARE \(0\.2\) of his distinct items held out: half his newest/,
+    );
+    expect(help.stdout).toMatch(/interactions\s+every rated item is an interaction/);
   });
 
   it('returns exit 1 naming the missing columns and the columns found', async () => {

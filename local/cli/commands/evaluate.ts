@@ -1,9 +1,14 @@
 import { type Command, Option } from 'commander';
 import { formatResults } from '../../../shared/evaluation/evaluate.ts';
 import type { ContentItem } from '../../../shared/model/content.ts';
-import type { InteractionRecord } from '../../../shared/model/interactions.ts';
+import {
+  type InteractionRecord,
+  RATINGS_MEANINGS,
+  type RatingsMeaning,
+} from '../../../shared/model/interactions.ts';
 import { MODEL_CHOICES, type ModelChoice } from '../../../shared/model/model-choice.ts';
 import { TrainingInputError } from '../../../shared/training/pipeline.ts';
+import { parseValidation, ValidationProtocolError } from '../../../shared/training/validation.ts';
 import { resolveDataDir } from '../../data-dir.ts';
 import { trainingProgress } from '../../training/cli-progress.ts';
 import { applySplit, evaluateModels, parseSplit } from '../../training/evaluate-models.ts';
@@ -21,6 +26,8 @@ interface EvaluateOptions {
   k: number;
   budget: number;
   seed: number;
+  validation?: string;
+  ratings?: RatingsMeaning;
   json?: boolean;
   dataDir: string;
   userCol?: string;
@@ -61,6 +68,15 @@ export function registerEvaluate(program: Command): void {
       .addOption(
         new Option('--seed <n>', 'seed of random splits and models').default(42).argParser(positiveInteger),
       )
+      .option(
+        '--validation <protocol>',
+        'auto/hybrid: how the search validates inside the training part (recsys train --help)',
+      )
+      .addOption(
+        new Option('--ratings <meaning>', 'what a rating means (default preference)').choices(
+          RATINGS_MEANINGS,
+        ),
+      )
       .option('--json', 'print the results as JSON')
       .addOption(dataDirOption()),
   )
@@ -76,6 +92,13 @@ Examples:
     )
     .action(async (opts: EvaluateOptions) => {
       const models = parseModels(opts.model);
+      let validation: ReturnType<typeof parseValidation> | undefined;
+      try {
+        if (opts.validation !== undefined) validation = parseValidation(opts.validation, opts.seed);
+      } catch (error) {
+        if (error instanceof ValidationProtocolError) throw new CliError(error.message);
+        throw error;
+      }
       const dataDir = resolveDataDir(opts.dataDir);
       const progress = trainingProgress();
       try {
@@ -116,6 +139,8 @@ Examples:
           k: opts.k,
           seed: opts.seed,
           budgetSeconds: opts.budget,
+          ...(validation !== undefined ? { validation } : {}),
+          ...(opts.ratings !== undefined ? { ratings: opts.ratings } : {}),
           ...(catalog !== undefined ? { catalog } : {}),
           onProgress: progress.message,
         });

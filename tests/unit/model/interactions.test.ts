@@ -58,6 +58,25 @@ describe('buildInteractions', () => {
     expect(ix.csr.values[1]).toBeCloseTo(0.5, 5);
   });
 
+  it('returns 1–2 star pairs dropped as dislikes under preference, kept weighted by the stars under interactions', () => {
+    const rated = [
+      ev('1', 'u', 'a', 'rating', { value: 1 }),
+      ev('2', 'u', 'b', 'rating', { value: 2 }),
+      ev('3', 'u', 'c', 'rating', { value: 4 }),
+    ];
+    const preference = buildInteractions(rated);
+    expect(preference.stats.pairs).toBe(1);
+    expect(preference.itemIds[preference.csr.indices[0]!]).toBe('c');
+    expect(preference.csr.values[0]).toBeCloseTo(4 * (1.5 / 2.5), 5);
+    const interactions = buildInteractions(rated, { ratings: 'interactions' });
+    expect(interactions.itemIds).toEqual(['a', 'b', 'c']);
+    expect(Array.from(interactions.csr.values)).toEqual([
+      expect.closeTo(0.8, 5),
+      expect.closeTo(1.6, 5),
+      expect.closeTo(3.2, 5),
+    ]);
+  });
+
   it('returns only pairs of the fixed id spaces when they are given', () => {
     const ix = buildInteractions([ev('1', 'u', 'a', 'view'), ev('2', 'w', 'a', 'view')], {
       userIds: ['u'],
