@@ -42,7 +42,7 @@ export async function calibrateFreshness(c: Calibration): Promise<FreshnessBlock
   });
   const rows = tally.rows();
   const tried: FreshnessTrial[] = grid.map((p, i) => ({ ...p, hitRate: rows[i]!.hitRate }));
-  const best = bestTrial(tried);
+  const best = bestTrial(tried, rows[0]?.cases ?? 0);
   let from = Number.POSITIVE_INFINITY;
   let to = Number.NEGATIVE_INFINITY;
   for (const e of c.events) {

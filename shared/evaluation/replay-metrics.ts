@@ -99,10 +99,22 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** The calibration's choice: the highest hit rate, the earliest trial on a tie. */
-export function bestTrial(trials: readonly FreshnessTrial[]): FreshnessTrial {
-  let best = trials[0];
-  if (best === undefined) throw new Error('no calibration trial to choose from');
-  for (const t of trials) if (t.hitRate > best.hitRate) best = t;
+/**
+ * The calibration's choice. Among the trials whose hit rate is within one binomial standard error of the best (over
+ * `cases` purchases: a difference the replay cannot tell from noise), the one that weighs a fresh event most —
+ * reacting on the next request is the point of fresh events, and the replay says it costs nothing there — then the
+ * higher hit rate, then the earlier trial.
+ */
+export function bestTrial(trials: readonly FreshnessTrial[], cases = 0): FreshnessTrial {
+  const first = trials[0];
+  if (first === undefined) throw new Error('no calibration trial to choose from');
+  let top = first;
+  for (const t of trials) if (t.hitRate > top.hitRate) top = t;
+  const noise = cases > 0 ? Math.sqrt((top.hitRate * (1 - top.hitRate)) / cases) : 0;
+  let best = top;
+  for (const t of trials) {
+    if (t.hitRate < top.hitRate - noise) continue;
+    if (t.weight > best.weight || (t.weight === best.weight && t.hitRate > best.hitRate)) best = t;
+  }
   return best;
 }

@@ -171,18 +171,18 @@ describe('the deployed system on the stand-ins', () => {
     );
   });
 
-  it('`recsys retrain --aws --model ease` crawls, trains on the primary node (the lake is under the threshold) once, gates, registers, publishes and activates', {
+  it('`recsys retrain --aws --model popularity` crawls, trains on the primary node (the lake is under the threshold) once, gates, registers, publishes and activates', {
     timeout: 600_000,
   }, async () => {
-    const started = await cli(['retrain', '--model', 'ease']);
+    const started = await cli(['retrain', '--model', 'popularity']);
     expect(started.code, started.stderr).toBe(0);
     const name = /^started (retrain-[0-9a-f]+) \(/.exec(started.stdout)?.[1] as string;
     expect(name, started.stdout).toBeDefined();
     // The same data asked for again (a person, or the schedule at the same time): nothing starts.
-    const again = await cli(['retrain', '--model', 'ease']);
+    const again = await cli(['retrain', '--model', 'popularity']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`${name}: already started`);
-    const [run, ...more] = await timed('first retrain (single node, ease)', () =>
+    const [run, ...more] = await timed('first retrain (single node, popularity)', () =>
       stage.stepFunctions.runPending(),
     );
     expect(more).toEqual([]);
@@ -194,7 +194,7 @@ describe('the deployed system on the stand-ins', () => {
     );
     expect(first.states.map((s) => s.name)).toContain('TrainOnPrimary');
     expect(first.states.map((s) => s.name)).not.toContain('TrainStep');
-    expect(first.steps[0]?.command.slice(2).join(' ')).toMatch(/--model ease/);
+    expect(first.steps[0]?.command.slice(2).join(' ')).toMatch(/--model popularity/);
     for (const s of first.states)
       timings[`single-node state ${s.name}${s.index !== undefined ? `#${s.index}` : ''}`] = s.seconds;
     firstVersion = (first.output as { model: { modelVersion: string } }).model.modelVersion;
@@ -221,7 +221,7 @@ describe('the deployed system on the stand-ins', () => {
         )
       ).Body?.transformToString()) ?? '{}',
     ) as { version: string; model: { kind: string } };
-    expect(manifest).toMatchObject({ version: firstVersion, model: { kind: 'ease' } });
+    expect(manifest).toMatchObject({ version: firstVersion, model: { kind: 'popularity' } });
 
     // Registered in the stage's model package group with the gate's verdict.
     const packages = await sagemaker.send(
@@ -431,6 +431,32 @@ describe('an experiment and feedback through the cloud path', () => {
     expect(run?.input).toMatchObject({ publishVersion: target });
     expect(run?.lastState).toBe('Activate');
     expect((await publications.getDeployment())?.champion).toBe(target);
+
+    // `recsys reject --aws` of the serving version: SageMaker's state change reaches modelApproval, which rolls
+    // back to the other approved version.
+    const other = (await publications.getDeployment())?.previousChampion as string;
+    const reject = await cli(['reject', target, '--description', 'offline test']);
+    expect(reject.code, reject.stderr).toBe(0);
+    const deliveries = await stage.bus.put({
+      source: 'aws.sagemaker',
+      'detail-type': 'SageMaker Model Package State Change',
+      detail: {
+        ModelPackageGroupName: 'recsys-ci',
+        ModelApprovalStatus: 'Rejected',
+        LastModifiedTime: new Date().toISOString(),
+        CustomerMetadataProperties: { modelVersion: target },
+      },
+    });
+    expect(deliveries.find((d) => d.target.startsWith('arn:aws:lambda:'))?.result).toMatchObject({
+      action: 'rolling-back',
+      from: target,
+      to: other,
+    });
+    const [back] = await stage.stepFunctions.runPending();
+    expect(back?.lastState).toBe('Activate');
+    expect((await publications.getDeployment())?.champion).toBe(other);
+    const models = await cli(['models']);
+    expect(models.stdout).toMatch(new RegExp(`^\\d+\\s+${target}\\s+Rejected\\s`, 'm'));
   });
 });
 

@@ -68,7 +68,7 @@ describe('e2e: npm start', () => {
     // … and said how long each state took, as `recsys retrain` does (README).
     for (const state of [
       'StartCrawler',
-      'TrainStep',
+      'TrainOnPrimary',
       'Evaluate',
       'Register',
       'WriteRecommendations',

@@ -135,6 +135,8 @@ describe('Adapter: S3 lake description (moto_server)', () => {
     expect(lake).toEqual({
       newestKey: 'raw/events/year=2025/month=03/day=02/recsys-ci-events-1-2025-03-02-09-00-00-b.gz',
       objects: 3,
+      // One byte each ('x'): the raw events zone's size, which ChooseTrainer routes on.
+      bytes: 3,
     });
   });
 });

@@ -181,10 +181,10 @@ describe('Replay through ingestion and serving', () => {
       ],
     });
 
-    // Assess: popularity ignores fresh events, so both candidates score 4 of 5 and the first is kept.
+    // Assess: popularity ignores fresh events, so both candidates score 4 of 5: the one weighing fresh events most.
     expect(block).toEqual({
-      halfLifeDays: 3,
-      weight: 0.25,
+      halfLifeDays: null,
+      weight: 1,
       calibration: {
         from: new Date(at(1)).toISOString(),
         to: new Date(at(15)).toISOString(),

@@ -99,10 +99,10 @@ describe('Fold-in of the whole blend', () => {
     expect(freshFactor(p, 0)).toBe(0.5);
     expect(freshFactor(p, 4 * 86_400_000)).toBe(0.125);
     expect(freshFactor(p, -1000)).toBe(0.5);
-    expect(freshnessOf({})).toEqual({ halfLifeDays: null, weight: 1 });
+    expect(freshnessOf({})).toEqual({ halfLifeDays: null, weight: 16 });
     expect(freshnessOf({ freshness: { halfLifeDays: -3, weight: 'x' } })).toEqual({
       halfLifeDays: null,
-      weight: 1,
+      weight: 16,
     });
     expect(freshFactor({ halfLifeDays: null, weight: 2 }, 1e12)).toBe(2);
   });
