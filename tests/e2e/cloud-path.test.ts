@@ -93,6 +93,16 @@ const cli = (args: string[]): Promise<CliRun> =>
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
   });
 
+/** Serving re-reads the deployment record at most every 5 s (shared/serving/model-cache.ts): wait that long. */
+const DEPLOYMENT_TTL_MS = 5_000;
+const afterDeploymentChange = () => new Promise((resolve) => setTimeout(resolve, DEPLOYMENT_TTL_MS + 500));
+
+/** The version the recommendations handler serves `userId`, once the deployment record's cache has turned over. */
+async function servedVersion(userId: string): Promise<string | null> {
+  await afterDeploymentChange();
+  return ((await recommend(userId)).body as { modelVersion: string | null }).modelVersion;
+}
+
 const recommend = (userId: string, query = '') =>
   stage.api.request('GET', `/v1/users/${userId}/recommendations${query}`, { apiKey: API_KEY });
 
@@ -292,7 +302,7 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
     expect(v2).not.toBe(v1);
     expect(await publications.getDeployment()).toMatchObject({ champion: v2, previousChampion: v1 });
     for (const c of await clusters()) expect(c.Status?.State).toBe('TERMINATED');
-    expect((await recommend('u5')).body).toMatchObject({ modelVersion: v2 });
+    expect(await servedVersion('u5')).toBe(v2);
     const models = await cli(['models']);
     expect(models.code, models.stderr).toBe(0);
     expect(models.stdout).toMatch(new RegExp(`^2\\s+${v2}\\s+Approved\\s.*champion$`, 'm'));
@@ -328,7 +338,7 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
     expect(publish?.states.map((s) => s.name)).not.toContain('TrainOnPrimary');
     expect(publish?.lastState).toBe('Activate');
     expect((await publications.getDeployment())?.champion).toBe(v1);
-    expect((await recommend('u5')).body).toMatchObject({ modelVersion: v1 });
+    expect(await servedVersion('u5')).toBe(v1);
   });
 
   it('approving a version publishes and activates it; approving the serving one changes nothing', {
@@ -374,6 +384,7 @@ describe('an experiment and feedback through the cloud path', () => {
       ['champion', champion],
       ['challenger', challenger],
     ]);
+    await afterDeploymentChange();
     const served: Record<string, number> = {};
     let clicks = 0;
     for (let u = 10; u < 50; u++) {
@@ -418,7 +429,7 @@ describe('an experiment and feedback through the cloud path', () => {
     const after = await publications.getDeployment();
     expect(after?.champion).toBe(challenger);
     expect(after?.experiment).toBeUndefined();
-    expect((await recommend('u11')).body).toMatchObject({ modelVersion: challenger });
+    expect(await servedVersion('u11')).toBe(challenger);
   });
 
   it('`recsys rollback --aws` republishes and activates the version asked for', {
@@ -464,6 +475,7 @@ describe('a failure at any state of a retrain', () => {
   it('ends the execution with every cluster terminated and the previous version still serving', {
     timeout: 900_000,
   }, async () => {
+    await afterDeploymentChange();
     const serving = (await publications.getDeployment())?.champion as string;
     expect(serving).toBeDefined();
     // Every Task state a successful retrain passes through on either trainer route, in order (Map iterations once).
@@ -503,28 +515,26 @@ describe('a failure at any state of a retrain', () => {
       ).toBe(202);
       await stage.firehose.flush();
       const name = `inject-${state}`;
+      // A failure in the Spark step is injected on the Spark route; every other state on the single-node route.
+      const input = state === 'TrainStep' ? { trigger: 'cli', engine: 'spark' } : { trigger: 'cli' };
       await sfn.send(
         new StartExecutionCommand({
           stateMachineArn: stage.resolver.ref('RetrainStateMachine'),
           name,
-          input: JSON.stringify({ trigger: 'cli' }),
+          input: JSON.stringify(input),
         }),
       );
       const [pending] = await sfn
         .send(new ListExecutionsCommand({ stateMachineArn: stage.resolver.ref('RetrainStateMachine') }))
         .then((l) => (l.executions ?? []).filter((e) => e.name === name));
       expect(pending).toBeDefined();
-      const record = await stage.stepFunctions.execute(
-        name,
-        { trigger: 'cli' },
-        {
-          inject: (s) =>
-            s === state
-              ? Object.assign(new Error(`injected at ${state}`), { name: 'Injected.Failure' })
-              : undefined,
-        },
-      );
-      expect(record.status, `${state}: ${record.lastState}`).toBe('FAILED');
+      const record = await stage.stepFunctions.execute(name, input, {
+        inject: (s) =>
+          s === state
+            ? Object.assign(new Error(`injected at ${state}`), { name: 'Injected.Failure' })
+            : undefined,
+      });
+      expect(record.status, `${state}: ${record.states.map((x) => x.name).join(' → ')}`).toBe('FAILED');
       outcomes[state] = `${record.lastState}: ${record.error?.name}`;
       // The execution's FAILED status change goes to the cleanup rule, as EventBridge would send it.
       const deliveries = await stage.bus.put({
