@@ -58,7 +58,8 @@ describe('Resources: resources/feedback-tables.yml', () => {
         DeletionPolicy: 'Retain',
         Properties: {
           TableName: `\${self:service}-\${sls:stage}-${suffix}`,
-          BillingMode: 'PAY_PER_REQUEST',
+          // On demand unless the stage's params.tableBillingMode says PROVISIONED.
+          BillingMode: { 'Fn::If': ['ProvisionedTables', 'PROVISIONED', 'PAY_PER_REQUEST'] },
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { SSEEnabled: true },
         },

@@ -104,6 +104,13 @@ export async function startDynalite(): Promise<Dynalite> {
   };
 }
 
+/** The stage params the table files use, at their default (dynalite has no capacity to provision). */
+const TABLE_PARAMS: Record<string, string> = {
+  'param:tableBillingMode': 'PAY_PER_REQUEST',
+  'param:tableReadCapacity': '5',
+  'param:tableWriteCapacity': '5',
+};
+
 interface TableResource {
   Type: string;
   Properties: {
@@ -125,7 +132,11 @@ async function tableInputsFromResources(vars: {
   service: string;
   stage: string;
 }): Promise<{ CatalogTable: CreateTableCommandInput; ActivityTable: CreateTableCommandInput }> {
-  const values: Record<string, string> = { 'self:service': vars.service, 'sls:stage': vars.stage };
+  const values: Record<string, string> = {
+    'self:service': vars.service,
+    'sls:stage': vars.stage,
+    ...TABLE_PARAMS,
+  };
   // Substituted after parsing, so comments may mention variables; an unknown one would leave the test
   // tables named differently from the deployed ones, hence the throw.
   const doc = parse(await readFile(RESOURCES_FILE, 'utf8'), (_key, value) =>
@@ -144,7 +155,8 @@ async function tableInputsFromResources(vars: {
     const p = resource.Properties;
     return {
       TableName: p.TableName,
-      BillingMode: p.BillingMode,
+      // The stage's mode is a condition on params.tableBillingMode; dynalite needs no capacity either way.
+      BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: p.AttributeDefinitions,
       KeySchema: p.KeySchema,
       GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
@@ -160,7 +172,11 @@ async function tableInputFromFile(
   logicalId: string,
   vars: { service: string; stage: string },
 ): Promise<CreateTableCommandInput> {
-  const values: Record<string, string> = { 'self:service': vars.service, 'sls:stage': vars.stage };
+  const values: Record<string, string> = {
+    'self:service': vars.service,
+    'sls:stage': vars.stage,
+    ...TABLE_PARAMS,
+  };
   const doc = parse(await readFile(file, 'utf8'), (_key, value) =>
     typeof value !== 'string'
       ? value
@@ -176,7 +192,7 @@ async function tableInputFromFile(
   const p = resource.Properties;
   return {
     TableName: p.TableName,
-    BillingMode: p.BillingMode,
+    BillingMode: 'PAY_PER_REQUEST',
     AttributeDefinitions: p.AttributeDefinitions,
     KeySchema: p.KeySchema,
     GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,

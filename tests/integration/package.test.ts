@@ -892,6 +892,28 @@ describe('Infrastructure: sls package --stage ci', () => {
       expect(table.Properties?.SSESpecification, logicalId).toMatchObject({ SSEEnabled: true });
   });
 
+  it("returns every DynamoDB table in the stage's capacity mode: on-demand, or provisioned with the stage's units", () => {
+    // Prepare
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::Table');
+    const conditions = (template as unknown as { Conditions?: Record<string, unknown> }).Conditions;
+
+    // Assess: the mode is the param; the units exist only when the condition holds (PROVISIONED).
+    expect(params.tableBillingMode).toBe('PAY_PER_REQUEST');
+    expect(conditions?.ProvisionedTables).toEqual({ 'Fn::Equals': ['PAY_PER_REQUEST', 'PROVISIONED'] });
+    for (const [logicalId, table] of tables) {
+      expect(table.Properties?.BillingMode, logicalId).toEqual({
+        'Fn::If': ['ProvisionedTables', 'PROVISIONED', 'PAY_PER_REQUEST'],
+      });
+      expect(table.Properties?.ProvisionedThroughput, logicalId).toEqual({
+        'Fn::If': [
+          'ProvisionedTables',
+          { ReadCapacityUnits: params.tableReadCapacity, WriteCapacityUnits: params.tableWriteCapacity },
+          { Ref: 'AWS::NoValue' },
+        ],
+      });
+    }
+  });
+
   it('returns both DynamoDB tables with point-in-time recovery, encryption, and TTL on activity', () => {
     // Prepare
     const catalog = resource(template, 'CatalogTable').Properties!;
