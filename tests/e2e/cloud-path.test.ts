@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
-import { DescribeClusterCommand, EMRClient, ListClustersCommand } from '@aws-sdk/client-emr';
 import { GetCrawlerCommand, GlueClient } from '@aws-sdk/client-glue';
-import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
-import { ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
+import { ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoDbPublicationStore } from '../../shared/adapters/aws/dynamodb-publication-store.ts';
-import type { PublicationStore } from '../../shared/ports/publication-store.ts';
-import { type CliRun, itemTitle, plantedRecords, runCli } from '../fixtures/training-data.ts';
+import { itemTitle, plantedRecords } from '../fixtures/training-data.ts';
 import { awsClientConfig } from '../helpers/aws-clients.ts';
 import type { ExecutionRecord } from '../helpers/cloud/executions.ts';
+import { type StandInOperator, standInOperator } from '../helpers/cloud/operator.ts';
 import { deployStandInStage, type StandInStage } from '../helpers/cloud/stack.ts';
 
 /**
@@ -23,11 +20,7 @@ const USERS = 120;
 const ITEMS = 40;
 
 let stage: StandInStage;
-let s3: S3Client;
-let emr: EMRClient;
-let sagemaker: SageMakerClient;
-let sfn: SFNClient;
-let publications: PublicationStore;
+let op: StandInOperator;
 const timings: Record<string, number> = {};
 
 async function timed<T>(label: string, f: () => Promise<T>): Promise<T> {
@@ -39,89 +32,13 @@ async function timed<T>(label: string, f: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Starts an execution the way the CLI and the approval Lambda do (StartExecution), then lets it run. */
-async function startAndRun(name: string, input: Record<string, unknown>): Promise<ExecutionRecord> {
-  await sfn.send(
-    new StartExecutionCommand({
-      stateMachineArn: stage.resolver.ref('RetrainStateMachine'),
-      name,
-      input: JSON.stringify(input),
-    }),
-  );
-  const [record, ...more] = await stage.stepFunctions.runPending();
-  expect(more).toEqual([]);
-  return record as ExecutionRecord;
-}
-
-async function lakeLines(prefix: string): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  const bucket = stage.name('LakeBucket');
-  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
-    for (const o of page.Contents ?? []) {
-      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key as string }));
-      const text = gunzipSync(
-        Buffer.from(
-          await (body.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-        ),
-      ).toString();
-      for (const line of text.split('\n'))
-        if (line.trim() !== '') out.push(JSON.parse(line) as Record<string, unknown>);
-    }
-  }
-  return out;
-}
-
-async function clusters() {
-  const listed = await emr.send(new ListClustersCommand({}));
-  return Promise.all(
-    (listed.Clusters ?? []).map(
-      async (c) => (await emr.send(new DescribeClusterCommand({ ClusterId: c.Id }))).Cluster!,
-    ),
-  );
-}
-
-/** `recsys … --aws --stage ci` as an operator runs it, its names from the stand-in stack's outputs. */
-const cli = (args: string[]): Promise<CliRun> =>
-  runCli([...args, '--aws', '--stage', 'ci'], {
-    AWS_ENDPOINT_URL: stage.moto.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: stage.dynamo.endpoint,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-    AWS_REGION: 'us-east-1',
-    AWS_PROFILE: '',
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  });
-
-/** Serving re-reads the deployment record at most every 5 s (shared/serving/model-cache.ts): wait that long. */
-const DEPLOYMENT_TTL_MS = 5_000;
-const afterDeploymentChange = () => new Promise((resolve) => setTimeout(resolve, DEPLOYMENT_TTL_MS + 500));
-
-/** The version the recommendations handler serves `userId`, once the deployment record's cache has turned over. */
-async function servedVersion(userId: string): Promise<string | null> {
-  await afterDeploymentChange();
-  return ((await recommend(userId)).body as { modelVersion: string | null }).modelVersion;
-}
-
-const recommend = (userId: string, query = '') =>
-  stage.api.request('GET', `/v1/users/${userId}/recommendations${query}`, { apiKey: API_KEY });
-
 beforeAll(async () => {
   stage = await deployStandInStage('ci');
-  const config = awsClientConfig(stage.moto.endpoint);
-  s3 = new S3Client(config);
-  emr = new EMRClient(config);
-  sagemaker = new SageMakerClient(config);
-  sfn = new SFNClient(config);
-  publications = createDynamoDbPublicationStore({
-    client: stage.dynamo.client,
-    listsTable: stage.name('RecommendationListsTable'),
-    deploymentTable: stage.name('DeploymentTable'),
-  });
+  op = standInOperator(stage, API_KEY);
 }, 600_000);
 
 afterAll(async () => {
-  for (const c of [s3, emr, sagemaker, sfn]) c?.destroy();
+  op?.close();
   console.log(
     `cloud path timings (s): ${JSON.stringify({ ...stage?.timings, ...timings }, (_k, v) => (typeof v === 'number' ? Number(v.toFixed(2)) : v))}`,
   );
@@ -173,10 +90,10 @@ describe('the deployed system on the stand-ins', () => {
       ),
       delivered[0],
     ).toBe(true);
-    const landed = await lakeLines('raw/events/');
+    const landed = await op.lakeLines('raw/events/');
     expect(landed).toHaveLength(USERS * 10);
     expect(new Set(landed.map((e) => e.eventId)).size).toBe(USERS * 10);
-    expect((await lakeLines('raw/items/')).map((i) => i.itemId).sort()).toEqual(
+    expect((await op.lakeLines('raw/items/')).map((i) => i.itemId).sort()).toEqual(
       items.map((i) => i.itemId).sort(),
     );
   });
@@ -184,12 +101,12 @@ describe('the deployed system on the stand-ins', () => {
   it('`recsys retrain --aws --model popularity` crawls, trains on the primary node (the lake is under the threshold) once, gates, registers, publishes and activates', {
     timeout: 600_000,
   }, async () => {
-    const started = await cli(['retrain', '--model', 'popularity']);
+    const started = await op.cli(['retrain', '--model', 'popularity']);
     expect(started.code, started.stderr).toBe(0);
     const name = /^started (retrain-[0-9a-f]+) \(/.exec(started.stdout)?.[1] as string;
     expect(name, started.stdout).toBeDefined();
     // The same data asked for again (a person, or the schedule at the same time): nothing starts.
-    const again = await cli(['retrain', '--model', 'popularity']);
+    const again = await op.cli(['retrain', '--model', 'popularity']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain(`${name}: already started`);
     const [run, ...more] = await timed('first retrain (single node, popularity)', () =>
@@ -215,7 +132,7 @@ describe('the deployed system on the stand-ins', () => {
     );
     expect(crawler.Crawler?.State).toBe('READY');
     expect(crawler.Crawler?.LastCrawl?.StartTime).toBeDefined();
-    const all = await clusters();
+    const all = await op.clusters();
     expect(all).toHaveLength(1);
     expect(all[0]?.Status?.State).toBe('TERMINATED');
     expect(all[0]?.Tags).toContainEqual({ Key: 'recsys:execution', Value: first.executionArn });
@@ -223,7 +140,7 @@ describe('the deployed system on the stand-ins', () => {
     // The artifact the trainer wrote is the model asked for, where evaluate and serving read it.
     const manifest = JSON.parse(
       (await (
-        await s3.send(
+        await op.s3.send(
           new GetObjectCommand({
             Bucket: stage.name('LakeBucket'),
             Key: `models/${firstVersion}/manifest.json`,
@@ -234,27 +151,27 @@ describe('the deployed system on the stand-ins', () => {
     expect(manifest).toMatchObject({ version: firstVersion, model: { kind: 'popularity' } });
 
     // Registered in the stage's model package group with the gate's verdict.
-    const packages = await sagemaker.send(
+    const packages = await op.sagemaker.send(
       new ListModelPackagesCommand({ ModelPackageGroupName: 'recsys-ci' }),
     );
     expect(packages.ModelPackageSummaryList?.map((p) => p.ModelApprovalStatus)).toEqual(['Approved']);
 
     // Every shopper's list is in DynamoDB under the version, and the version serves.
-    expect((await publications.getDeployment())?.champion).toBe(firstVersion);
+    expect((await op.publications.getDeployment())?.champion).toBe(firstVersion);
     for (const u of ['u0', 'u57', `u${USERS - 1}`]) {
-      const list = await publications.getRecommendations(firstVersion, u);
+      const list = await op.publications.getRecommendations(firstVersion, u);
       expect(list?.length, u).toBeGreaterThanOrEqual(10);
     }
   });
 
   it('serves the new version with reasons, and one new event changes the next answer', async () => {
-    const before = await recommend('u1', '?k=10');
+    const before = await op.recommend('u1', '?k=10');
     expect(before.statusCode, JSON.stringify(before.body)).toBe(200);
     const body = before.body as { modelVersion: string; items: { itemId: string; reason?: unknown }[] };
     expect(body.modelVersion).toBe(firstVersion);
     expect(body.items).toHaveLength(10);
     for (const item of body.items) expect(item.reason, item.itemId).toBeDefined();
-    const published = (await publications.getRecommendations(firstVersion, 'u1'))?.map(([id]) => id) ?? [];
+    const published = (await op.publications.getRecommendations(firstVersion, 'u1'))?.map(([id]) => id) ?? [];
     expect(published.slice(0, 3)).toContain(body.items[0]?.itemId);
 
     const top = body.items[0]?.itemId as string;
@@ -274,7 +191,7 @@ describe('the deployed system on the stand-ins', () => {
     });
     expect(posted.statusCode).toBe(202);
     await stage.firehose.flush();
-    const after = (await recommend('u1', '?k=10')).body as { items: { itemId: string }[] };
+    const after = (await op.recommend('u1', '?k=10')).body as { items: { itemId: string }[] };
     expect(after.items.map((i) => i.itemId)).not.toContain(top);
   });
 });
@@ -286,9 +203,9 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
   it('a run sent to Spark (the route beyond the threshold) runs the real EMR job, and its ALS version serves', {
     timeout: 900_000,
   }, async () => {
-    v1 = (await publications.getDeployment())?.champion as string;
+    v1 = (await op.publications.getDeployment())?.champion as string;
     const run = await timed('second retrain (Spark, als)', () =>
-      startAndRun('manual-spark', { trigger: 'cli', engine: 'spark', model: 'als' }),
+      op.startAndRun('manual-spark', { trigger: 'cli', engine: 'spark', model: 'als' }),
     );
     expect(run.error).toBeUndefined();
     expect(run.lastState, JSON.stringify((run.output as { evaluation?: unknown }).evaluation)).toBe(
@@ -300,10 +217,10 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
       timings[`spark state ${s.name}${s.index !== undefined ? `#${s.index}` : ''}`] = s.seconds;
     v2 = (run.output as { model: { modelVersion: string } }).model.modelVersion;
     expect(v2).not.toBe(v1);
-    expect(await publications.getDeployment()).toMatchObject({ champion: v2, previousChampion: v1 });
-    for (const c of await clusters()) expect(c.Status?.State).toBe('TERMINATED');
-    expect(await servedVersion('u5')).toBe(v2);
-    const models = await cli(['models']);
+    expect(await op.publications.getDeployment()).toMatchObject({ champion: v2, previousChampion: v1 });
+    for (const c of await op.clusters()) expect(c.Status?.State).toBe('TERMINATED');
+    expect(await op.servedVersion('u5')).toBe(v2);
+    const models = await op.cli(['models']);
     expect(models.code, models.stderr).toBe(0);
     expect(models.stdout).toMatch(new RegExp(`^2\\s+${v2}\\s+Approved\\s.*champion$`, 'm'));
     expect(models.stdout).toMatch(new RegExp(`^1\\s+${v1}\\s+Approved\\s`, 'm'));
@@ -337,8 +254,8 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
     expect(publish?.error).toBeUndefined();
     expect(publish?.states.map((s) => s.name)).not.toContain('TrainOnPrimary');
     expect(publish?.lastState).toBe('Activate');
-    expect((await publications.getDeployment())?.champion).toBe(v1);
-    expect(await servedVersion('u5')).toBe(v1);
+    expect((await op.publications.getDeployment())?.champion).toBe(v1);
+    expect(await op.servedVersion('u5')).toBe(v1);
   });
 
   it('approving a version publishes and activates it; approving the serving one changes nothing', {
@@ -348,7 +265,7 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
     expect(deliveries[0]?.result).toMatchObject({ action: 'publishing', modelVersion: v2 });
     const [publish] = await stage.stepFunctions.runPending();
     expect(publish?.lastState).toBe('Activate');
-    expect((await publications.getDeployment())?.champion).toBe(v2);
+    expect((await op.publications.getDeployment())?.champion).toBe(v2);
     const again = await stage.bus.put(approvalEvent(v2, 'Approved'));
     expect(again[0]?.result).toMatchObject({ action: 'ignored' });
     expect(await stage.stepFunctions.runPending()).toEqual([]);
@@ -359,7 +276,7 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
         detail: { ...approvalEvent(v2, 'Approved').detail, ModelPackageGroupName: 'other' },
       }),
     ).toEqual([]);
-    const packages = await sagemaker.send(
+    const packages = await op.sagemaker.send(
       new ListModelPackagesCommand({ ModelPackageGroupName: 'recsys-ci' }),
     );
     expect(packages.ModelPackageSummaryList?.map((p) => p.ModelApprovalStatus)).toEqual([
@@ -373,22 +290,30 @@ describe('an experiment and feedback through the cloud path', () => {
   it('starts with `recsys experiment start --aws`, splits shoppers, counts exposures and clicks, and promotes', {
     timeout: 300_000,
   }, async () => {
-    const deployment = await publications.getDeployment();
+    const deployment = await op.publications.getDeployment();
     const champion = deployment?.champion as string;
     const challenger = deployment?.previousChampion as string;
-    const started = await cli(['experiment', 'start', 'ab1', '--challenger', challenger, '--weight', '0.5']);
+    const started = await op.cli([
+      'experiment',
+      'start',
+      'ab1',
+      '--challenger',
+      challenger,
+      '--weight',
+      '0.5',
+    ]);
     expect(started.code, started.stderr).toBe(0);
     expect(
-      (await publications.getDeployment())?.experiment?.variants.map((v) => [v.name, v.modelVersion]),
+      (await op.publications.getDeployment())?.experiment?.variants.map((v) => [v.name, v.modelVersion]),
     ).toEqual([
       ['champion', champion],
       ['challenger', challenger],
     ]);
-    await afterDeploymentChange();
+    await op.afterDeploymentChange();
     const served: Record<string, number> = {};
     let clicks = 0;
     for (let u = 10; u < 50; u++) {
-      const r = await recommend(`u${u}`, '?k=5');
+      const r = await op.recommend(`u${u}`, '?k=5');
       const body = r.body as {
         recommendationId: string;
         modelVersion: string;
@@ -424,29 +349,29 @@ describe('an experiment and feedback through the cloud path', () => {
     expect(variants.map((v) => v.clicks).reduce((a, b) => a + b, 0)).toBe(clicks);
     for (const v of variants) expect(v.exposures, v.variant).toBe(served[v.modelVersion]);
 
-    const promoted = await cli(['experiment', 'promote', 'ab1']);
+    const promoted = await op.cli(['experiment', 'promote', 'ab1']);
     expect(promoted.code, promoted.stderr).toBe(0);
-    const after = await publications.getDeployment();
+    const after = await op.publications.getDeployment();
     expect(after?.champion).toBe(challenger);
     expect(after?.experiment).toBeUndefined();
-    expect(await servedVersion('u11')).toBe(challenger);
+    expect(await op.servedVersion('u11')).toBe(challenger);
   });
 
   it('`recsys rollback --aws` republishes and activates the version asked for', {
     timeout: 300_000,
   }, async () => {
-    const target = (await publications.getDeployment())?.previousChampion as string;
-    const rollback = await cli(['rollback', target]);
+    const target = (await op.publications.getDeployment())?.previousChampion as string;
+    const rollback = await op.cli(['rollback', target]);
     expect(rollback.code, rollback.stderr).toBe(0);
     const [run] = await stage.stepFunctions.runPending();
     expect(run?.input).toMatchObject({ publishVersion: target });
     expect(run?.lastState).toBe('Activate');
-    expect((await publications.getDeployment())?.champion).toBe(target);
+    expect((await op.publications.getDeployment())?.champion).toBe(target);
 
     // `recsys reject --aws` of the serving version: SageMaker's state change reaches modelApproval, which rolls
     // back to the other approved version.
-    const other = (await publications.getDeployment())?.previousChampion as string;
-    const reject = await cli(['reject', target, '--description', 'offline test']);
+    const other = (await op.publications.getDeployment())?.previousChampion as string;
+    const reject = await op.cli(['reject', target, '--description', 'offline test']);
     expect(reject.code, reject.stderr).toBe(0);
     const deliveries = await stage.bus.put({
       source: 'aws.sagemaker',
@@ -465,8 +390,8 @@ describe('an experiment and feedback through the cloud path', () => {
     });
     const [back] = await stage.stepFunctions.runPending();
     expect(back?.lastState).toBe('Activate');
-    expect((await publications.getDeployment())?.champion).toBe(other);
-    const models = await cli(['models']);
+    expect((await op.publications.getDeployment())?.champion).toBe(other);
+    const models = await op.cli(['models']);
     expect(models.stdout).toMatch(new RegExp(`^\\d+\\s+${target}\\s+Rejected\\s`, 'm'));
   });
 });
@@ -475,8 +400,8 @@ describe('a failure at any state of a retrain', () => {
   it('ends the execution with every cluster terminated and the previous version still serving', {
     timeout: 900_000,
   }, async () => {
-    await afterDeploymentChange();
-    const serving = (await publications.getDeployment())?.champion as string;
+    await op.afterDeploymentChange();
+    const serving = (await op.publications.getDeployment())?.champion as string;
     expect(serving).toBeDefined();
     // Every Task state a successful retrain passes through on either trainer route, in order (Map iterations once).
     const taskStates = new Set(
@@ -517,14 +442,14 @@ describe('a failure at any state of a retrain', () => {
       const name = `inject-${state}`;
       // A failure in the Spark step is injected on the Spark route; every other state on the single-node route.
       const input = state === 'TrainStep' ? { trigger: 'cli', engine: 'spark' } : { trigger: 'cli' };
-      await sfn.send(
+      await op.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: stage.resolver.ref('RetrainStateMachine'),
           name,
           input: JSON.stringify(input),
         }),
       );
-      const [pending] = await sfn
+      const [pending] = await op.sfn
         .send(new ListExecutionsCommand({ stateMachineArn: stage.resolver.ref('RetrainStateMachine') }))
         .then((l) => (l.executions ?? []).filter((e) => e.name === name));
       expect(pending).toBeDefined();
@@ -551,10 +476,10 @@ describe('a failure at any state of a retrain', () => {
       expect(deliveries.find((d) => d.target.startsWith('arn:aws:sns:'))?.result).toContain(
         `retrain execution ${name} is FAILED`,
       );
-      for (const c of await clusters())
+      for (const c of await op.clusters())
         expect(c.Status?.State, `${state}: cluster ${c.Id}`).toBe('TERMINATED');
-      expect((await publications.getDeployment())?.champion, state).toBe(serving);
-      const answer = (await recommend('u3')).body as { modelVersion: string };
+      expect((await op.publications.getDeployment())?.champion, state).toBe(serving);
+      const answer = (await op.recommend('u3')).body as { modelVersion: string };
       expect(answer.modelVersion, state).toBe(serving);
     }
     console.log(`injected failures (state → terminal state: error): ${JSON.stringify(outcomes)}`);
