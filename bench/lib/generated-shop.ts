@@ -10,6 +10,7 @@
  */
 import type { InteractionRecord } from '../../shared/model/interactions.ts';
 import { mulberry32 } from '../../shared/model/rng.ts';
+import { zipf } from './planted.ts';
 
 const DAY = 86_400_000;
 const START = Date.parse('2024-01-01T00:00:00Z');
@@ -21,26 +22,6 @@ export interface ShopOptions {
   segments?: number;
   meanPerUser?: number;
   seed?: number;
-}
-
-function zipf(n: number, rand: () => number): () => number {
-  const cdf = new Float64Array(n);
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    s += 1 / (i + 1);
-    cdf[i] = s;
-  }
-  return () => {
-    const target = rand() * s;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < target) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
 }
 
 export function generatedShop(kind: 'timeless' | 'seasonal', o: ShopOptions = {}): InteractionRecord[] {

@@ -21,7 +21,7 @@ export interface PlantedOptions {
 }
 
 /** Zipf(s = 1) sampler over [0, n) by inverse CDF on a precomputed table. */
-function zipf(n: number, rand: () => number): () => number {
+export function zipf(n: number, rand: () => number): () => number {
   const cdf = new Float64Array(n);
   let s = 0;
   for (let i = 0; i < n; i++) {
