@@ -13,8 +13,11 @@ export interface Assumptions {
   activityTtlDays: number;
   /** One published list (50 items) as a DynamoDB item. */
   listItemBytes: number;
-  /** Versions whose lists stay in the lists table (the champion and the previous one, for rollback). */
-  listVersionsKept: number;
+  /**
+   * Days a version's published lists live in the lists table (LIST_TTL_SECONDS in shared/registry/list-expiry.ts):
+   * every version published in that window is stored, the serving one refreshed before it expires.
+   */
+  listTtlDays: number;
   catalogItemBytes: number;
   /** Read request units of one GET recommendations (eventually consistent reads, half a unit per 4 KB). */
   readUnitsPerRequest: { list: number; activity: number; exclusions: number; catalogItems: number };
@@ -72,7 +75,7 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Assumptions> = Object.freeze({
   activityTtlDays: 90,
   // pk, modelVersion, userId and 50 [itemId, score] pairs as JSON.
   listItemBytes: 1400,
-  listVersionsKept: 2,
+  listTtlDays: 30,
   catalogItemBytes: 1000,
   // List ≤ 4 KB: 0.5; 50 activity rows ≈ 12 KB: 1.5; exclusions: 0.5; catalog rows not in the 30 s cache: 10 × 0.5.
   readUnitsPerRequest: { list: 0.5, activity: 1.5, exclusions: 0.5, catalogItems: 10 },

@@ -120,8 +120,9 @@ export function dynamoDbCost(w: Workload, a: Assumptions, p: Prices): Component 
   const unitsPerRequest = u.list + u.activity + u.exclusions + u.catalogItems * 0.5;
   const reads = serving * unitsPerRequest;
   const activityGb = (Math.min(w.historyDays, a.activityTtlDays) * w.eventsPerDay * a.activityRowBytes) / GB;
-  const listsGb =
-    (Math.min(a.listVersionsKept, Math.max(w.runsPerMonth, 1)) * w.shoppers * a.listItemBytes) / GB;
+  // Versions published within the lists' TTL, and at least the serving one (kept alive by the refresh).
+  const versionsStored = Math.max((w.runsPerMonth * a.listTtlDays) / DAYS_PER_MONTH, 1);
+  const listsGb = (versionsStored * w.shoppers * a.listItemBytes) / GB;
   const catalogGb = (w.products * a.catalogItemBytes) / GB;
   const storedGb = activityGb + listsGb + catalogGb;
   const wru = p.dynamoDbWriteRequestUnits.usd / 1e6;

@@ -5,7 +5,7 @@ import type { Deployment, PublicationStore } from '../ports/publication-store.ts
  * servable for a rollback for weeks (a rollback republishes it anyway), short enough that the lists of versions
  * nobody serves stop costing storage within a month.
  */
-const LIST_TTL_SECONDS = 30 * 86_400;
+export const LIST_TTL_SECONDS = 30 * 86_400;
 
 /**
  * A serving version's lists are republished when fewer than 10 days are left: the daily trigger

@@ -58,6 +58,15 @@ describe('the deployed system on the stand-ins', () => {
     }));
     const put = await stage.api.request('PUT', '/v1/items', { apiKey: API_KEY, body: { items } });
     expect(put.statusCode, JSON.stringify(put.body)).toBe(200);
+    // The storefront's origin, and no other, may call the API: on the answers and on the preflights alike.
+    const storefront = `https://${stage.resolver.getAtt('WebDistribution', 'DomainName')}`;
+    expect(put.headers['access-control-allow-origin']).toBe(storefront);
+    const preflight = await stage.api.request('OPTIONS', '/v1/items');
+    expect(preflight).toMatchObject({
+      statusCode: 200,
+      headers: { 'access-control-allow-origin': storefront, vary: 'Origin' },
+    });
+    expect(preflight.headers['access-control-allow-methods']).toContain('PUT');
 
     const events = plantedRecords(USERS, ITEMS, 10).map((r) => ({
       eventId: randomUUID(),

@@ -33,7 +33,7 @@ describe('CLI: recsys cost', () => {
     expect(figure(out, '  API duration at 1024 MB')).toBe('$51.26');
     expect(figure(out, 'Kinesis Data Firehose')).toBe('$4.50');
     expect(figure(out, 'S3')).toBe('$1.75');
-    expect(figure(out, 'DynamoDB (on-demand)')).toBe('$96.22');
+    expect(figure(out, 'DynamoDB (on-demand)')).toBe('$98.08');
     expect(figure(out, 'EMR training')).toBe('$40.79');
     expect(out).toContain('· 29 min a run: 90,000,000 events on 32 vCPUs');
     expect(figure(out, 'Glue crawler')).toBe('$4.46');
@@ -41,14 +41,14 @@ describe('CLI: recsys cost', () => {
     expect(figure(out, 'CloudWatch')).toBe('$97.65');
     expect(figure(out, 'X-Ray')).toBe('$33.23');
     expect(figure(out, 'KMS')).toBe('$1.00');
-    expect(figure(out, 'TOTAL')).toBe('$644.78');
+    expect(figure(out, 'TOTAL')).toBe('$646.64');
     expect(figure(out, 'Amazon Personalize (real-time campaign)')).toBe('$3,248.85');
     expect(figure(out, '  campaign, 20 TPS provisioned or used')).toBe('$2,920.00');
     expect(out).toContain(
-      "ratio ours / Personalize: 0.198 (1/5.0); without Personalize's training: 0.221 (1/4.5)",
+      "ratio ours / Personalize: 0.199 (1/5.0); without Personalize's training: 0.221 (1/4.5)",
     );
     expect(out).toContain(
-      'Idle month (no events, no requests, history kept): $23.03; Personalize idle: $146.00 (campaign at its minimum TPS)',
+      'Idle month (no events, no requests, history kept): $24.90; Personalize idle: $146.00 (campaign at its minimum TPS)',
     );
   });
 

@@ -664,6 +664,42 @@ describe('Infrastructure: sls package --stage ci', () => {
     expect(referencedLogicalIds(binding.UsagePlanId)).toEqual([planId]);
   });
 
+  it('returns CORS preflights that allow the storefront’s origin only, one per route path', () => {
+    // Prepare
+    const preflights = resourcesOfType(template, 'AWS::ApiGateway::Method').filter(
+      ([, m]) => m.Properties?.HttpMethod === 'OPTIONS',
+    );
+    const routePaths = new Set(
+      Object.values(FUNCTIONS)
+        .filter((f) => f.method !== undefined)
+        .map((f) => f.path),
+    );
+
+    // Act
+    const answers = preflights.map(([, m]) => {
+      const integration = m.Properties!.Integration as {
+        Type: string;
+        IntegrationResponses: { ResponseParameters: Record<string, unknown> }[];
+      };
+      return {
+        path: methodPath(template, m.Properties!.ResourceId),
+        type: integration.Type,
+        headers: integration.IntegrationResponses[0]!.ResponseParameters,
+      };
+    });
+
+    // Assess
+    expect(answers.map((a) => a.path).sort()).toEqual([...routePaths].sort());
+    for (const answer of answers) {
+      expect(answer.type, answer.path).toBe('MOCK');
+      expect(answer.headers['method.response.header.Access-Control-Allow-Origin'], answer.path).toEqual({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub, not a JS template
+        'Fn::Sub': "'https://${WebDistribution.DomainName}'",
+      });
+      expect(answer.headers['method.response.header.Vary'], answer.path).toBe("'Origin'");
+    }
+  });
+
   it('returns JSON gateway responses with CORS for API Gateway’s own 4xx and 5xx', () => {
     // Prepare
     const responses = resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse').map(

@@ -9,7 +9,10 @@ interface Route {
   pattern: RegExp;
   params: string[];
   apiKeyRequired: boolean;
-  functionArn: string;
+  /** AWS_PROXY: the function the integration invokes. */
+  functionArn?: string;
+  /** MOCK (the CORS preflights): the headers its integration response maps, resolved. */
+  mockHeaders?: Record<string, string>;
 }
 
 export interface ApiAnswer {
@@ -21,7 +24,8 @@ export interface ApiAnswer {
 /**
  * API Gateway's REST API of the stand-in stack: the routes are the template's AWS::ApiGateway::Method resources
  * (paths built from their Resource tree), each proxying to the packaged function its integration URI names. The
- * API key check is API Gateway's (403 without `x-api-key` on a key-required method), not the handler's.
+ * API key check is API Gateway's (403 without `x-api-key` on a key-required method), not the handler's. MOCK
+ * methods (the CORS preflights) answer 200 with the headers their integration response maps.
  */
 export function apiRoutes(options: {
   template: CfnTemplate;
@@ -42,13 +46,32 @@ export function apiRoutes(options: {
       HttpMethod: string;
       ResourceId: { Ref: string };
       ApiKeyRequired?: boolean;
-      Integration: { Type: string; Uri?: unknown };
+      Integration: {
+        Type: string;
+        Uri?: unknown;
+        IntegrationResponses?: { ResponseParameters?: Record<string, unknown> }[];
+      };
     };
-    if (p.Integration.Type !== 'AWS_PROXY') continue;
     const path = pathOf(p.ResourceId.Ref);
-    const uri = String(options.resolver.resolve(p.Integration.Uri));
-    const arn = /functions\/(arn:aws:lambda:[^/]+)\/invocations/.exec(uri)?.[1];
-    if (arn === undefined) throw new Error(`cannot read the function of ${p.HttpMethod} ${path} from ${uri}`);
+    let arn: string | undefined;
+    let mockHeaders: Record<string, string> | undefined;
+    if (p.Integration.Type === 'AWS_PROXY') {
+      const uri = String(options.resolver.resolve(p.Integration.Uri));
+      arn = /functions\/(arn:aws:lambda:[^/]+)\/invocations/.exec(uri)?.[1];
+      if (arn === undefined)
+        throw new Error(`cannot read the function of ${p.HttpMethod} ${path} from ${uri}`);
+    } else if (p.Integration.Type === 'MOCK') {
+      const mapped = options.resolver.resolve(
+        p.Integration.IntegrationResponses?.[0]?.ResponseParameters ?? {},
+      );
+      // A mapped header's value is a quoted literal: 'value'.
+      mockHeaders = Object.fromEntries(
+        Object.entries(mapped as Record<string, string>).map(([k, v]) => [
+          k.replace('method.response.header.', '').toLowerCase(),
+          v.replace(/^'|'$/g, ''),
+        ]),
+      );
+    } else continue;
     const params: string[] = [];
     const pattern = new RegExp(
       `^${path.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -62,7 +85,8 @@ export function apiRoutes(options: {
       pattern,
       params,
       apiKeyRequired: p.ApiKeyRequired === true,
-      functionArn: arn,
+      ...(arn !== undefined ? { functionArn: arn } : {}),
+      ...(mockHeaders !== undefined ? { mockHeaders } : {}),
     });
   }
 
@@ -76,6 +100,7 @@ export function apiRoutes(options: {
     if (route === undefined) return { statusCode: 404, headers: {}, body: { message: 'Not Found' } };
     if (route.apiKeyRequired && init.apiKey === undefined)
       return { statusCode: 403, headers: {}, body: { message: 'Forbidden' } };
+    if (route.mockHeaders !== undefined) return { statusCode: 200, headers: route.mockHeaders, body: '' };
     const match = route.pattern.exec(url.pathname) as RegExpExecArray;
     const pathParameters = Object.fromEntries(
       route.params.map((n, i) => [n, decodeURIComponent(match[i + 1] as string)]),
@@ -105,7 +130,10 @@ export function apiRoutes(options: {
         resourcePath: route.path,
       },
     } as unknown as APIGatewayProxyEvent;
-    const answer = (await options.lambdas.invoke(route.functionArn, event)) as APIGatewayProxyResult;
+    const answer = (await options.lambdas.invoke(
+      route.functionArn as string,
+      event,
+    )) as APIGatewayProxyResult;
     const text = answer.body ?? '';
     let body: unknown = text;
     try {

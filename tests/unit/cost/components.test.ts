@@ -17,6 +17,8 @@ import {
   trainingCost,
   trainingRun,
 } from '../../../shared/cost/training.ts';
+import { DAYS_PER_MONTH } from '../../../shared/cost/workload.ts';
+import { LIST_TTL_SECONDS } from '../../../shared/registry/list-expiry.ts';
 import { DAILY, DEV, GB, P, PROD, SHEET, WORKED } from './worked-example.ts';
 
 // Every figure below is the worked example (1M events/day, 100k shoppers, 50k products, 20 requests/s, daily
@@ -133,17 +135,29 @@ describe('Cost: DynamoDB on-demand', () => {
     expect(usdOf(c, 'list writes')).toBeCloseTo(4.319, 3);
     // 0.5 + 1.5 + 0.5 + 10 × 0.5 = 7.5 RRU a request: 52,560,000 × 7.5 = 394,200,000 RRU × $0.14/M = $55.19
     expect(usdOf(c, 'reads')).toBeCloseTo(55.188, 3);
-    // 90 × 1M × 350 + 2 × 100,000 × 1,400 + 50,000 × 1,000 = 31,830,000,000 bytes = 29.6440 GB
-    // × $0.28 = $8.3003 storage, × $0.23 = $6.82 PITR
-    expect(c.items[3]!.quantity).toBeCloseTo(29.644, 4);
-    expect(usdOf(c, 'storage')).toBeCloseTo(8.3003, 4);
-    expect(usdOf(c, 'point-in-time')).toBeCloseTo(6.818, 3);
-    expect(c.usd).toBeCloseTo(96.221, 3);
+    // daily runs' lists live 30 days: 30 versions stored.
+    // 90 × 1M × 350 + 30 × 100,000 × 1,400 + 50,000 × 1,000 = 35,750,000,000 bytes = 33.2948 GB
+    // × $0.28 = $9.3225 storage, × $0.23 = $7.6578 PITR
+    expect(c.items[3]!.quantity).toBeCloseTo(33.2948, 4);
+    expect(usdOf(c, 'storage')).toBeCloseTo(9.3225, 4);
+    expect(usdOf(c, 'point-in-time')).toBeCloseTo(7.6578, 3);
+    expect(c.usd).toBeCloseTo(98.083, 3);
+  });
+
+  it('stores the lists of every version published within their 30-day TTL, and at least the serving one', () => {
+    expect(A.listTtlDays * 86_400).toBe(LIST_TTL_SECONDS);
+    // weekly runs: 4.345 × 30 / 30.4167 = 4.2857 versions × 100,000 × 1,400 = 600,000,000 bytes more than the rest
+    const weekly = dynamoDbCost({ ...WORKED, runsPerMonth: DAYS_PER_MONTH / 7 }, A, P).items[3]!.quantity;
+    const rest = (90 * 1e6 * 350 + 50_000 * 1000) / 2 ** 30;
+    expect(weekly - rest).toBeCloseTo(((30 / 7) * 1e5 * 1400) / 2 ** 30, 6);
+    // no runs at all: the serving version's lists alone
+    const none = dynamoDbCost({ ...WORKED, runsPerMonth: 0 }, A, P).items[3]!.quantity;
+    expect(none - rest).toBeCloseTo((1e5 * 1400) / 2 ** 30, 6);
   });
 
   it('keeps activity no longer than its 90-day TTL', () => {
-    // 365 days of history hold the same 90 days of rows: 29.644 GB
-    expect(dynamoDbCost({ ...WORKED, historyDays: 365 }, A, P).items[3]!.quantity).toBeCloseTo(29.644, 4);
+    // 365 days of history hold the same 90 days of rows: 33.2948 GB
+    expect(dynamoDbCost({ ...WORKED, historyDays: 365 }, A, P).items[3]!.quantity).toBeCloseTo(33.2948, 4);
   });
 });
 
