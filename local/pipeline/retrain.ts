@@ -21,6 +21,7 @@ import { LOCAL_STAGE, localRegistry, SERVICE } from '../registry.ts';
 import { createSparkTrainingEngine } from '../training/spark.ts';
 import { createTypeScriptTrainingEngine } from '../training/typescript-engine.ts';
 import { loadRetrainDefinition } from './asl.ts';
+import { executionError, followExecution, type StateRecord } from './execution-log.ts';
 import { createLocalCrawler, localClusters, writeJsonAtomically } from './local-services.ts';
 
 export { LOCAL_STAGE, localRegistry };
@@ -48,16 +49,6 @@ export interface LocalRetrainOptions {
   /** The local crawler never reports READY (tests: the crawler timeout path). */
   crawlerNeverReady?: boolean;
   onProgress?: (line: string) => void;
-}
-
-export interface StateRecord {
-  name: string;
-  status: 'SUCCEEDED' | 'FAILED' | 'CAUGHT';
-  enteredAt: string;
-  seconds: number;
-  /** Map iterations run inside a state's ItemProcessor carry the iteration index. */
-  index?: number;
-  error?: string;
 }
 
 export interface RunRecord {
@@ -289,46 +280,19 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
     } as never,
   });
 
-  const states: StateRecord[] = [];
-  const entered = new Map<string, number>();
-  let lastState = '';
-  const collect = (async () => {
-    for await (const e of execution.eventLogs) {
-      if (!('state' in e)) continue;
-      const key = `${e.state.name}#${e.index ?? ''}`;
-      if (e.type === 'StateEntered') {
-        entered.set(key, e.timestamp);
-        if (e.index === undefined) {
-          lastState = e.state.name;
-          log(`▶ ${e.state.name}`);
-        }
-      } else if (e.type === 'StateExited' || e.type === 'StateFailed' || e.type === 'StateCaught') {
-        const t0 = entered.get(key) ?? e.timestamp;
-        states.push({
-          name: e.state.name,
-          status: e.type === 'StateExited' ? 'SUCCEEDED' : e.type === 'StateFailed' ? 'FAILED' : 'CAUGHT',
-          enteredAt: new Date(t0).toISOString(),
-          seconds: (e.timestamp - t0) / 1000,
-          ...(e.index !== undefined ? { index: e.index } : {}),
-          ...('Error' in e ? { error: `${e.Error}: ${e.Cause ?? ''}` } : {}),
-        });
-      }
-    }
-  })();
+  const followed = followExecution(execution, (state) => log(`▶ ${state}`));
 
   let output: unknown;
   let error: RunRecord['error'];
   try {
     output = await execution.result;
   } catch (e) {
-    // ExecutionError wraps the state's error (a Fail state's Error/Cause, or a task's thrown error).
-    const err = e as Error & { cause?: Error };
-    const inner = err.cause instanceof Error ? err.cause : err;
-    error = { name: inner.name, cause: inner.message };
+    error = executionError(e);
   } finally {
     await publications.close();
   }
-  await collect.catch(() => {});
+  await followed.done;
+  const lastState = followed.lastState();
   const finishedAt = new Date();
   const modelVersion =
     options.publish?.version ??
@@ -344,7 +308,7 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
     finishedAt: finishedAt.toISOString(),
     seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     ...(modelVersion !== undefined ? { modelVersion } : {}),
-    states,
+    states: followed.states,
     ...(output !== undefined ? { output } : {}),
     ...(error !== undefined ? { error } : {}),
   };

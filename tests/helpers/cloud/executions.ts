@@ -4,19 +4,12 @@ import * as glue from '@aws-sdk/client-glue';
 import * as sagemaker from '@aws-sdk/client-sagemaker';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { executionError, followExecution, type StateRecord } from '../../../local/pipeline/execution-log.ts';
 import { awsClientConfig } from '../aws-clients.ts';
 import type { EmrStepRunner, StepRun } from './emr-steps.ts';
 import type { PackagedLambdas } from './lambdas.ts';
 
 type Json = Record<string, unknown>;
-
-export interface StateTime {
-  name: string;
-  status: 'SUCCEEDED' | 'FAILED' | 'CAUGHT';
-  seconds: number;
-  index?: number;
-  error?: string;
-}
 
 export interface ExecutionRecord {
   executionArn: string;
@@ -27,7 +20,7 @@ export interface ExecutionRecord {
   lastState: string;
   output?: Json;
   error?: { name: string; cause: string };
-  states: StateTime[];
+  states: StateRecord[];
   steps: StepRun[];
   seconds: number;
 }
@@ -137,50 +130,24 @@ export function standInStepFunctions(options: {
         StateMachine: { Id: options.stateMachineArn },
       } as never,
     });
-    const states: StateTime[] = [];
-    const entered = new Map<string, number>();
-    let lastState = '';
-    const collect = (async () => {
-      for await (const e of execution.eventLogs) {
-        if (!('state' in e)) continue;
-        const key = `${e.state.name}#${e.index ?? ''}`;
-        if (e.type === 'StateEntered') {
-          entered.set(key, e.timestamp);
-          if (e.index === undefined) {
-            lastState = e.state.name;
-            options.onState?.(`${name} ▶ ${e.state.name}`);
-          }
-        } else if (e.type === 'StateExited' || e.type === 'StateFailed' || e.type === 'StateCaught') {
-          const t0 = entered.get(key) ?? e.timestamp;
-          states.push({
-            name: e.state.name,
-            status: e.type === 'StateExited' ? 'SUCCEEDED' : e.type === 'StateFailed' ? 'FAILED' : 'CAUGHT',
-            seconds: (e.timestamp - t0) / 1000,
-            ...(e.index !== undefined ? { index: e.index } : {}),
-            ...('Error' in e ? { error: `${e.Error}: ${e.Cause ?? ''}` } : {}),
-          });
-        }
-      }
-    })();
+    const followed = followExecution(execution, (state) => options.onState?.(`${name} ▶ ${state}`));
     let output: Json | undefined;
     let error: ExecutionRecord['error'];
     try {
       output = (await execution.result) as Json;
     } catch (e) {
-      const err = e as Error & { cause?: Error };
-      const inner = err.cause instanceof Error ? err.cause : err;
-      error = { name: inner.name, cause: inner.message };
+      error = executionError(e);
     }
-    await collect.catch(() => {});
+    await followed.done;
     const record: ExecutionRecord = {
       executionArn,
       name,
       input,
       status: error === undefined ? 'SUCCEEDED' : 'FAILED',
-      lastState,
+      lastState: followed.lastState(),
       ...(output !== undefined ? { output } : {}),
       ...(error !== undefined ? { error } : {}),
-      states,
+      states: followed.states,
       steps,
       seconds: (Date.now() - startedAt.getTime()) / 1000,
     };
