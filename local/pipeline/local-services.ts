@@ -98,6 +98,8 @@ export interface LocalCluster {
   id: string;
   name: string;
   tags: Record<string, string>;
+  /** The instance groups createCluster asked for (role and count), as the route's Pass state shaped them. */
+  instanceGroups: { role: string; count: number }[];
   state: 'WAITING' | 'RUNNING' | 'TERMINATED';
   createdAt: string;
   terminatedAt?: string;
@@ -119,16 +121,21 @@ export function localClusters(path: string) {
   };
   const control: ClusterControl & {
     list: typeof read;
-    create(name: string, tags: Record<string, string>): Promise<LocalCluster>;
+    create(
+      name: string,
+      tags: Record<string, string>,
+      instanceGroups: LocalCluster['instanceGroups'],
+    ): Promise<LocalCluster>;
     update: typeof update;
   } = {
     list: read,
-    async create(name, tags) {
+    async create(name, tags, instanceGroups) {
       const all = await read();
       const c: LocalCluster = {
         id: `j-${randomBytes(6).toString('hex').toUpperCase()}`,
         name,
         tags,
+        instanceGroups,
         state: 'WAITING',
         createdAt: new Date().toISOString(),
         steps: [],

@@ -228,8 +228,16 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
         Crawler: { State: st.state, ...(st.lastCrawl ? { LastCrawl: { Status: st.lastCrawl.status } } : {}) },
       };
     },
-    CreateCluster: async (i: { Name: string; Tags: { Key: string; Value: string }[] }) => {
-      const c = await clusters.create(i.Name, Object.fromEntries(i.Tags.map((t) => [t.Key, t.Value])));
+    CreateCluster: async (i: {
+      Name: string;
+      Tags: { Key: string; Value: string }[];
+      Instances: { InstanceGroups: { InstanceRole: string; InstanceCount: number }[] };
+    }) => {
+      const c = await clusters.create(
+        i.Name,
+        Object.fromEntries(i.Tags.map((t) => [t.Key, t.Value])),
+        i.Instances.InstanceGroups.map((g) => ({ role: g.InstanceRole, count: g.InstanceCount })),
+      );
       log(`cluster ${c.id} (${engine.name} trainer) for ${i.Name}`);
       return { ClusterId: c.id };
     },
@@ -250,6 +258,9 @@ export async function runRetrainLocally(options: LocalRetrainOptions): Promise<R
     'self:service': SERVICE,
     'sls:stage': stage,
     'aws:region': 'us-east-1',
+    // This machine is the whole "cluster": one core group of one node when the route asks for core nodes.
+    'param:emrInstanceType': 'local',
+    'param:emrCoreCount': 1,
     'param:singleNodeTrainingMaxBytes':
       options.singleNodeMaxBytes ?? (engineName === 'spark' ? -1 : Number.MAX_SAFE_INTEGER),
   });

@@ -145,6 +145,8 @@ describe('the deployed system on the stand-ins', () => {
     expect(all).toHaveLength(1);
     expect(all[0]?.Status?.State).toBe('TERMINATED');
     expect(all[0]?.Tags).toContainEqual({ Key: 'recsys:execution', Value: first.executionArn });
+    // The TypeScript trainer's route: a single-node cluster, no core node idling while the primary trains.
+    expect(await op.clusterShape(first.executionArn)).toEqual(['MASTER × 1']);
 
     // The artifact the trainer wrote is the model asked for, where evaluate and serving read it.
     const manifest = JSON.parse(
@@ -222,6 +224,7 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
     );
     expect(run.states.map((s) => s.name)).toContain('TrainStep');
     expect(run.steps[0]?.command.join(' ')).toMatch(/spark-submit .*train_als\.py .*--model als/);
+    expect(await op.clusterShape(run.executionArn)).toEqual(['MASTER × 1', 'CORE × 2']);
     for (const s of run.states)
       timings[`spark state ${s.name}${s.index !== undefined ? `#${s.index}` : ''}`] = s.seconds;
     v2 = (run.output as { model: { modelVersion: string } }).model.modelVersion;

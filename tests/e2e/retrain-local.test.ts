@@ -92,15 +92,19 @@ describe('State machine: statemachines/retrain.asl.yml, executed locally', () =>
     expect(list?.length).toBeGreaterThan(0);
     const [cluster] = await clusters(dataDir);
     expect(cluster).toMatchObject({ state: 'TERMINATED', steps: [{ state: 'COMPLETED' }] });
+    // The TypeScript trainer's route pays for the primary node alone.
+    expect(cluster?.instanceGroups).toEqual([{ role: 'MASTER', count: 1 }]);
     expect(cluster?.tags['recsys:execution']).toContain(run.name);
     expect(run.states.map((s) => s.name)).toEqual(
       expect.arrayContaining([
         'Prepare',
         'StartCrawler',
         'GetCrawler',
-        'CreateCluster',
-        // A lake this small fits one machine: the TypeScript trainer's step, not Spark's.
+        // A lake this small fits one machine: a single-node cluster, the TypeScript trainer's step, not Spark's.
         'ChooseTrainer',
+        'PrimaryNodeOnly',
+        'CreateCluster',
+        'RunTrainer',
         'TrainOnPrimary',
         'TerminateCluster',
         'Evaluate',

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LocalCluster } from '../../local/pipeline/local-services.ts';
 import { runRetrainLocally } from '../../local/pipeline/retrain.ts';
 import { listLakeObjects } from '../../shared/adapters/local/lake-reader.ts';
 import { createLakeWriter } from '../../shared/adapters/local/lake-writer.ts';
@@ -43,6 +44,12 @@ afterEach(async () => {
   await dir.remove();
 });
 
+/** The instance groups of the run's cluster (<data-dir>/clusters.json), by role. */
+async function clusterShape(runName: string) {
+  const all = JSON.parse(await readFile(join(dataDir, 'clusters.json'), 'utf8')) as LocalCluster[];
+  return all.find((c) => c.tags['recsys:execution']?.includes(runName))?.instanceGroups;
+}
+
 const trainStates = (run: { states: { name: string }[] }) =>
   run.states.map((s) => s.name).filter((n) => n === 'TrainOnPrimary' || n === 'TrainStep');
 
@@ -64,6 +71,8 @@ describe('State machine: ChooseTrainer in statemachines/retrain.asl.yml', () => 
     expect(run.error).toBeUndefined();
     expect(run.output).toMatchObject({ model: { lakeBytes, objects: 1, modelChoice: 'ease' } });
     expect(trainStates(run)).toEqual(['TrainOnPrimary']);
+    // No core node idles while the primary trains.
+    expect(await clusterShape(run.name)).toEqual([{ role: 'MASTER', count: 1 }]);
     expect((await manifest(run.modelVersion as string)).model.kind).toBe('ease');
   }, 120_000);
 
@@ -77,6 +86,10 @@ describe('State machine: ChooseTrainer in statemachines/retrain.asl.yml', () => 
 
     expect(run.error).toBeUndefined();
     expect(trainStates(run)).toEqual(['TrainStep']);
+    expect(await clusterShape(run.name)).toEqual([
+      { role: 'MASTER', count: 1 },
+      { role: 'CORE', count: 1 },
+    ]);
     expect(run.output).toMatchObject({ model: { lakeBytes, modelChoice: 'als' } });
     expect((await manifest(run.modelVersion as string)).model.kind).toBe('ials');
   }, 120_000);

@@ -201,10 +201,28 @@ describe('Infrastructure: the packaged retrain state machine', () => {
     expect(states.ChooseTrainer).toEqual({
       Type: 'Choice',
       Choices: [
-        { Variable: '$.model.trainer', StringEquals: 'spark', Next: 'TrainStep' },
-        { Variable: '$.model.trainer', StringEquals: 'single-node', Next: 'TrainOnPrimary' },
-        { Variable: '$.model.lakeBytes', NumericLessThanEquals: 2147483648, Next: 'TrainOnPrimary' },
+        { Variable: '$.model.trainer', StringEquals: 'spark', Next: 'PrimaryAndCoreNodes' },
+        { Variable: '$.model.trainer', StringEquals: 'single-node', Next: 'PrimaryNodeOnly' },
+        { Variable: '$.model.lakeBytes', NumericLessThanEquals: 2147483648, Next: 'PrimaryNodeOnly' },
       ],
+      Default: 'PrimaryAndCoreNodes',
+    });
+    // The route shapes the cluster: a single node for the TypeScript trainer, the stage's core nodes for Spark.
+    const shape = (state: string) =>
+      (states[state] as unknown as { Result: { trainer: string; instanceGroups: unknown[] } }).Result;
+    expect(shape('PrimaryNodeOnly')).toEqual({
+      trainer: 'TrainOnPrimary',
+      instanceGroups: [
+        { Name: 'Primary', InstanceRole: 'MASTER', InstanceType: 'm6g.xlarge', InstanceCount: 1 },
+      ],
+    });
+    expect(shape('PrimaryAndCoreNodes').instanceGroups).toEqual([
+      { Name: 'Primary', InstanceRole: 'MASTER', InstanceType: 'm6g.xlarge', InstanceCount: 1 },
+      { Name: 'Core', InstanceRole: 'CORE', InstanceType: 'm6g.xlarge', InstanceCount: 2 },
+    ]);
+    expect(states.RunTrainer).toEqual({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.route.trainer', StringEquals: 'TrainOnPrimary', Next: 'TrainOnPrimary' }],
       Default: 'TrainStep',
     });
     const primaryArgs = states.TrainOnPrimary!.Parameters.Step.HadoopJarStep['Args.$'] as string;

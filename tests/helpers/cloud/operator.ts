@@ -1,5 +1,10 @@
 import { gunzipSync } from 'node:zlib';
-import { DescribeClusterCommand, EMRClient, ListClustersCommand } from '@aws-sdk/client-emr';
+import {
+  DescribeClusterCommand,
+  EMRClient,
+  ListClustersCommand,
+  ListInstanceGroupsCommand,
+} from '@aws-sdk/client-emr';
 import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -87,6 +92,16 @@ export function standInOperator(stage: StandInStage, apiKey: string) {
           async (c) => (await emr.send(new DescribeClusterCommand({ ClusterId: c.Id }))).Cluster!,
         ),
       );
+    },
+
+    /** The instance groups of the cluster the execution tagged, as role × count. */
+    async clusterShape(executionArn: string) {
+      const tagged = (await this.clusters()).find((c) =>
+        c.Tags?.some((t) => t.Key === 'recsys:execution' && t.Value === executionArn),
+      );
+      if (tagged === undefined) throw new Error(`no cluster carries the tag of ${executionArn}`);
+      const groups = await emr.send(new ListInstanceGroupsCommand({ ClusterId: tagged.Id }));
+      return (groups.InstanceGroups ?? []).map((g) => `${g.InstanceGroupType} × ${g.RequestedInstanceCount}`);
     },
 
     /** `recsys … --aws --stage <stage>` as an operator runs it, its names from the stand-in stack's outputs. */
