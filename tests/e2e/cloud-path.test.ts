@@ -224,7 +224,7 @@ describe('a second version, approvals and rollbacks through EventBridge', () => 
     );
     expect(run.states.map((s) => s.name)).toContain('TrainStep');
     expect(run.steps[0]?.command.join(' ')).toMatch(/spark-submit .*train_als\.py .*--model als/);
-    expect(await op.clusterShape(run.executionArn)).toEqual(['MASTER × 1', 'CORE × 2']);
+    expect(await op.clusterShape(run.executionArn)).toEqual(['CORE × 2', 'MASTER × 1']);
     for (const s of run.states)
       timings[`spark state ${s.name}${s.index !== undefined ? `#${s.index}` : ''}`] = s.seconds;
     v2 = (run.output as { model: { modelVersion: string } }).model.modelVersion;

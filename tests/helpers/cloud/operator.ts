@@ -94,14 +94,17 @@ export function standInOperator(stage: StandInStage, apiKey: string) {
       );
     },
 
-    /** The instance groups of the cluster the execution tagged, as role × count. */
+    /** The instance groups of the cluster the execution tagged, as role × count, sorted. */
     async clusterShape(executionArn: string) {
       const tagged = (await this.clusters()).find((c) =>
         c.Tags?.some((t) => t.Key === 'recsys:execution' && t.Value === executionArn),
       );
       if (tagged === undefined) throw new Error(`no cluster carries the tag of ${executionArn}`);
       const groups = await emr.send(new ListInstanceGroupsCommand({ ClusterId: tagged.Id }));
-      return (groups.InstanceGroups ?? []).map((g) => `${g.InstanceGroupType} × ${g.RequestedInstanceCount}`);
+      // EMR lists the groups in no particular order.
+      return (groups.InstanceGroups ?? [])
+        .map((g) => `${g.InstanceGroupType} × ${g.RequestedInstanceCount}`)
+        .sort();
     },
 
     /** `recsys … --aws --stage <stage>` as an operator runs it, its names from the stand-in stack's outputs. */
