@@ -9,8 +9,10 @@ import type { ReplayServing } from './replay-setup.ts';
  * with the best hit rate@k is the block the artifact carries.
  */
 
-const FRESHNESS_GRID: readonly FreshnessParams[] = [null, 3, 14].flatMap((halfLifeDays) =>
-  [0.25, 1, 4, 16].map((weight) => ({ halfLifeDays, weight })),
+const FRESHNESS_GRID: readonly FreshnessParams[] = [null, 7].flatMap((halfLifeDays) =>
+  [1, 4, 16].flatMap((weight) =>
+    [0, 1].map((st) => ({ halfLifeDays, weight, shortTerm: { weight: st, halfLifeDays: 1 } })),
+  ),
 );
 
 export interface Calibration {
@@ -25,7 +27,8 @@ export interface Calibration {
   onProgress?: (done: number, total: number) => void;
 }
 
-const nameOf = (p: FreshnessParams) => `half-life ${p.halfLifeDays ?? '∞'} d, weight ${p.weight}`;
+const nameOf = (p: FreshnessParams) =>
+  `half-life ${p.halfLifeDays ?? '∞'} d, weight ${p.weight}, short-term ${p.shortTerm.weight}`;
 
 export async function calibrateFreshness(c: Calibration): Promise<FreshnessBlock> {
   const grid = c.grid ?? FRESHNESS_GRID;
@@ -52,6 +55,7 @@ export async function calibrateFreshness(c: Calibration): Promise<FreshnessBlock
   return {
     halfLifeDays: best.halfLifeDays,
     weight: best.weight,
+    shortTerm: best.shortTerm,
     calibration: {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),

@@ -146,7 +146,11 @@ const modes: ReplayMode[] = [
   personalMode('fold-in (whole blend, calibrated)', serving.recommender(version, 'blend')),
   personalMode(
     'fold-in (whole blend, defaults)',
-    serving.recommender(version, 'blend', { halfLifeDays: null, weight: 1 }),
+    serving.recommender(version, 'blend', {
+      halfLifeDays: null,
+      weight: 1,
+      shortTerm: { weight: 0, halfLifeDays: 1 },
+    }),
   ),
   trendingMode('trending only (7d)', serving.recommender(version, 'static')),
   personalMode('popularity', serving.recommender(popVersion, 'blend')),
@@ -224,11 +228,17 @@ const tuned = freshness.calibration!;
 const trials = [
   `Calibration of the fresh-event weight and decay: replay ${tuned.from.slice(0, 10)} – ${tuned.to.slice(0, 10)}, ` +
     `${tuned.purchases} purchases of ${tuned.shoppers} shoppers, model fitted before ${tuned.from.slice(0, 10)}`,
-  ...tuned.tried.map(
-    (t) =>
-      `  half-life ${String(t.halfLifeDays ?? '∞').padStart(2)} d, weight ${String(t.weight).padStart(4)}: ` +
-      `HR@10 ${(100 * t.hitRate).toFixed(2)}%${t.halfLifeDays === freshness.halfLifeDays && t.weight === freshness.weight ? '  ← chosen, stored in the artifact' : ''}`,
-  ),
+  ...tuned.tried.map((t) => {
+    const chosen =
+      t.halfLifeDays === freshness.halfLifeDays &&
+      t.weight === freshness.weight &&
+      t.shortTerm.weight === freshness.shortTerm.weight;
+    return (
+      `  half-life ${String(t.halfLifeDays ?? '∞').padStart(2)} d, weight ${String(t.weight).padStart(4)}, ` +
+      `short-term ${t.shortTerm.weight} (half-life ${t.shortTerm.halfLifeDays} d): ` +
+      `HR@10 ${(100 * t.hitRate).toFixed(2)}%${chosen ? '  ← chosen, stored in the artifact' : ''}`
+    );
+  }),
 ].join('\n');
 const shopperTable = formatTable(
   `Signed-in shoppers, ${new Date(CUT).toISOString().slice(0, 10)} onward: ${sampled.size} of ${testShoppers.length} ` +

@@ -49,7 +49,7 @@ const HYBRID: ModelSpec = {
   ],
 };
 /** The artifact's calibrated block: a fresh event counts half, halved again per day of age. */
-const FRESHNESS = { halfLifeDays: 1, weight: 0.5 };
+const FRESHNESS = { halfLifeDays: 1, weight: 0.5, shortTerm: { weight: 0, halfLifeDays: 1 } };
 
 /** The blend worked out member by member for u's training row plus `fresh` (item index → value, presence). */
 function expectedBlend(
@@ -63,7 +63,7 @@ function expectedBlend(
   const values0 = Array.from(h.values.subarray(h.indptr[u]!, h.indptr[u + 1]!));
   const items = [...items0, ...fresh.keys()];
   const values = [...values0, ...[...fresh.values()].map((s) => s.value)];
-  const presence = [...items0.map(() => 1), ...[...fresh.values()].map((s) => Math.min(1, s.presence))];
+  const presence = [...items0.map(() => 1), ...[...fresh.values()].map((s) => s.presence)];
   // iALS: the trained vector moved by the fold-in of the new row minus that of the training row.
   const ials = model.ials!;
   const f = ials.factors;

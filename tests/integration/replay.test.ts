@@ -26,6 +26,7 @@ import { fitModel } from '../../shared/model/trained-model.ts';
 const DAY = 86_400_000;
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 const VERSION = '20240101T000000Z-0000e1a7';
+const NO_SHORT_TERM = { weight: 0, halfLifeDays: 1 };
 
 function trainingRecords(): InteractionRecord[] {
   const out: InteractionRecord[] = [];
@@ -176,8 +177,8 @@ describe('Replay through ingestion and serving', () => {
       events: REPLAY.map((e, n) => ({ ...e, n })),
       known,
       grid: [
-        { halfLifeDays: 3, weight: 0.25 },
-        { halfLifeDays: null, weight: 1 },
+        { halfLifeDays: 3, weight: 0.25, shortTerm: NO_SHORT_TERM },
+        { halfLifeDays: null, weight: 1, shortTerm: NO_SHORT_TERM },
       ],
     });
 
@@ -185,6 +186,7 @@ describe('Replay through ingestion and serving', () => {
     expect(block).toEqual({
       halfLifeDays: null,
       weight: 1,
+      shortTerm: NO_SHORT_TERM,
       calibration: {
         from: new Date(at(1)).toISOString(),
         to: new Date(at(15)).toISOString(),
@@ -192,8 +194,8 @@ describe('Replay through ingestion and serving', () => {
         purchases: 5,
         shoppers: 3,
         tried: [
-          { halfLifeDays: 3, weight: 0.25, hitRate: 0.8 },
-          { halfLifeDays: null, weight: 1, hitRate: 0.8 },
+          { halfLifeDays: 3, weight: 0.25, shortTerm: NO_SHORT_TERM, hitRate: 0.8 },
+          { halfLifeDays: null, weight: 1, shortTerm: NO_SHORT_TERM, hitRate: 0.8 },
         ],
       },
     });

@@ -67,7 +67,7 @@ describe('Fold-in of the whole blend', () => {
     }
   });
 
-  it('adds a fresh event to the row: its value to the confidence, its presence (at most 1) to the counting members', () => {
+  it('adds a fresh event to the row: its value to the confidence, its presence (uncapped) to the counting members', () => {
     // Prepare: a row of items 2 (value 5) and 7 (value 3); fresh signals on 7, on 9, and a veto on 2.
     const history = {
       rows: 1,
@@ -88,22 +88,24 @@ describe('Fold-in of the whole blend', () => {
     const stranger = foldInRow(history, undefined, new Map([[9, { value: 1, presence: 0.25 }]]));
 
     // Assess
-    expect(row).toEqual({ items: [7, 9], values: [4.5, 2.5], presence: [1, 1], changed: true });
+    expect(row).toEqual({ items: [7, 9], values: [4.5, 2.5], presence: [1.5, 2], changed: true });
     expect(unchanged).toEqual({ items: [2, 7], values: [5, 3], presence: [1, 1], changed: false });
     expect(stranger).toEqual({ items: [9], values: [1], presence: [0.25], changed: true });
   });
 
   it('weighs a fresh event by the calibrated weight and half-life, and reads only a well-formed block', () => {
     const p = freshnessOf({ freshness: { halfLifeDays: 2, weight: 0.5 } });
-    expect(p).toEqual({ halfLifeDays: 2, weight: 0.5 });
+    expect(p).toEqual({ halfLifeDays: 2, weight: 0.5, shortTerm: { weight: 0, halfLifeDays: 1 } });
     expect(freshFactor(p, 0)).toBe(0.5);
     expect(freshFactor(p, 4 * 86_400_000)).toBe(0.125);
     expect(freshFactor(p, -1000)).toBe(0.5);
-    expect(freshnessOf({})).toEqual({ halfLifeDays: null, weight: 16 });
-    expect(freshnessOf({ freshness: { halfLifeDays: -3, weight: 'x' } })).toEqual({
-      halfLifeDays: null,
-      weight: 16,
-    });
-    expect(freshFactor({ halfLifeDays: null, weight: 2 }, 1e12)).toBe(2);
+    const off = { weight: 0, halfLifeDays: 1 };
+    expect(freshnessOf({})).toEqual({ halfLifeDays: null, weight: 16, shortTerm: off });
+    expect(
+      freshnessOf({
+        freshness: { halfLifeDays: -3, weight: 'x', shortTerm: { weight: 2, halfLifeDays: 0 } },
+      }),
+    ).toEqual({ halfLifeDays: null, weight: 16, shortTerm: { weight: 2, halfLifeDays: 1 } });
+    expect(freshFactor({ halfLifeDays: null, weight: 2, shortTerm: off }, 1e12)).toBe(2);
   });
 });
