@@ -6,14 +6,28 @@ import type { ReplayServing } from './replay-setup.ts';
 /**
  * Calibration of the fresh-event weight and decay: one replay of a period before the test period (the month
  * before the cut) through the blend, every candidate asked before each purchase in the same pass; the candidate
- * with the best hit rate@k is the block the artifact carries.
+ * with the best hit rate@k (bestTrial: the most responsive within its noise) is the block the artifact carries.
  */
 
-const FRESHNESS_GRID: readonly FreshnessParams[] = [null, 7].flatMap((halfLifeDays) =>
-  [1, 4, 16].flatMap((weight) =>
-    [0, 1].map((st) => ({ halfLifeDays, weight, shortTerm: { weight: st, halfLifeDays: 1 } })),
-  ),
-);
+const p = (weight: number, halfLifeDays: number | null, shortTerm: number, trend: number, trendDays = 3) => ({
+  halfLifeDays,
+  weight,
+  shortTerm: { weight: shortTerm, halfLifeDays: 1 },
+  trend: { weight: trend, halfLifeDays: trendDays },
+});
+
+/**
+ * The candidates: a fresh event's weight against the history (1 or 16), with and without the live trend (three
+ * weights, two half-lives); decay by age and the short-term component once each, beside the responsive weight.
+ */
+const FRESHNESS_GRID: readonly FreshnessParams[] = [
+  ...[1, 16].flatMap((w) => [
+    p(w, null, 0, 0),
+    ...[0.25, 0.5, 1].flatMap((t) => [p(w, null, 0, t, 3), p(w, null, 0, t, 7)]),
+  ]),
+  p(16, 7, 0, 0),
+  p(16, null, 1, 0),
+];
 
 export interface Calibration {
   serving: ReplayServing;
@@ -28,7 +42,8 @@ export interface Calibration {
 }
 
 const nameOf = (p: FreshnessParams) =>
-  `half-life ${p.halfLifeDays ?? '∞'} d, weight ${p.weight}, short-term ${p.shortTerm.weight}`;
+  `half-life ${p.halfLifeDays ?? '∞'} d, weight ${p.weight}, short-term ${p.shortTerm.weight}, ` +
+  `trend ${p.trend.weight} (${p.trend.halfLifeDays} d)`;
 
 export async function calibrateFreshness(c: Calibration): Promise<FreshnessBlock> {
   const grid = c.grid ?? FRESHNESS_GRID;
@@ -56,6 +71,7 @@ export async function calibrateFreshness(c: Calibration): Promise<FreshnessBlock
     halfLifeDays: best.halfLifeDays,
     weight: best.weight,
     shortTerm: best.shortTerm,
+    trend: best.trend,
     calibration: {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),

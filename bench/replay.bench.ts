@@ -132,7 +132,7 @@ const freshness = await calibrateFreshness({
 });
 await cal.close();
 await rm(calDir, { recursive: true, force: true });
-log(`freshness chosen: half-life ${freshness.halfLifeDays ?? '∞'} d, weight ${freshness.weight}`);
+log(`freshness chosen: ${JSON.stringify({ ...freshness, calibration: undefined })}`);
 
 // The test period: published model (with its freshness block) and popularity, in fresh stores.
 const dir = await mkdtemp(join(tmpdir(), 'recsys-replay-'));
@@ -145,11 +145,12 @@ const modes: ReplayMode[] = [
   personalMode('fold-in (as it was)', serving.recommender(version, 'legacy')),
   personalMode('fold-in (whole blend, calibrated)', serving.recommender(version, 'blend')),
   personalMode(
-    'fold-in (whole blend, defaults)',
+    'fold-in (whole blend, weight 1, no trend)',
     serving.recommender(version, 'blend', {
       halfLifeDays: null,
       weight: 1,
       shortTerm: { weight: 0, halfLifeDays: 1 },
+      trend: { weight: 0, halfLifeDays: 3 },
     }),
   ),
   trendingMode('trending only (7d)', serving.recommender(version, 'static')),
@@ -160,13 +161,11 @@ const modes: ReplayMode[] = [
 const rand = mulberry32(seed);
 const testShoppers = [...new Set(split.test.map((r) => r.userId))].sort();
 const sampled = new Set(shuffle([...testShoppers], rand).slice(0, Number(opt.shoppers)));
-const events = replayEvents(
-  split.test.filter((r) => sampled.has(r.userId)),
-  1_000_000,
-);
+// Every shopper's events are fed (the live counts see them all); only the sample's purchases are cases.
+const events = replayEvents(split.test, 1_000_000);
 const known = knownItems(split.train);
 log(
-  `sample: ${sampled.size} of ${testShoppers.length} test shoppers (seed ${seed}), ${events.length} events`,
+  `sample: ${sampled.size} of ${testShoppers.length} test shoppers (seed ${seed}); ${events.length} events fed`,
 );
 
 // Stability first, at the cut, for shoppers with ≥ 20 past interactions: one view, then (instead) one purchase
@@ -175,7 +174,8 @@ const probes: { userId: string; itemId: string; timestamp: number }[] = [];
 const probedUsers = new Set<string>();
 for (const e of events) {
   const had = known.get(e.userId!);
-  if (had === undefined || had.size < 20 || had.has(e.itemId) || probedUsers.has(e.userId!)) continue;
+  if (!sampled.has(e.userId!) || probedUsers.has(e.userId!)) continue;
+  if (had === undefined || had.size < 20 || had.has(e.itemId)) continue;
   probedUsers.add(e.userId!);
   probes.push({ userId: e.userId!, itemId: e.itemId, timestamp: CUT });
 }
@@ -189,6 +189,7 @@ const shoppers = await replayShoppers({
   known,
   modes,
   trainedAt,
+  asked: sampled,
   onProgress: progress('replay'),
 });
 
@@ -217,7 +218,7 @@ const sessions = chosen.map((inv, s) =>
 const sessionTally = await replaySessions({
   serving,
   sessions,
-  modes: modes.filter((m) => m.name !== 'fold-in (whole blend, defaults)'),
+  modes: modes.filter((m) => m.name !== 'fold-in (whole blend, weight 1, no trend)'),
   trainedAt,
   onProgress: progress('sessions'),
 });
@@ -232,10 +233,13 @@ const trials = [
     const chosen =
       t.halfLifeDays === freshness.halfLifeDays &&
       t.weight === freshness.weight &&
-      t.shortTerm.weight === freshness.shortTerm.weight;
+      t.shortTerm.weight === freshness.shortTerm.weight &&
+      t.trend.weight === freshness.trend.weight &&
+      t.trend.halfLifeDays === freshness.trend.halfLifeDays;
     return (
-      `  half-life ${String(t.halfLifeDays ?? '∞').padStart(2)} d, weight ${String(t.weight).padStart(4)}, ` +
-      `short-term ${t.shortTerm.weight} (half-life ${t.shortTerm.halfLifeDays} d): ` +
+      `  half-life ${String(t.halfLifeDays ?? '∞').padStart(2)} d, weight ${String(t.weight).padStart(2)}, ` +
+      `short-term ${t.shortTerm.weight}, live trend ${String(t.trend.weight).padStart(4)} ` +
+      `(half-life ${t.trend.halfLifeDays} d): ` +
       `HR@10 ${(100 * t.hitRate).toFixed(2)}%${chosen ? '  ← chosen, stored in the artifact' : ''}`
     );
   }),

@@ -12,6 +12,17 @@ export interface FreshnessParams {
   weight: number;
   /** The short-term component: its weight against the whole blend (0: none) and its half-life in days. */
   shortTerm: ShortTerm;
+  /**
+   * The live trend component: every shopper's events since training (live counters, decayed by age), z-scored
+   * like a member and weighted against the whole blend (0: none; serving without live counters ignores it).
+   */
+  trend: Trend;
+}
+
+export interface Trend {
+  weight: number;
+  /** Half-life of an event's count by its age, in days (the counters' decay). */
+  halfLifeDays: number;
 }
 
 export interface ShortTerm {
@@ -47,6 +58,7 @@ const DEFAULT_FRESHNESS: FreshnessParams = {
   halfLifeDays: null,
   weight: 16,
   shortTerm: { weight: 0, halfLifeDays: 1 },
+  trend: { weight: 0, halfLifeDays: 3 },
 };
 
 const DAY_MS = 86_400_000;
@@ -80,7 +92,16 @@ export function freshnessOf(manifest: { freshness?: unknown }): FreshnessParams 
     s !== null && typeof s === 'object'
       ? { weight: nonNegative(s.weight, d.weight), halfLifeDays: positive(s.halfLifeDays) ?? d.halfLifeDays }
       : d;
-  return { halfLifeDays, weight, shortTerm };
+  const t = b.trend as Partial<Trend> | undefined;
+  const dt = DEFAULT_FRESHNESS.trend;
+  const trend =
+    t !== null && typeof t === 'object'
+      ? {
+          weight: nonNegative(t.weight, dt.weight),
+          halfLifeDays: positive(t.halfLifeDays) ?? dt.halfLifeDays,
+        }
+      : dt;
+  return { halfLifeDays, weight, shortTerm, trend };
 }
 
 /**

@@ -67,12 +67,14 @@ export function blendRanked(
   signals: ReadonlyMap<number, FreshSignal>,
   scratch: Scratch,
   depth: number,
+  trend?: Float32Array,
 ): Ranked[] {
   const { history, itemIds } = model.model;
   const row = foldInRow(history, userIndex, signals);
   const b = buffersFor(model, depth);
   blendScores(model.blend, history, userIndex, row, b.dense);
   addShortTerm(model, signals, scratch, b.dense);
+  if (trend !== undefined) addTrend(model, trend, b.dense);
   const mark = scratch.excluded;
   const got = topKExcluding(b.dense, history, userIndex ?? -1, depth, b.idx, b.sc, (j) => mark.has(j));
   const { scores } = scratch;
@@ -115,11 +117,34 @@ function addShortTerm(
   const mean = sum / n;
   const variance = squares / n - mean * mean;
   if (!(variance > 1e-24)) return;
-  let total = 0;
-  for (const m of model.blend.members) total += m.weight;
-  const scale = (weight * total) / Math.sqrt(variance);
+  const scale = (weight * blendWeight(model)) / Math.sqrt(variance);
   for (let p = 0; p < acc.size; p++) {
     const j = acc.touched[p]!;
     out[j]! += scale * acc.values[j]!;
   }
+}
+
+/** The blend's total member weight: the scale the extra components' weights are relative to. */
+function blendWeight(model: ServingModel): number {
+  let total = 0;
+  for (const m of model.blend.members) total += m.weight;
+  return total;
+}
+
+/** The live trend (item scores by index), z-scored over the catalog, times its calibrated weight, into `out`. */
+function addTrend(model: ServingModel, trend: Float32Array, out: Float32Array): void {
+  const weight = model.freshness.trend.weight;
+  if (!(weight > 0) || trend.length !== out.length) return;
+  let sum = 0;
+  let squares = 0;
+  for (let j = 0; j < trend.length; j++) {
+    sum += trend[j]!;
+    squares += trend[j]! * trend[j]!;
+  }
+  const n = trend.length;
+  const mean = sum / n;
+  const variance = squares / n - mean * mean;
+  if (!(variance > 1e-24)) return;
+  const scale = (weight * blendWeight(model)) / Math.sqrt(variance);
+  for (let j = 0; j < n; j++) out[j]! += scale * (trend[j]! - mean);
 }
