@@ -6,7 +6,7 @@ import type { ReplayServing } from './replay-setup.ts';
 /**
  * Calibration of the fresh-event weight and decay: one replay of a period before the test period (the month
  * before the cut) through the blend, every candidate asked before each purchase in the same pass; the candidate
- * with the best hit rate@k (bestTrial: the most responsive within its noise) is the block the artifact carries.
+ * with the best hit rate@k is the block the artifact carries.
  */
 
 const p = (weight: number, halfLifeDays: number | null, shortTerm: number, trend: number, trendDays = 3) => ({
@@ -17,16 +17,18 @@ const p = (weight: number, halfLifeDays: number | null, shortTerm: number, trend
 });
 
 /**
- * The candidates: a fresh event's weight against the history (1 or 16), with and without the live trend (three
- * weights, two half-lives); decay by age and the short-term component once each, beside the responsive weight.
+ * The candidates: a fresh event's weight against the history (1, 4, 16), each without the live trend and with it
+ * (two weights, two half-lives); decay by age and the short-term component once each.
  */
 const FRESHNESS_GRID: readonly FreshnessParams[] = [
-  ...[1, 16].flatMap((w) => [
+  ...[1, 4, 16].flatMap((w) => [
     p(w, null, 0, 0),
-    ...[0.25, 0.5, 1].flatMap((t) => [p(w, null, 0, t, 3), p(w, null, 0, t, 7)]),
+    p(w, null, 0, 0.25),
+    p(w, null, 0, 0.5),
+    p(w, null, 0, 0.5, 7),
   ]),
-  p(16, 7, 0, 0),
-  p(16, null, 1, 0),
+  p(1, 7, 0, 0.5),
+  p(1, null, 1, 0.5),
 ];
 
 export interface Calibration {
@@ -60,7 +62,7 @@ export async function calibrateFreshness(c: Calibration): Promise<FreshnessBlock
   });
   const rows = tally.rows();
   const tried: FreshnessTrial[] = grid.map((p, i) => ({ ...p, hitRate: rows[i]!.hitRate }));
-  const best = bestTrial(tried, rows[0]?.cases ?? 0);
+  const best = bestTrial(tried);
   let from = Number.POSITIVE_INFINITY;
   let to = Number.NEGATIVE_INFINITY;
   for (const e of c.events) {

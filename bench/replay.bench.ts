@@ -1,12 +1,14 @@
 /**
  * Replay of Online Retail's later period through serving (issue 17). Trains on everything before the README's cut
- * (2011-10-01) with the auto-tuner, calibrates the fresh-event weight and decay on a replay of the month before the
- * cut (a fit of the same spec on what came before 2011-09-01; never the test period), publishes into local stores,
- * then feeds every later event of the sampled shoppers in time order through the real ingestion path and asks the
- * real recommender for each shopper's top 10 before each purchase. Modes in one run: static lists, fold-in as it
- * was (iALS only, fixed 0.4/0.6), the improved fold-in (whole blend, calibrated; and with the default freshness),
- * trending only, popularity; anonymous sessions (invoices replayed as sessions); and the stability of a list after
- * one view and one purchase for shoppers with ≥ 20 past interactions.
+ * (2011-10-01) with the auto-tuner, calibrates the freshness block (fresh-event weight and decay, short-term and
+ * live-trend components) on a replay of the month before the cut (a fit of the same spec on what came before
+ * 2011-09-01; never the test period), publishes into local stores, then feeds every later event in time order
+ * through the real ingestion path (and the live counts, replay-live-trend.ts) and asks the real recommender for the
+ * sampled shoppers' top 10 before each of their purchases. Modes in one run: static lists, fold-in as it was (iALS
+ * only, fixed 0.4/0.6), the improved fold-in (whole blend, calibrated; and at weight 1 without the trend), trending
+ * only, popularity; anonymous sessions (invoices replayed as sessions); and the stability of a list after one view
+ * and one purchase for shoppers with ≥ 20 past interactions. A case is a purchase of an item new to the shopper
+ * (every mode excludes what the shopper bought; a re-buy is no case), the same for every mode.
  * Run: npm run bench:replay -- [--budget 60] [--shoppers 1000] [--sessions 200] [--probes 300] [--seed 42] [--out DIR]
  * Writes DIR/replay.txt (the tables), DIR/replay.json and DIR/replay.html (hit rate by days since training).
  */

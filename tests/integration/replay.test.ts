@@ -185,10 +185,10 @@ describe('Replay through ingestion and serving', () => {
       ],
     });
 
-    // Assess: popularity ignores fresh events, so both candidates score 4 of 5: the one weighing fresh events most.
+    // Assess: popularity ignores fresh events, so both candidates score 4 of 5: the tie goes to the first.
     expect(block).toEqual({
-      halfLifeDays: null,
-      weight: 1,
+      halfLifeDays: 3,
+      weight: 0.25,
       shortTerm: NO_SHORT_TERM,
       trend: NO_TREND,
       calibration: {
