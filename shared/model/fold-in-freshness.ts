@@ -48,17 +48,16 @@ export interface FreshnessBlock extends FreshnessParams {
   };
 }
 
-/** Without a calibration: a fresh event counts exactly as it would in the training row, undecayed. */
 /**
  * A model without a calibration (`recsys train`, `npm start`): what the replay calibration on Online Retail chose
- * (bench:replay: hit rate flat from weight 0.25 to 16, so the most responsive within the noise). At 1 a view among a
- * long history moved nobody's top 10 — the next answer must visibly answer the event.
+ * (bench:replay, docs/freshness.md): a fresh event weighs 4 of the same event in the training row, undecayed, and
+ * the live trend counts half the blend (ignored where serving has no live counts).
  */
 const DEFAULT_FRESHNESS: FreshnessParams = {
   halfLifeDays: null,
-  weight: 16,
+  weight: 4,
   shortTerm: { weight: 0, halfLifeDays: 1 },
-  trend: { weight: 0, halfLifeDays: 3 },
+  trend: { weight: 0.5, halfLifeDays: 3 },
 };
 
 const DAY_MS = 86_400_000;

@@ -97,16 +97,18 @@ describe('Fold-in of the whole blend', () => {
     const p = freshnessOf({ freshness: { halfLifeDays: 2, weight: 0.5 } });
     const off = { weight: 0, halfLifeDays: 1 };
     const noTrend = { weight: 0, halfLifeDays: 3 };
-    expect(p).toEqual({ halfLifeDays: 2, weight: 0.5, shortTerm: off, trend: noTrend });
+    const trend = { weight: 0.5, halfLifeDays: 3 };
+    expect(p).toEqual({ halfLifeDays: 2, weight: 0.5, shortTerm: off, trend });
     expect(freshFactor(p, 0)).toBe(0.5);
     expect(freshFactor(p, 4 * 86_400_000)).toBe(0.125);
     expect(freshFactor(p, -1000)).toBe(0.5);
-    expect(freshnessOf({})).toEqual({ halfLifeDays: null, weight: 16, shortTerm: off, trend: noTrend });
+    expect(freshnessOf({})).toEqual({ halfLifeDays: null, weight: 4, shortTerm: off, trend });
     expect(
       freshnessOf({
         freshness: { halfLifeDays: -3, weight: 'x', shortTerm: { weight: 2, halfLifeDays: 0 } },
       }),
-    ).toEqual({ halfLifeDays: null, weight: 16, shortTerm: { weight: 2, halfLifeDays: 1 }, trend: noTrend });
+    ).toEqual({ halfLifeDays: null, weight: 4, shortTerm: { weight: 2, halfLifeDays: 1 }, trend });
+    expect(freshnessOf({ freshness: { weight: 1, trend: { weight: 0 } } }).trend).toEqual(noTrend);
     expect(freshFactor({ halfLifeDays: null, weight: 2, shortTerm: off, trend: noTrend }, 1e12)).toBe(2);
   });
 });
