@@ -44,8 +44,8 @@ interface Ranking {
 }
 
 /**
- * The candidates of a personal request: the published list, or with fresh signals the whole blend recomputed for
- * the shopper's row plus them (fresh-blend.ts; the 'legacy' mode blends the list with a fold-in of the iALS member
+ * The candidates of a personal request: the published list, or with fresh signals (or a calibrated live trend) the
+ * whole blend recomputed for the shopper's row plus them (fresh-blend.ts; the 'legacy' mode blends the list with a fold-in of the iALS member
  * for a signed-in shopper, item-to-item otherwise). Runs synchronously on the model's scratch, whose `excluded`
  * mark the caller has filled.
  */

@@ -153,7 +153,14 @@ async function personal(
   const excluded = new RequestExclusions(model, request.exclude, activity, exclusions, context, userIndex);
   const mode = deps.freshness ?? 'blend';
   const now = (deps.now ?? Date.now)();
-  const trend = mode === 'blend' ? await deps.liveTrend?.(model, now) : undefined;
+  // Live counts that cannot be read leave the trend out of this answer, not the shopper's list.
+  const trend =
+    mode === 'blend' && deps.liveTrend !== undefined
+      ? await deps.liveTrend(model, now).catch((e) => {
+          s.report('live trend counts unavailable; answering without them', e);
+          return undefined;
+        })
+      : undefined;
   // Synchronous from here to the ranked list (no await in between): the model's scratch is this request's.
   const scratch = scratchFor(model, model.model.itemIds.length);
   excluded.markInto(scratch.excluded, digest);

@@ -165,7 +165,11 @@ describe('Fresh events move the whole blend', () => {
     recommenders.get(mode)!.forUser({ userId, k: 10, filters: {}, exclude: ['purchased', 'not_interested'] });
 
   /** A recommender reading the artifact with `freshness` as its block and `trend` as every shopper's live counts. */
-  const withComponents = (freshness: typeof FRESHNESS, trend: Float32Array) => {
+  const withComponents = (
+    freshness: typeof FRESHNESS,
+    trend: Float32Array | Error,
+    errors: string[] = [],
+  ) => {
     const store = createLocalModelStore({ root: dataDirLayout(dataDir).models });
     return createRecommender({
       deployment: createDeploymentSource({ publications: runtime.publications, ttlMs: 0 }),
@@ -181,7 +185,11 @@ describe('Fresh events move the whole blend', () => {
       feedback: runtime.feedback,
       catalog: createCatalogCache({ store: runtime.store, ttlMs: 0 }),
       now: () => NOW,
-      liveTrend: async (m) => (m.version === VERSION ? trend : undefined),
+      liveTrend: async (m) => {
+        if (trend instanceof Error) throw trend;
+        return m.version === VERSION ? trend : undefined;
+      },
+      onError: (message) => errors.push(message),
     });
   };
 
@@ -326,5 +334,29 @@ describe('Fresh events move the whole blend', () => {
     // The trending items rise into the list; without the components they are not all there.
     expect(got.items.map((i) => i.itemId)).toEqual(expect.arrayContaining(['i12', 'i13']));
     expect(without.items.map((i) => i.itemId)).not.toEqual(got.items.map((i) => i.itemId));
+  });
+
+  it('answers without the live trend when its counts cannot be read, and says so', async () => {
+    // Prepare: the calibrated trend is on, but the counts' store fails.
+    const errors: string[] = [];
+    const broken = withComponents(
+      { ...FRESHNESS, trend: { weight: 0.8, halfLifeDays: 3 } },
+      new Error('counters unavailable'),
+      errors,
+    );
+
+    // Act
+    const got = await broken.forUser({
+      userId: 'u3',
+      k: 10,
+      filters: {},
+      exclude: ['purchased', 'not_interested'],
+    });
+
+    // Assess: the list the same artifact gives without a trend (u3 has nothing fresh: the published list).
+    const published = precomputeRecommendations(model).find((l) => l.userId === 'u3')!.items;
+    expect(got.variant).toBe('champion');
+    expect(got.items.map((i) => i.itemId)).toEqual(published.slice(0, 10).map(([id]) => id));
+    expect(errors).toEqual(['live trend counts unavailable; answering without them']);
   });
 });
