@@ -51,6 +51,7 @@ const DAY = 86_400_000;
 const CUT = Date.parse('2011-10-01T00:00:00Z');
 const CALIBRATION_FROM = CUT - 30 * DAY;
 const SESSION_ITEMS = 10;
+const NO_TREND = { weight: 0, halfLifeDays: 3 };
 const out = resolve(opt.out);
 const log = (m: string) => console.log(`[${(performance.now() / 1000).toFixed(0)} s] ${m}`);
 
@@ -152,11 +153,12 @@ const modes: ReplayMode[] = [
       halfLifeDays: null,
       weight: 1,
       shortTerm: { weight: 0, halfLifeDays: 1 },
-      trend: { weight: 0, halfLifeDays: 3 },
+      trend: NO_TREND,
     }),
   ),
   trendingMode('trending only (7d)', serving.recommender(version, 'static')),
-  personalMode('popularity', serving.recommender(popVersion, 'blend')),
+  // The all-time popularity baseline, without the default live trend a model without a calibration would get.
+  personalMode('popularity', serving.recommender(popVersion, 'blend', { ...freshness, trend: NO_TREND })),
 ];
 
 // The sample: shoppers of the test period, seeded.
