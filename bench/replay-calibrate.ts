@@ -9,9 +9,27 @@ import type { ReplayServing } from './replay-setup.ts';
  * with the best hit rate@k is the block the artifact carries.
  */
 
-const FRESHNESS_GRID: readonly FreshnessParams[] = [null, 3, 14].flatMap((halfLifeDays) =>
-  [0.25, 1, 4, 16].map((weight) => ({ halfLifeDays, weight })),
-);
+const p = (weight: number, halfLifeDays: number | null, shortTerm: number, trend: number, trendDays = 3) => ({
+  halfLifeDays,
+  weight,
+  shortTerm: { weight: shortTerm, halfLifeDays: 1 },
+  trend: { weight: trend, halfLifeDays: trendDays },
+});
+
+/**
+ * The candidates: a fresh event's weight against the history (1, 4, 16), each without the live trend and with it
+ * (two weights, two half-lives); decay by age and the short-term component once each.
+ */
+const FRESHNESS_GRID: readonly FreshnessParams[] = [
+  ...[1, 4, 16].flatMap((w) => [
+    p(w, null, 0, 0),
+    p(w, null, 0, 0.25),
+    p(w, null, 0, 0.5),
+    p(w, null, 0, 0.5, 7),
+  ]),
+  p(1, 7, 0, 0.5),
+  p(1, null, 1, 0.5),
+];
 
 export interface Calibration {
   serving: ReplayServing;
@@ -25,7 +43,9 @@ export interface Calibration {
   onProgress?: (done: number, total: number) => void;
 }
 
-const nameOf = (p: FreshnessParams) => `half-life ${p.halfLifeDays ?? '∞'} d, weight ${p.weight}`;
+const nameOf = (p: FreshnessParams) =>
+  `half-life ${p.halfLifeDays ?? '∞'} d, weight ${p.weight}, short-term ${p.shortTerm.weight}, ` +
+  `trend ${p.trend.weight} (${p.trend.halfLifeDays} d)`;
 
 export async function calibrateFreshness(c: Calibration): Promise<FreshnessBlock> {
   const grid = c.grid ?? FRESHNESS_GRID;
@@ -42,7 +62,7 @@ export async function calibrateFreshness(c: Calibration): Promise<FreshnessBlock
   });
   const rows = tally.rows();
   const tried: FreshnessTrial[] = grid.map((p, i) => ({ ...p, hitRate: rows[i]!.hitRate }));
-  const best = bestTrial(tried, rows[0]?.cases ?? 0);
+  const best = bestTrial(tried);
   let from = Number.POSITIVE_INFINITY;
   let to = Number.NEGATIVE_INFINITY;
   for (const e of c.events) {
@@ -52,6 +72,8 @@ export async function calibrateFreshness(c: Calibration): Promise<FreshnessBlock
   return {
     halfLifeDays: best.halfLifeDays,
     weight: best.weight,
+    shortTerm: best.shortTerm,
+    trend: best.trend,
     calibration: {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),

@@ -101,6 +101,8 @@ export interface ShopperReplay {
   known: ReadonlyMap<string, ReadonlySet<string>>;
   modes: readonly ReplayMode[];
   trainedAt: number;
+  /** The shoppers whose purchases are cases (default: all); everyone's events are fed (live counts see them). */
+  asked?: ReadonlySet<string>;
   k?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -120,9 +122,10 @@ export async function replayShoppers(r: ShopperReplay): Promise<ReplayTally> {
       had = new Set(r.known.get(userId) ?? []);
       seen.set(userId, had);
     }
-    const targets = [
-      ...new Set(group.filter((e) => e.type === 'purchase' && !had.has(e.itemId)).map((e) => e.itemId)),
-    ];
+    const asked = r.asked === undefined || r.asked.has(userId);
+    const targets = asked
+      ? [...new Set(group.filter((e) => e.type === 'purchase' && !had.has(e.itemId)).map((e) => e.itemId))]
+      : [];
     if (targets.length > 0) {
       r.serving.clock.now = first.timestamp;
       const day = Math.floor((first.timestamp - r.trainedAt) / DAY);

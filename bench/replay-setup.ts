@@ -1,7 +1,7 @@
 import { dataDirLayout } from '../local/data-dir.ts';
 import { openLocalRuntime } from '../local/runtime.ts';
 import { artifactDirectory, createLocalModelStore } from '../shared/adapters/local/model-store.ts';
-import { EVENT_LIMITS } from '../shared/domain/event.ts';
+import { EVENT_LIMITS, type EventType } from '../shared/domain/event.ts';
 import { ingestEvents } from '../shared/ingest/ingest-events.ts';
 import { type ArtifactFiles, encodeArtifact, type RecommendationLine } from '../shared/model/artifact.ts';
 import { decodeArtifact } from '../shared/model/artifact-decode.ts';
@@ -13,6 +13,7 @@ import { createCatalogCache } from '../shared/serving/catalog-cache.ts';
 import type { FreshnessMode } from '../shared/serving/fresh-blend.ts';
 import { createModelCache } from '../shared/serving/model-cache.ts';
 import { createRecommender, type Recommender } from '../shared/serving/recommender.ts';
+import { LiveCounts } from './replay-live-trend.ts';
 
 /**
  * The local stores a replay runs on (the sqlite serving store, the filesystem lake and model store of one data
@@ -24,6 +25,8 @@ export interface ReplayServing {
   runtime: Awaited<ReturnType<typeof openLocalRuntime>>;
   /** The replayed time: what the recommenders take as "now" for the age of fresh events. */
   clock: { now: number };
+  /** Every ingested event counted per item (the live trend the recommenders read). */
+  live: LiveCounts;
   /** Through the real ingestion path (validation, lake, recent activity); throws on any refused event. */
   ingest(events: readonly Record<string, unknown>[]): Promise<void>;
   /** Takes events out of recent activity again (the stability probe's single events). */
@@ -38,10 +41,17 @@ export async function openReplayServing(dataDir: string): Promise<ReplayServing>
   const runtime = await openLocalRuntime({ dataDir, bulk: true });
   const store = createLocalModelStore({ root: dataDirLayout(dataDir).models });
   const clock = { now: Date.now() };
+  const live = new LiveCounts();
+  const count = (events: readonly Record<string, unknown>[], sign: 1 | -1) => {
+    for (const e of events)
+      if (typeof e.itemId === 'string' && typeof e.type === 'string' && typeof e.timestamp === 'string')
+        live.add(e.itemId, e.type as EventType, Date.parse(e.timestamp), sign);
+  };
   const catalog = createCatalogCache({ store: runtime.store, ttlMs: 60_000 });
   return {
     runtime,
     clock,
+    live,
     async ingest(events) {
       // In batches of at most what POST /v1/events takes.
       for (let i = 0; i < events.length; i += EVENT_LIMITS.maxBatch) {
@@ -50,9 +60,12 @@ export async function openReplayServing(dataDir: string): Promise<ReplayServing>
         const refused = [...r.rejected, ...r.unavailable];
         if (refused.length > 0) throw new Error(`ingestion refused ${JSON.stringify(refused[0])}`);
       }
+      count(events, 1);
     },
-    forget: (shopperKey, events) =>
-      runtime.store.removeActivity(events.map((event) => ({ shopperKey, event }))),
+    async forget(shopperKey, events) {
+      await runtime.store.removeActivity(events.map((event) => ({ shopperKey, event })));
+      count(events, -1);
+    },
     async publish(version, files) {
       await store.write(version, files);
       await runtime.publications.putRecommendations(
@@ -84,6 +97,10 @@ export async function openReplayServing(dataDir: string): Promise<ReplayServing>
         catalog,
         freshness: mode,
         now: () => clock.now,
+        liveTrend: async (model, now) =>
+          model.freshness.trend.weight > 0
+            ? live.vector(model, now, model.freshness.trend.halfLifeDays)
+            : undefined,
       });
     },
     close: () => runtime.close(),

@@ -1,12 +1,14 @@
 /**
  * Replay of Online Retail's later period through serving (issue 17). Trains on everything before the README's cut
- * (2011-10-01) with the auto-tuner, calibrates the fresh-event weight and decay on a replay of the month before the
- * cut (a fit of the same spec on what came before 2011-09-01; never the test period), publishes into local stores,
- * then feeds every later event of the sampled shoppers in time order through the real ingestion path and asks the
- * real recommender for each shopper's top 10 before each purchase. Modes in one run: static lists, fold-in as it
- * was (iALS only, fixed 0.4/0.6), the improved fold-in (whole blend, calibrated; and with the default freshness),
- * trending only, popularity; anonymous sessions (invoices replayed as sessions); and the stability of a list after
- * one view and one purchase for shoppers with ≥ 20 past interactions.
+ * (2011-10-01) with the auto-tuner, calibrates the freshness block (fresh-event weight and decay, short-term and
+ * live-trend components) on a replay of the month before the cut (a fit of the same spec on what came before
+ * 2011-09-01; never the test period), publishes into local stores, then feeds every later event in time order
+ * through the real ingestion path (and the live counts, replay-live-trend.ts) and asks the real recommender for the
+ * sampled shoppers' top 10 before each of their purchases. Modes in one run: static lists, fold-in as it was (iALS
+ * only, fixed 0.4/0.6), the improved fold-in (whole blend, calibrated; and at weight 1 without the trend), trending
+ * only, popularity; anonymous sessions (invoices replayed as sessions); and the stability of a list after one view
+ * and one purchase for shoppers with ≥ 20 past interactions. A case is a purchase of an item new to the shopper
+ * (every mode excludes what the shopper bought; a re-buy is no case), the same for every mode.
  * Run: npm run bench:replay -- [--budget 60] [--shoppers 1000] [--sessions 200] [--probes 300] [--seed 42] [--out DIR]
  * Writes DIR/replay.txt (the tables), DIR/replay.json and DIR/replay.html (hit rate by days since training).
  */
@@ -49,6 +51,7 @@ const DAY = 86_400_000;
 const CUT = Date.parse('2011-10-01T00:00:00Z');
 const CALIBRATION_FROM = CUT - 30 * DAY;
 const SESSION_ITEMS = 10;
+const NO_TREND = { weight: 0, halfLifeDays: 3 };
 const out = resolve(opt.out);
 const log = (m: string) => console.log(`[${(performance.now() / 1000).toFixed(0)} s] ${m}`);
 
@@ -132,7 +135,7 @@ const freshness = await calibrateFreshness({
 });
 await cal.close();
 await rm(calDir, { recursive: true, force: true });
-log(`freshness chosen: half-life ${freshness.halfLifeDays ?? '∞'} d, weight ${freshness.weight}`);
+log(`freshness chosen: ${JSON.stringify({ ...freshness, calibration: undefined })}`);
 
 // The test period: published model (with its freshness block) and popularity, in fresh stores.
 const dir = await mkdtemp(join(tmpdir(), 'recsys-replay-'));
@@ -145,24 +148,28 @@ const modes: ReplayMode[] = [
   personalMode('fold-in (as it was)', serving.recommender(version, 'legacy')),
   personalMode('fold-in (whole blend, calibrated)', serving.recommender(version, 'blend')),
   personalMode(
-    'fold-in (whole blend, defaults)',
-    serving.recommender(version, 'blend', { halfLifeDays: null, weight: 1 }),
+    'fold-in (whole blend, weight 1, no trend)',
+    serving.recommender(version, 'blend', {
+      halfLifeDays: null,
+      weight: 1,
+      shortTerm: { weight: 0, halfLifeDays: 1 },
+      trend: NO_TREND,
+    }),
   ),
   trendingMode('trending only (7d)', serving.recommender(version, 'static')),
-  personalMode('popularity', serving.recommender(popVersion, 'blend')),
+  // The all-time popularity baseline, without the default live trend a model without a calibration would get.
+  personalMode('popularity', serving.recommender(popVersion, 'blend', { ...freshness, trend: NO_TREND })),
 ];
 
 // The sample: shoppers of the test period, seeded.
 const rand = mulberry32(seed);
 const testShoppers = [...new Set(split.test.map((r) => r.userId))].sort();
 const sampled = new Set(shuffle([...testShoppers], rand).slice(0, Number(opt.shoppers)));
-const events = replayEvents(
-  split.test.filter((r) => sampled.has(r.userId)),
-  1_000_000,
-);
+// Every shopper's events are fed (the live counts see them all); only the sample's purchases are cases.
+const events = replayEvents(split.test, 1_000_000);
 const known = knownItems(split.train);
 log(
-  `sample: ${sampled.size} of ${testShoppers.length} test shoppers (seed ${seed}), ${events.length} events`,
+  `sample: ${sampled.size} of ${testShoppers.length} test shoppers (seed ${seed}); ${events.length} events fed`,
 );
 
 // Stability first, at the cut, for shoppers with ≥ 20 past interactions: one view, then (instead) one purchase
@@ -171,7 +178,8 @@ const probes: { userId: string; itemId: string; timestamp: number }[] = [];
 const probedUsers = new Set<string>();
 for (const e of events) {
   const had = known.get(e.userId!);
-  if (had === undefined || had.size < 20 || had.has(e.itemId) || probedUsers.has(e.userId!)) continue;
+  if (!sampled.has(e.userId!) || probedUsers.has(e.userId!)) continue;
+  if (had === undefined || had.size < 20 || had.has(e.itemId)) continue;
   probedUsers.add(e.userId!);
   probes.push({ userId: e.userId!, itemId: e.itemId, timestamp: CUT });
 }
@@ -185,6 +193,7 @@ const shoppers = await replayShoppers({
   known,
   modes,
   trainedAt,
+  asked: sampled,
   onProgress: progress('replay'),
 });
 
@@ -213,7 +222,7 @@ const sessions = chosen.map((inv, s) =>
 const sessionTally = await replaySessions({
   serving,
   sessions,
-  modes: modes.filter((m) => m.name !== 'fold-in (whole blend, defaults)'),
+  modes: modes.filter((m) => m.name !== 'fold-in (whole blend, weight 1, no trend)'),
   trainedAt,
   onProgress: progress('sessions'),
 });
@@ -224,11 +233,20 @@ const tuned = freshness.calibration!;
 const trials = [
   `Calibration of the fresh-event weight and decay: replay ${tuned.from.slice(0, 10)} – ${tuned.to.slice(0, 10)}, ` +
     `${tuned.purchases} purchases of ${tuned.shoppers} shoppers, model fitted before ${tuned.from.slice(0, 10)}`,
-  ...tuned.tried.map(
-    (t) =>
-      `  half-life ${String(t.halfLifeDays ?? '∞').padStart(2)} d, weight ${String(t.weight).padStart(4)}: ` +
-      `HR@10 ${(100 * t.hitRate).toFixed(2)}%${t.halfLifeDays === freshness.halfLifeDays && t.weight === freshness.weight ? '  ← chosen, stored in the artifact' : ''}`,
-  ),
+  ...tuned.tried.map((t) => {
+    const chosen =
+      t.halfLifeDays === freshness.halfLifeDays &&
+      t.weight === freshness.weight &&
+      t.shortTerm.weight === freshness.shortTerm.weight &&
+      t.trend.weight === freshness.trend.weight &&
+      t.trend.halfLifeDays === freshness.trend.halfLifeDays;
+    return (
+      `  half-life ${String(t.halfLifeDays ?? '∞').padStart(2)} d, weight ${String(t.weight).padStart(2)}, ` +
+      `short-term ${t.shortTerm.weight}, live trend ${String(t.trend.weight).padStart(4)} ` +
+      `(half-life ${t.trend.halfLifeDays} d): ` +
+      `HR@10 ${(100 * t.hitRate).toFixed(2)}%${chosen ? '  ← chosen, stored in the artifact' : ''}`
+    );
+  }),
 ].join('\n');
 const shopperTable = formatTable(
   `Signed-in shoppers, ${new Date(CUT).toISOString().slice(0, 10)} onward: ${sampled.size} of ${testShoppers.length} ` +

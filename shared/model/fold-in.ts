@@ -47,8 +47,9 @@ export interface BlendPlan {
 
 /**
  * A shopper's row: item indices, their confidence (training values plus fresh weights) for the members that
- * read values, and their presence (1 for a training item, the fresh weight capped at 1 otherwise) for the
- * neighbour members, which count items, not confidences, as at training time.
+ * read values, and their presence for the members that count items, not confidences (the neighbour members,
+ * binary EASE): 1 for a training item as at training time, plus each fresh event's calibrated weight — uncapped,
+ * so that one event pulls every member in proportion to its weight against the history (issue 17.2).
  */
 export interface FoldInRow {
   items: number[];
@@ -62,6 +63,8 @@ export interface FoldInRow {
 export interface FreshSignal {
   value: number;
   presence: number;
+  /** The short-term weight of the item's fresh events (decayed by the short-term half-life), 0 when none. */
+  recent?: number;
 }
 
 function membersOf(m: LoadedModel): { members: BlendMember[]; normalisation: Normalisation } {
@@ -159,7 +162,7 @@ export function foldInRow(
       if (!(v > 0) || !Number.isFinite(v)) continue;
       row.items.push(i);
       row.values.push(v);
-      row.presence.push(1);
+      row.presence.push(1 + (add?.presence ?? 0));
     }
   for (const [i, s] of fresh) {
     if (seen.has(i)) continue;
@@ -167,7 +170,7 @@ export function foldInRow(
     if (!(s.value > 0) || !Number.isFinite(s.value)) continue;
     row.items.push(i);
     row.values.push(s.value);
-    row.presence.push(Math.min(1, s.presence));
+    row.presence.push(s.presence);
   }
   return row;
 }
@@ -265,7 +268,8 @@ function memberScores(
     const n = out.length;
     out.fill(0);
     for (let q = 0; q < row.items.length; q++) {
-      const x = transformValue(row.values[q]!, transform);
+      // Binary EASE counts items: a fresh item by its presence, so its weight is not lost to the transform.
+      const x = transform === 'binary' ? row.presence[q]! : transformValue(row.values[q]!, transform);
       const o = row.items[q]! * n;
       for (let j = 0; j < n; j++) out[j]! += x * weights[o + j]!;
     }

@@ -30,6 +30,8 @@ interface RankRequest {
   mode: FreshnessMode;
   /** Epoch ms of the request: fresh events decay by their age at it. */
   now: number;
+  /** Every shopper's events since training by item index (live counters), when serving has them. */
+  trend?: Float32Array | undefined;
 }
 
 interface Ranking {
@@ -42,8 +44,8 @@ interface Ranking {
 }
 
 /**
- * The candidates of a personal request: the published list, or with fresh signals the whole blend recomputed for
- * the shopper's row plus them (fresh-blend.ts; the 'legacy' mode blends the list with a fold-in of the iALS member
+ * The candidates of a personal request: the published list, or with fresh signals (or a calibrated live trend) the
+ * whole blend recomputed for the shopper's row plus them (fresh-blend.ts; the 'legacy' mode blends the list with a fold-in of the iALS member
  * for a signed-in shopper, item-to-item otherwise). Runs synchronously on the model's scratch, whose `excluded`
  * mark the caller has filled.
  */
@@ -74,7 +76,9 @@ export function rankPersonal(r: RankRequest, scratch: Scratch): Ranking {
   }
   const pre = r.list !== undefined ? decodedList(model, r.list) : undefined;
   const preSize = pre !== undefined ? pre.indices.length + pre.strangerIds.length : 0;
-  const needsFresh = signals.size > 0 || (preSize === 0 && r.userIndex !== undefined);
+  // A calibrated live trend moves every list, so the published one is recomputed with it.
+  const trend = blend && r.trend !== undefined && model.freshness.trend.weight > 0 ? r.trend : undefined;
+  const needsFresh = signals.size > 0 || (preSize === 0 && r.userIndex !== undefined) || trend !== undefined;
   const depth = Math.max(r.k * 4, 60);
   if (!needsFresh && pre !== undefined && pre.strangerIds.length === 0)
     return fromList(model, pre, r.userIndex, scratch, depth);
@@ -85,7 +89,7 @@ export function rankPersonal(r: RankRequest, scratch: Scratch): Ranking {
   const candidates = Math.max(depth, ranker?.candidates ?? 0);
   const first =
     r.mode !== 'legacy' && needsFresh
-      ? blendRanked(model, r.userIndex, fresh, scratch, candidates)
+      ? blendRanked(model, r.userIndex, fresh, scratch, candidates, trend)
       : blended(r, pre ?? EMPTY_LIST, signals, needsFresh, scratch, candidates);
   const ranked =
     ranker === undefined ? first.slice(0, depth) : secondStage(model, r.userIndex, signals, first, depth);

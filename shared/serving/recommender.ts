@@ -49,6 +49,8 @@ export interface ServingDeps {
   freshness?: FreshnessMode;
   /** The clock fresh events' ages are measured by (a replay sets it to the replayed time). */
   now?: () => number;
+  /** Every shopper's events since training by item index (live counters), for the blend's live trend. */
+  liveTrend?: (model: ServingModel, now: number) => Promise<Float32Array | undefined>;
   /** Told how each personal or session answer was made: the Lambda wiring turns it into metrics. */
   onServed?: (served: Served) => void;
 }
@@ -149,14 +151,22 @@ async function personal(
   const userIndex = userId !== undefined ? model.model.userIndex.get(userId) : undefined;
   const digest = activityDigest(model, activity);
   const excluded = new RequestExclusions(model, request.exclude, activity, exclusions, context, userIndex);
+  const mode = deps.freshness ?? 'blend';
+  const now = (deps.now ?? Date.now)();
+  // Live counts that cannot be read leave the trend out of this answer, not the shopper's list.
+  const trend =
+    mode === 'blend' && deps.liveTrend !== undefined
+      ? await deps.liveTrend(model, now).catch((e) => {
+          s.report('live trend counts unavailable; answering without them', e);
+          return undefined;
+        })
+      : undefined;
   // Synchronous from here to the ranked list (no await in between): the model's scratch is this request's.
   const scratch = scratchFor(model, model.model.itemIds.length);
   excluded.markInto(scratch.excluded, digest);
   // A signed-in shopper's events up to trainedAt are in the model already; a session's never are.
   const fresh = userId !== undefined ? digest.fresh : activity;
-  const mode = deps.freshness ?? 'blend';
-  const now = (deps.now ?? Date.now)();
-  const rank = { model, k, userId, userIndex, list, fresh, context, excluded, mode, now };
+  const rank = { model, k, userId, userIndex, list, fresh, context, excluded, mode, now, trend };
   const { ranked, explained, source } = rankPersonal(rank, scratch);
 
   const selection = new Selection(k, filters, excluded);

@@ -49,7 +49,12 @@ const HYBRID: ModelSpec = {
   ],
 };
 /** The artifact's calibrated block: a fresh event counts half, halved again per day of age. */
-const FRESHNESS = { halfLifeDays: 1, weight: 0.5 };
+const FRESHNESS = {
+  halfLifeDays: 1,
+  weight: 0.5,
+  shortTerm: { weight: 0, halfLifeDays: 1 },
+  trend: { weight: 0, halfLifeDays: 3 },
+};
 
 /** The blend worked out member by member for u's training row plus `fresh` (item index → value, presence). */
 function expectedBlend(
@@ -63,7 +68,7 @@ function expectedBlend(
   const values0 = Array.from(h.values.subarray(h.indptr[u]!, h.indptr[u + 1]!));
   const items = [...items0, ...fresh.keys()];
   const values = [...values0, ...[...fresh.values()].map((s) => s.value)];
-  const presence = [...items0.map(() => 1), ...[...fresh.values()].map((s) => Math.min(1, s.presence))];
+  const presence = [...items0.map(() => 1), ...[...fresh.values()].map((s) => s.presence)];
   // iALS: the trained vector moved by the fold-in of the new row minus that of the training row.
   const ials = model.ials!;
   const f = ials.factors;
@@ -159,6 +164,35 @@ describe('Fresh events move the whole blend', () => {
   const ask = (mode: FreshnessMode, userId: string) =>
     recommenders.get(mode)!.forUser({ userId, k: 10, filters: {}, exclude: ['purchased', 'not_interested'] });
 
+  /** A recommender reading the artifact with `freshness` as its block and `trend` as every shopper's live counts. */
+  const withComponents = (
+    freshness: typeof FRESHNESS,
+    trend: Float32Array | Error,
+    errors: string[] = [],
+  ) => {
+    const store = createLocalModelStore({ root: dataDirLayout(dataDir).models });
+    return createRecommender({
+      deployment: createDeploymentSource({ publications: runtime.publications, ttlMs: 0 }),
+      models: createModelCache({
+        load: async (version) => {
+          const dir = artifactDirectory(store.location(version));
+          const m = await decodeArtifact(dir.read, { exists: dir.exists });
+          return { ...m, manifest: { ...m.manifest, freshness } };
+        },
+      }),
+      publications: runtime.publications,
+      store: runtime.store,
+      feedback: runtime.feedback,
+      catalog: createCatalogCache({ store: runtime.store, ttlMs: 0 }),
+      now: () => NOW,
+      liveTrend: async (m) => {
+        if (trend instanceof Error) throw trend;
+        return m.version === VERSION ? trend : undefined;
+      },
+      onError: (message) => errors.push(message),
+    });
+  };
+
   it('answers a shopper with nothing fresh with the published list, which is the blend of their history', async () => {
     // Act
     const got = await ask('blend', 'u0');
@@ -239,5 +273,90 @@ describe('Fresh events move the whole blend', () => {
     const expected = topOf(model, blend, excluded, 10);
     expect(got.items.map((i) => i.itemId)).toEqual(expected.map(([id]) => id));
     for (const [r, item] of got.items.entries()) expect(item.score).toBeCloseTo(expected[r]![1], 4);
+  });
+
+  it('adds the short-term component (neighbours of the fresh events by age) and the live trend, each z-scored and weighted against the blend', async () => {
+    // Prepare: u2 views i5 two hours before the request; every shopper's live counts favour i12, i13 and i14.
+    const u = model.userIds.indexOf('u2');
+    const j = model.itemIds.indexOf('i5');
+    expect(plantedRecords().some((r) => r.userId === 'u2' && r.itemId === 'i5')).toBe(false);
+    const n = model.itemIds.length;
+    const trend = new Float32Array(n);
+    for (const [id, c] of [
+      ['i12', 9],
+      ['i13', 6],
+      ['i14', 3],
+    ] as const)
+      trend[model.itemIds.indexOf(id)] = c;
+    const freshness = {
+      ...FRESHNESS,
+      shortTerm: { weight: 0.5, halfLifeDays: 1 },
+      trend: { weight: 0.8, halfLifeDays: 3 },
+    };
+    const event = {
+      eventId: randomUUID(),
+      type: 'view',
+      userId: 'u2',
+      itemId: 'i5',
+      timestamp: new Date(NOW - 2 * 3_600_000).toISOString(),
+    };
+    expect(
+      (await ingestEvents([event], { eventSink: runtime.eventSink, store: runtime.store })).accepted,
+    ).toBe(1);
+
+    // Act
+    const got = await withComponents(freshness, trend).forUser({
+      userId: 'u2',
+      k: 10,
+      filters: {},
+      exclude: ['purchased', 'not_interested'],
+    });
+    const without = await ask('blend', 'u2');
+
+    // Assess: the blend of u2's row plus the view (1 × 0.5 × 0.5^(2 h / 1 d)), plus 0.5 × (0.6 + 0.3 + 0.1) ×
+    // z(0.7 × 0.5^(2 h / 1 d) × the neighbours of i5) plus 0.8 × 1 × z(trend): z-scores over all n items.
+    const factor = 0.5 * 0.5 ** (2 / 24);
+    const { blend, excluded } = expectedBlend(model, u, new Map([[j, { value: factor, presence: factor }]]));
+    excluded.delete(j);
+    const h = model.history;
+    for (let p = h.indptr[u]!; p < h.indptr[u + 1]!; p++) excluded.add(h.indices[p]!);
+    const near = new Float32Array(n);
+    const nb = model.neighbours;
+    for (let t = 0; t < nb.k && nb.indices[j * nb.k + t]! >= 0; t++)
+      near[nb.indices[j * nb.k + t]!] = 0.7 * 0.5 ** (2 / 24) * nb.scores[j * nb.k + t]!;
+    normalise(near, 'zscore');
+    const z = Float32Array.from(trend);
+    normalise(z, 'zscore');
+    const total = blend.map((b, q) => b + 0.5 * near[q]! + 0.8 * z[q]!);
+    const expected = topOf(model, total, excluded, 10);
+    expect(got.items.map((i) => i.itemId)).toEqual(expected.map(([id]) => id));
+    for (const [r, item] of got.items.entries()) expect(item.score).toBeCloseTo(expected[r]![1], 4);
+    // The trending items rise into the list; without the components they are not all there.
+    expect(got.items.map((i) => i.itemId)).toEqual(expect.arrayContaining(['i12', 'i13']));
+    expect(without.items.map((i) => i.itemId)).not.toEqual(got.items.map((i) => i.itemId));
+  });
+
+  it('answers without the live trend when its counts cannot be read, and says so', async () => {
+    // Prepare: the calibrated trend is on, but the counts' store fails.
+    const errors: string[] = [];
+    const broken = withComponents(
+      { ...FRESHNESS, trend: { weight: 0.8, halfLifeDays: 3 } },
+      new Error('counters unavailable'),
+      errors,
+    );
+
+    // Act
+    const got = await broken.forUser({
+      userId: 'u3',
+      k: 10,
+      filters: {},
+      exclude: ['purchased', 'not_interested'],
+    });
+
+    // Assess: the list the same artifact gives without a trend (u3 has nothing fresh: the published list).
+    const published = precomputeRecommendations(model).find((l) => l.userId === 'u3')!.items;
+    expect(got.variant).toBe('champion');
+    expect(got.items.map((i) => i.itemId)).toEqual(published.slice(0, 10).map(([id]) => id));
+    expect(errors).toEqual(['live trend counts unavailable; answering without them']);
   });
 });

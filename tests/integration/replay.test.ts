@@ -11,11 +11,13 @@ import {
   replayShoppers,
   trendingMode,
 } from '../../bench/replay-engine.ts';
+import { LiveCounts } from '../../bench/replay-live-trend.ts';
 import { reportHtml } from '../../bench/replay-report.ts';
 import { openReplayServing, plainArtifact, type ReplayServing } from '../../bench/replay-setup.ts';
 import { median } from '../../shared/evaluation/replay-metrics.ts';
 import { buildInteractions, type InteractionRecord } from '../../shared/model/interactions.ts';
 import { fitModel } from '../../shared/model/trained-model.ts';
+import type { ServingModel } from '../../shared/serving/model-cache.ts';
 
 /**
  * The replay on a shop small enough to work out by hand: 30 items p0…p29 whose popularity falls strictly with the
@@ -26,6 +28,8 @@ import { fitModel } from '../../shared/model/trained-model.ts';
 const DAY = 86_400_000;
 const T0 = Date.parse('2024-01-01T00:00:00.000Z');
 const VERSION = '20240101T000000Z-0000e1a7';
+const NO_SHORT_TERM = { weight: 0, halfLifeDays: 1 };
+const NO_TREND = { weight: 0, halfLifeDays: 3 };
 
 function trainingRecords(): InteractionRecord[] {
   const out: InteractionRecord[] = [];
@@ -176,15 +180,17 @@ describe('Replay through ingestion and serving', () => {
       events: REPLAY.map((e, n) => ({ ...e, n })),
       known,
       grid: [
-        { halfLifeDays: 3, weight: 0.25 },
-        { halfLifeDays: null, weight: 1 },
+        { halfLifeDays: 3, weight: 0.25, shortTerm: NO_SHORT_TERM, trend: NO_TREND },
+        { halfLifeDays: null, weight: 1, shortTerm: NO_SHORT_TERM, trend: NO_TREND },
       ],
     });
 
-    // Assess: popularity ignores fresh events, so both candidates score 4 of 5: the one weighing fresh events most.
+    // Assess: popularity ignores fresh events, so both candidates score 4 of 5: the tie goes to the first.
     expect(block).toEqual({
-      halfLifeDays: null,
-      weight: 1,
+      halfLifeDays: 3,
+      weight: 0.25,
+      shortTerm: NO_SHORT_TERM,
+      trend: NO_TREND,
       calibration: {
         from: new Date(at(1)).toISOString(),
         to: new Date(at(15)).toISOString(),
@@ -192,10 +198,37 @@ describe('Replay through ingestion and serving', () => {
         purchases: 5,
         shoppers: 3,
         tried: [
-          { halfLifeDays: 3, weight: 0.25, hitRate: 0.8 },
-          { halfLifeDays: null, weight: 1, hitRate: 0.8 },
+          { halfLifeDays: 3, weight: 0.25, shortTerm: NO_SHORT_TERM, trend: NO_TREND, hitRate: 0.8 },
+          { halfLifeDays: null, weight: 1, shortTerm: NO_SHORT_TERM, trend: NO_TREND, hitRate: 0.8 },
         ],
       },
     });
+  });
+
+  it('counts every fed event per item for the live trend, decayed by age, un-counted when forgotten, never ahead of the clock', () => {
+    // Prepare: a model of three items (the counts read only its item ids and their indices).
+    const itemIds = ['a', 'b', 'c'];
+    const shop = { model: { itemIds, itemIndex: new Map(itemIds.map((id, j) => [id, j])) } };
+    const m = shop as unknown as ServingModel;
+    const live = new LiveCounts();
+
+    // Act: a purchase of a (weight 5), a view of b (1) a day later, a purchase of b forgotten again.
+    live.add('a', 'purchase', T0);
+    live.add('b', 'view', T0 + DAY);
+    const atTwoDays = Array.from(live.vector(m, T0 + 2 * DAY, 1));
+    live.add('b', 'purchase', T0 + 2 * DAY);
+    live.add('b', 'purchase', T0 + 2 * DAY, -1);
+    live.add('c', 'search', T0 + 2 * DAY); // weight 0: not counted
+    const afterForget = Array.from(live.vector(m, T0 + 2 * DAY, 1));
+    const earlier = Array.from(live.vector(m, T0 + DAY / 2, 1));
+    const slower = Array.from(live.vector(m, T0 + 2 * DAY, 2));
+
+    // Assess: 5 × 0.5² and 1 × 0.5 at two days with a one-day half-life; half a day in, b has not happened yet.
+    expect(atTwoDays).toEqual([1.25, 0.5, 0]);
+    expect(afterForget.map((x) => Number(x.toFixed(6)))).toEqual([1.25, 0.5, 0]);
+    expect(earlier[0]).toBeCloseTo(5 * 0.5 ** 0.5, 5);
+    expect(earlier.slice(1)).toEqual([0, 0]);
+    expect(slower[0]).toBeCloseTo(2.5, 5);
+    expect(slower[1]).toBeCloseTo(0.5 ** 0.5, 5);
   });
 });

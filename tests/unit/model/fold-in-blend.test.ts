@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decodeArtifact } from '../../../shared/model/artifact-decode.ts';
-import { blendPlan, blendScores, foldInRow } from '../../../shared/model/fold-in.ts';
+import { type BlendPlan, blendPlan, blendScores, foldInRow } from '../../../shared/model/fold-in.ts';
 import { freshFactor, freshnessOf } from '../../../shared/model/fold-in-freshness.ts';
 import { buildInteractions } from '../../../shared/model/interactions.ts';
+import { emptyNeighbours } from '../../../shared/model/neighbours.ts';
 import { fitModel, type ModelSpec, modelScorer } from '../../../shared/model/trained-model.ts';
 import { itemTitle, plantedRecords } from '../../fixtures/training-data.ts';
 import { testArtifactFiles } from '../../helpers/serving-model.ts';
@@ -67,7 +68,7 @@ describe('Fold-in of the whole blend', () => {
     }
   });
 
-  it('adds a fresh event to the row: its value to the confidence, its presence (at most 1) to the counting members', () => {
+  it('adds a fresh event to the row: its value to the confidence, its presence (uncapped) to the counting members', () => {
     // Prepare: a row of items 2 (value 5) and 7 (value 3); fresh signals on 7, on 9, and a veto on 2.
     const history = {
       rows: 1,
@@ -88,22 +89,56 @@ describe('Fold-in of the whole blend', () => {
     const stranger = foldInRow(history, undefined, new Map([[9, { value: 1, presence: 0.25 }]]));
 
     // Assess
-    expect(row).toEqual({ items: [7, 9], values: [4.5, 2.5], presence: [1, 1], changed: true });
+    expect(row).toEqual({ items: [7, 9], values: [4.5, 2.5], presence: [1.5, 2], changed: true });
     expect(unchanged).toEqual({ items: [2, 7], values: [5, 3], presence: [1, 1], changed: false });
     expect(stranger).toEqual({ items: [9], values: [1], presence: [0.25], changed: true });
   });
 
   it('weighs a fresh event by the calibrated weight and half-life, and reads only a well-formed block', () => {
     const p = freshnessOf({ freshness: { halfLifeDays: 2, weight: 0.5 } });
-    expect(p).toEqual({ halfLifeDays: 2, weight: 0.5 });
+    const off = { weight: 0, halfLifeDays: 1 };
+    const noTrend = { weight: 0, halfLifeDays: 3 };
+    const trend = { weight: 0.5, halfLifeDays: 3 };
+    expect(p).toEqual({ halfLifeDays: 2, weight: 0.5, shortTerm: off, trend });
     expect(freshFactor(p, 0)).toBe(0.5);
     expect(freshFactor(p, 4 * 86_400_000)).toBe(0.125);
     expect(freshFactor(p, -1000)).toBe(0.5);
-    expect(freshnessOf({})).toEqual({ halfLifeDays: null, weight: 16 });
-    expect(freshnessOf({ freshness: { halfLifeDays: -3, weight: 'x' } })).toEqual({
-      halfLifeDays: null,
-      weight: 16,
-    });
-    expect(freshFactor({ halfLifeDays: null, weight: 2 }, 1e12)).toBe(2);
+    expect(freshnessOf({})).toEqual({ halfLifeDays: null, weight: 4, shortTerm: off, trend });
+    expect(
+      freshnessOf({
+        freshness: { halfLifeDays: -3, weight: 'x', shortTerm: { weight: 2, halfLifeDays: 0 } },
+      }),
+    ).toEqual({ halfLifeDays: null, weight: 4, shortTerm: { weight: 2, halfLifeDays: 1 }, trend });
+    expect(freshnessOf({ freshness: { weight: 1, trend: { weight: 0 } } }).trend).toEqual(noTrend);
+    expect(freshFactor({ halfLifeDays: null, weight: 2, shortTerm: off, trend: noTrend }, 1e12)).toBe(2);
+  });
+
+  it('lets a fresh event pull binary EASE by its presence: weight 4 counts as four training items', () => {
+    // Prepare: 3 items; B's rows are e0 = [0, 1, 2], e1 = [3, 0, 5], e2 = [7, 11, 0]; the training row is item 0.
+    const weights = Float32Array.from([0, 1, 2, 3, 0, 5, 7, 11, 0]);
+    const plan: BlendPlan = {
+      members: [{ kind: 'ease', weight: 1 }],
+      normalisation: 'none',
+      statics: [undefined],
+      ease: { weights, transform: 'binary' },
+      knn: emptyNeighbours(3, 0),
+    };
+    const history = {
+      rows: 1,
+      cols: 3,
+      indptr: Int32Array.from([0, 1]),
+      indices: Int32Array.from([0]),
+      values: Float32Array.from([5]),
+    };
+    const out = new Float32Array(3);
+
+    // Act: a fresh purchase of item 2 at weight 4 (value 5 × 4, presence 4), then the row alone.
+    blendScores(plan, history, 0, foldInRow(history, 0, new Map([[2, { value: 20, presence: 4 }]])), out);
+    const fresh = Array.from(out);
+    blendScores(plan, history, 0, foldInRow(history, 0, new Map()), out);
+
+    // Assess: 1 × e0 + 4 × e2, not 1 × e0 + 1 × e2 (the binary transform no longer drops the weight).
+    expect(fresh).toEqual([28, 45, 2]);
+    expect(Array.from(out)).toEqual([0, 1, 2]);
   });
 });
