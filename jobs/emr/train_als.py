@@ -74,6 +74,8 @@ EVENT_SCHEMA = T.StructType(
         T.StructField("userId", T.StringType()),
         T.StructField("sessionId", T.StringType()),
         T.StructField("itemId", T.StringType()),
+        T.StructField("orderId", T.StringType()),
+        T.StructField("query", T.StringType()),
         T.StructField("timestamp", T.StringType()),
         T.StructField("value", T.DoubleType()),
         T.StructField("receivedAt", T.StringType()),
