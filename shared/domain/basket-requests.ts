@@ -42,8 +42,6 @@ export const RerankRequestSchema = z
     });
   });
 
-export type CartRequestBody = z.infer<typeof CartRequestSchema>;
-
 export function validateBody<T>(
   schema: z.ZodType<T>,
   input: unknown,

@@ -88,7 +88,7 @@ export function basketsOf(
 }
 
 /** Whether a and b are near-substitutes: either's content neighbour row holds the other at ≥ `min`. */
-export function isSubstitute(content: Neighbours | undefined, a: number, b: number, min: number): boolean {
+function isSubstitute(content: Neighbours | undefined, a: number, b: number, min: number): boolean {
   if (content === undefined || content.k === 0) return false;
   const k = content.k;
   for (const [x, y] of [

@@ -14,7 +14,10 @@ import type { BasketAnswer, CartRequest, RecommendationItem } from './types.ts';
  * neighbours, labelled as such.
  */
 
-/** How much the shopper's predicted interest counts against the complement score (both min–max normalised). */
+/**
+ * How much the shopper's predicted interest (min–max over the candidates: the blend's scale means nothing) counts
+ * against the complement score (over the best one's: an ln-lift has a natural zero, independence).
+ */
 const PERSONAL_WEIGHT = 0.5;
 
 /** The cart's candidates and where they came from. */
@@ -40,7 +43,8 @@ function minMax(values: readonly number[]): number[] {
 
 /** The complement order blended with the shopper's scores: reorders, never adds a candidate. */
 function personalise(ranked: CartCandidate[], personal: Float32Array): CartCandidate[] {
-  const comp = minMax(ranked.map((c) => c.score));
+  const best = ranked[0]!.score;
+  const comp = ranked.map((c) => c.score / best);
   const mine = minMax(ranked.map((c) => personal[c.index]!));
   return ranked
     .map((c, p) => ({ ...c, score: comp[p]! + PERSONAL_WEIGHT * mine[p]! }))

@@ -56,11 +56,7 @@ export function shopperScores(
 }
 
 /** `items` ordered for the shopper: known items by score (ties: given order), then the unknown in given order. */
-export function rerankItems(
-  model: ServingModel,
-  scores: Float32Array,
-  items: readonly string[],
-): RerankedItem[] {
+function rerankItems(model: ServingModel, scores: Float32Array, items: readonly string[]): RerankedItem[] {
   const known: { itemId: string; score: number; at: number }[] = [];
   const unknown: RerankedItem[] = [];
   items.forEach((itemId, at) => {
