@@ -86,7 +86,7 @@ function backfilled(first: Method, then: Method): Method {
   };
 }
 
-export async function evaluateBoughtTogether(
+async function evaluateBoughtTogether(
   path = '/work/shared/data/online-retail/online_retail.parquet',
 ): Promise<{
   baskets: number;
