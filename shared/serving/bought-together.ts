@@ -84,15 +84,15 @@ export async function boughtTogether(
 ): Promise<BasketAnswer | undefined> {
   const model = await ctx.champion();
   const j = model?.model.itemIndex.get(itemId);
-  if (j === undefined) {
+  if (model === undefined || j === undefined) {
     const known = (await ctx.catalog.getMany([itemId])).has(itemId);
     if (!known) return undefined;
     return { modelVersion: model?.version ?? null, items: [] };
   }
-  const { ranked, often } = candidatesOf(model!, [j], Math.max(k * 4, 60));
+  const { ranked, often } = candidatesOf(model, [j], Math.max(k * 4, 60));
   return {
-    modelVersion: model!.version,
-    items: await select(ctx.catalog, model!, ranked, often, k, new Set()),
+    modelVersion: model.version,
+    items: await select(ctx.catalog, model, ranked, often, k, new Set()),
   };
 }
 

@@ -106,9 +106,14 @@ function basketServing(s: Serving): BasketServing {
         return undefined;
       });
       if (resolved === undefined) return undefined;
+      // A store that cannot answer costs the personal touch, not the answer.
+      const degraded = (what: string) => (error: unknown) => {
+        s.report(`basket routes: the shopper's ${what} cannot be read`, error);
+        return [];
+      };
       const [activity, exclusions] = await Promise.all([
-        deps.store.recentActivity(key, ACTIVITY_READ),
-        deps.feedback.exclusions(key),
+        deps.store.recentActivity(key, ACTIVITY_READ).catch(degraded('activity')),
+        deps.feedback.exclusions(key).catch(degraded('exclusions')),
       ]);
       return { ...resolved, activity, excluded: new Set(exclusions.map((x) => x.itemId)) };
     },

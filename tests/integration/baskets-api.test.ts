@@ -3,6 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../../local/data-dir.ts';
 import { createTypeScriptTrainingEngine } from '../../local/training/typescript-engine.ts';
+import { artifactDirectory, createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
+import { decodeArtifact } from '../../shared/model/artifact-decode.ts';
+import { createCatalogCache } from '../../shared/serving/catalog-cache.ts';
+import { createDeploymentSource, createModelCache } from '../../shared/serving/model-cache.ts';
+import { createRecommender } from '../../shared/serving/recommender.ts';
 import { BASKET_ITEMS, basketEvents, plantedBaskets } from '../fixtures/baskets.ts';
 import { startLocalApi } from '../helpers/local-api.ts';
 
@@ -224,5 +229,36 @@ describe('Baskets through the local API', () => {
     expect(rerank500.status).toBe(200);
     const user = await post(`/v1/users/${'u'.repeat(129)}/rerank`, { items: ['a'] });
     expect((await json(user)).error.details[0]?.path).toBe('userId');
+  });
+
+  it('rerank and carts keep answering when the shopper’s activity and exclusions cannot be read', async () => {
+    // Prepare: the same stores, but activity and feedback reads fail (a DynamoDB outage).
+    const { runtime } = api;
+    const models = createLocalModelStore({ root: dataDirLayout(runtime.dataDir).models });
+    const reports: string[] = [];
+    const down = () => Promise.reject(new Error('store down'));
+    const recommender = createRecommender({
+      deployment: createDeploymentSource({ publications: runtime.publications }),
+      models: createModelCache({
+        load: (v) => {
+          const dir = artifactDirectory(models.location(v));
+          return decodeArtifact(dir.read, { exists: dir.exists });
+        },
+      }),
+      publications: runtime.publications,
+      store: { ...runtime.store, recentActivity: down },
+      feedback: { ...runtime.feedback, exclusions: down },
+      catalog: createCatalogCache({ store: runtime.store }),
+      latestVersion: async () => (await models.list()).at(-1),
+      onError: (message) => reports.push(message),
+    });
+    // Act
+    const reranked = await recommender.rerank('b20', ['zzz-1', 'f0', 'bag', 'cup-red']);
+    const cart = await recommender.cart({ items: ['cup-red', 'saucer'], userId: 'b20', k: 5 });
+    // Assess: the training row still ranks; nothing fresh, nothing excluded.
+    expect(reranked.items.map((i) => i.itemId)).toEqual(['cup-red', 'bag', 'f0', 'zzz-1']);
+    expect(cart.items.map((i) => i.itemId)).toEqual(['teapot']);
+    expect(reports).toContain("basket routes: the shopper's activity cannot be read");
+    expect(reports).toContain("basket routes: the shopper's exclusions cannot be read");
   });
 });
