@@ -127,3 +127,7 @@ for (const s of summary) {
       `  temporal target nDCG@10 ≥ ${TEMPORAL_TARGET}: ${s.auto >= TEMPORAL_TARGET ? 'MET' : 'NOT met'}`,
     );
 }
+
+// Bought together (issue 16): its own section, also `npm run bench:bought-together`.
+const { boughtTogetherSection } = await import('./lib/bought-together.ts');
+await boughtTogetherSection();

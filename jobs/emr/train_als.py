@@ -74,6 +74,8 @@ EVENT_SCHEMA = T.StructType(
         T.StructField("userId", T.StringType()),
         T.StructField("sessionId", T.StringType()),
         T.StructField("itemId", T.StringType()),
+        T.StructField("orderId", T.StringType()),
+        T.StructField("query", T.StringType()),
         T.StructField("timestamp", T.StringType()),
         T.StructField("value", T.DoubleType()),
         T.StructField("receivedAt", T.StringType()),
@@ -209,6 +211,9 @@ def weighted(events: DataFrame, cfg: WeightsConfig) -> DataFrame:
     """The base weight of each event, before decay: the same arithmetic as buildInteractions."""
     w_map = F.create_map(*[x for t, w in cfg.weights.items() for x in (F.lit(t), F.lit(w))])
     w = w_map[F.col("type")]
+    # A search event names no item: its weight is what the TypeScript trainer adds to the items chosen within
+    # searchWindowMinutes after it (shared/training/search-interest.ts), which this job does not derive.
+    w = F.when(F.col("type") == "search", F.lit(0.0)).otherwise(w)
     rating = w * (F.coalesce(F.col("value"), F.lit(cfg.rating_midpoint)) - cfg.rating_midpoint) / cfg.rating_scale
     w = F.when(F.col("type") == "rating", rating).otherwise(w)
     if cfg.quantity == "log":

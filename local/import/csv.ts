@@ -18,6 +18,8 @@ export interface InteractionsCsvImportOptions {
   timeCol?: string;
   /** A column holding each row's event type (view, purchase, …). */
   typeCol?: string;
+  /** A column holding the order (basket) of each row: its `orderId`, what "bought together" learns from. */
+  orderCol?: string;
   /** The type of rows without a type column (or with an empty cell): `rating` when there is a rating column, else `purchase`. */
   defaultType?: EventType;
   /** Field separator; `,` by default, tab for `.tsv` files. */
@@ -58,6 +60,7 @@ export async function importInteractionsCsv(options: InteractionsCsvImportOption
     ['rating', options.ratingCol],
     ['time', options.timeCol],
     ['type', options.typeCol],
+    ['order', options.orderCol],
   ];
   const missing = wanted.filter(([, c]) => c !== undefined && !source.header.includes(c));
   if (missing.length > 0) {
@@ -73,6 +76,7 @@ export async function importInteractionsCsv(options: InteractionsCsvImportOption
   const ratingAt = at(options.ratingCol);
   const timeAt = at(options.timeCol);
   const typeAt = at(options.typeCol);
+  const orderAt = at(options.orderCol);
   const importTime = new Date(now()).toISOString();
 
   const rejections = new RejectionLog();
@@ -129,6 +133,7 @@ export async function importInteractionsCsv(options: InteractionsCsvImportOption
     // The schema judges the rest (rating range, type names, id lengths) and its errors come back by line.
     const event: EventInput = { eventId: eventId(line), type, userId, itemId, timestamp };
     if (value !== undefined) event.value = value;
+    if (orderAt >= 0 && fields[orderAt] !== '') event.orderId = fields[orderAt];
     const waiting = pipeline.add(line, event);
     if (waiting !== undefined) {
       await waiting;

@@ -50,8 +50,8 @@ interface CatalogEntry {
  * Imports the Online Retail data set (541,909 invoice lines of a UK gift shop) as shopper events and a catalog,
  * through the same `ingestEvents` / `putItems` path as the HTTP API.
  *
- * - every invoice line → a `purchase` event (value = Quantity, price = UnitPrice, GBP, properties invoiceNo and
- *   country); cancellation lines (InvoiceNo "C…") → `return` events with value = |Quantity|;
+ * - every invoice line → a `purchase` event (value = Quantity, price = UnitPrice, GBP, orderId = InvoiceNo,
+ *   properties invoiceNo and country); cancellation lines (InvoiceNo "C…") → `return` events with value = |Quantity|;
  * - CustomerID → userId as its integer string (17850 → "17850"); lines without one are anonymous checkouts, one
  *   session per invoice (`invoice-<InvoiceNo>`);
  * - StockCode → itemId as it is; InvoiceDate (a wall-clock timestamp, UK time) is taken as UTC;
@@ -177,6 +177,8 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
         eventId: eventId(row),
         type: cancellation ? 'return' : 'purchase',
         itemId: stockCode,
+        // An invoice is a basket: training's "bought together" groups purchases by it.
+        orderId: invoiceNo,
         timestamp: lastDateIso,
         value: Math.abs(quantity),
         properties: country !== undefined ? { invoiceNo, country } : { invoiceNo },

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createGetBoughtTogetherHandler } from '../../functions/api/get-bought-together/get-bought-together.ts';
 import { createGetExperimentHandler } from '../../functions/api/get-experiment/get-experiment.ts';
 import { createGetItemHandler } from '../../functions/api/get-item/get-item.ts';
 import { createGetOpenApiHandler } from '../../functions/api/get-openapi/get-openapi.ts';
@@ -8,7 +9,9 @@ import { createGetSimilarItemsHandler } from '../../functions/api/get-similar-it
 import { createGetTrendingHandler } from '../../functions/api/get-trending/get-trending.ts';
 import { createHealthHandler } from '../../functions/api/health/health.ts';
 import { createIngestEventsHandler } from '../../functions/api/ingest-events/ingest-events.ts';
+import { createPostCartRecommendationsHandler } from '../../functions/api/post-cart-recommendations/post-cart-recommendations.ts';
 import { createPostFeedbackHandler } from '../../functions/api/post-feedback/post-feedback.ts';
+import { createPostRerankHandler } from '../../functions/api/post-rerank/post-rerank.ts';
 import { createPutItemsHandler } from '../../functions/api/put-items/put-items.ts';
 import type { LocalRuntime } from '../runtime.ts';
 import { adminRoutes } from './admin-routes.ts';
@@ -92,6 +95,24 @@ export function localRoutes(
       resource: '/v1/experiments/{name}',
       keyRequired: true,
       handler: createGetExperimentHandler(() => serving.experiments),
+    },
+    {
+      method: 'GET',
+      resource: '/v1/items/{itemId}/bought-together',
+      keyRequired: true,
+      handler: createGetBoughtTogetherHandler({ recommender }),
+    },
+    {
+      method: 'POST',
+      resource: '/v1/carts/recommendations',
+      keyRequired: true,
+      handler: createPostCartRecommendationsHandler({ recommender }),
+    },
+    {
+      method: 'POST',
+      resource: '/v1/users/{userId}/rerank',
+      keyRequired: true,
+      handler: createPostRerankHandler({ recommender }),
     },
     ...adminRoutes(runtime),
   ];

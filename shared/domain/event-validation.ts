@@ -77,6 +77,7 @@ const EVENT_KEYS = [
   'userId',
   'sessionId',
   'itemId',
+  'orderId',
   'timestamp',
   'value',
   'price',
@@ -197,8 +198,10 @@ export function fastAccept(input: unknown): ShopperEvent | undefined {
   const hasUser = 'userId' in e;
   const hasSession = 'sessionId' in e;
   const hasItem = 'itemId' in e;
+  const hasOrder = 'orderId' in e;
   const hasRecommendation = 'recommendationId' in e;
   if (hasUser && !isId(e.userId)) return undefined;
+  if (hasOrder && !isId(e.orderId)) return undefined;
   if (hasSession && !isId(e.sessionId)) return undefined;
   if (hasItem && !isId(e.itemId)) return undefined;
   if (hasRecommendation && !isId(e.recommendationId)) return undefined;
@@ -245,6 +248,7 @@ export function fastAccept(input: unknown): ShopperEvent | undefined {
   if (hasUser) out.userId = e.userId;
   if (hasSession) out.sessionId = e.sessionId;
   if (hasItem) out.itemId = e.itemId;
+  if (hasOrder) out.orderId = e.orderId;
   out.timestamp = e.timestamp;
   if (hasValue) out.value = value;
   if (hasPrice) out.price = price;

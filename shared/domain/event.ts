@@ -63,6 +63,8 @@ export const EventSchema = z
     userId: id.optional(),
     sessionId: id.optional(),
     itemId: id.optional(),
+    /** The basket (order, invoice) the event belongs to: training's "bought together" groups purchases by it. */
+    orderId: id.optional(),
     timestamp: timestampSchema,
     value: z.number().finite().optional(),
     price: z.number().finite().nonnegative().optional(),

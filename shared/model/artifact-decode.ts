@@ -46,6 +46,8 @@ export interface LoadedModel {
   ease?: Float32Array;
   /** The learned second stage, when the trainer kept one (`ranker.json`). */
   ranker?: RankerModel;
+  /** Complements from co-purchase ("bought together", `complements.jsonl`), scored ln(shrunk lift). */
+  complements?: Neighbours;
 }
 
 export type ReadArtifactFile = (name: string) => Promise<Uint8Array>;
@@ -223,6 +225,14 @@ export async function decodeArtifact(
   }
   const ease = await optional('ease.f32');
   if (ease !== undefined) loaded.ease = typed(Float32Array, ease, items * items, 'ease.f32');
+  const complements = await optional('complements.jsonl');
+  if (complements !== undefined)
+    loaded.complements = parseNeighbours(
+      text(complements),
+      itemIndex,
+      Number(shapes.complements),
+      'complements.jsonl',
+    );
   const ranker = await optional('ranker.json');
   if (ranker !== undefined) {
     try {

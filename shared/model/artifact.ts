@@ -1,3 +1,4 @@
+import type { ComplementStats, Complements } from './co-purchase.ts';
 import type { EaseParams } from './ease.ts';
 import type { FreshnessBlock } from './fold-in-freshness.ts';
 import type { IalsParams } from './ials.ts';
@@ -90,6 +91,8 @@ export interface ArtifactManifest {
   trainingSeconds: number;
   /** How strongly serving counts events after training, when calibrated (fold-in-freshness.ts). */
   freshness?: FreshnessBlock;
+  /** How `complements.jsonl` ("bought together", co-purchase.ts) was made, when the artifact has it. */
+  complements?: ComplementStats;
 }
 
 export interface RecommendationLine {
@@ -116,6 +119,8 @@ export interface EncodeExtras {
   trainingSeconds: number;
   /** Progress of the precomputed lists (users done, users total). */
   onProgress?: (done: number, total: number) => void;
+  /** Complements from co-purchase within baskets (co-purchase.ts): `complements.jsonl`. */
+  complements?: Complements;
 }
 
 export type ArtifactFiles = Map<string, Uint8Array | string>;
@@ -238,6 +243,8 @@ export function encodeArtifact(model: TrainedModel, extras: EncodeExtras): Artif
   }
   if (model.ease !== undefined) files.set('ease.f32', bytesOf(model.ease.weights));
   if (model.ranker !== undefined) files.set('ranker.json', `${JSON.stringify(model.ranker)}\n`);
+  if (extras.complements !== undefined)
+    files.set('complements.jsonl', neighbourLines(extras.complements.neighbours, model.itemIds));
   const recs = precomputeRecommendations(model, RECOMMENDATIONS_PER_USER, extras.onProgress);
   jsonLineParts(
     'recommendations',
@@ -270,9 +277,11 @@ export function encodeArtifact(model: TrainedModel, extras: EncodeExtras): Artif
       recommendationsPerUser: RECOMMENDATIONS_PER_USER,
       neighbours: model.neighbours.k,
       ...(model.knn !== undefined ? { knnNeighbours: model.knn.k } : {}),
+      ...(extras.complements !== undefined ? { complements: extras.complements.neighbours.k } : {}),
     },
     files: ['manifest.json', ...files.keys()],
     trainingSeconds: extras.trainingSeconds,
+    ...(extras.complements !== undefined ? { complements: extras.complements.stats } : {}),
   };
   files.set('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
   return files;

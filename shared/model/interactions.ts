@@ -12,6 +12,8 @@ export interface InteractionRecord {
   timestamp: number | string;
   /** The client's dedupe key: Firehose delivers at least once, so the same event can arrive twice. */
   eventId?: string;
+  /** The basket a purchase belongs to (co-purchase.ts groups by it). */
+  orderId?: string;
 }
 
 export type EventWeights = Record<EventType, number>;
@@ -28,6 +30,8 @@ export interface EventWeightsConfig {
   halfLifeDays: number | null;
   /** The half-life of recent popularity when a model does not name one. */
   recentPopularityHalfLifeDays: number;
+  /** How long after a search a click, cart or purchase counts as the search's follow-up (weight `search`). */
+  searchWindowMinutes: number;
 }
 
 export const EVENT_WEIGHTS_CONFIG: Readonly<EventWeightsConfig> = Object.freeze(
@@ -49,7 +53,8 @@ function fromConfig(w: EventWeightsConfig['weights']): EventWeights {
  * to how committal they are. `remove_from_cart` and `return` subtract (a return cancels the purchase it
  * undoes, a removal most of the add); a pair whose summed confidence is not positive is dropped, so negatives
  * never become negative confidence. `not_interested` is -Infinity ("veto" in the JSON): it removes the pair
- * whatever else happened. `search` carries no item and counts for nothing. A rating r in 1..5 contributes
+ * whatever else happened. A search event carries no item: `search` is the weight added to an item the shopper
+ * clicked, carted or bought within `searchWindowMinutes` after a search (shared/training/search-interest.ts). A rating r in 1..5 contributes
  * `rating × (r − 2.5) / 2.5`: 5 stars is +rating, 1 star is −0.6 × rating.
  */
 export const DEFAULT_EVENT_WEIGHTS: Readonly<EventWeights> = Object.freeze(

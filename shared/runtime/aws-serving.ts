@@ -33,6 +33,9 @@ export const SERVING_SETTINGS = {
   trending: [LAKE, DEPLOYMENT, CATALOG],
   feedback: [EVENTS, ACTIVITY, FEEDBACK, COUNTERS, DEPLOYMENT],
   experiments: [COUNTERS, DEPLOYMENT],
+  boughtTogether: [LAKE, DEPLOYMENT, CATALOG],
+  cartRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK],
+  rerank: [LAKE, DEPLOYMENT, ACTIVITY, FEEDBACK],
 } as const satisfies Record<string, readonly string[]>;
 
 type ServingFunction = keyof typeof SERVING_SETTINGS;

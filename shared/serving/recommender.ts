@@ -3,6 +3,7 @@ import type { Deployment, PublicationStore, ScoredItem } from '../ports/publicat
 import type { ServingStore } from '../ports/serving-store.ts';
 import { ACTIVITY_READ, activityDigest } from './activity.ts';
 import { type Assignment, assignVariant } from './assignment.ts';
+import { boughtTogether, cartRecommendations } from './bought-together.ts';
 import type { CatalogCache } from './catalog-cache.ts';
 import { RequestExclusions } from './exclusions.ts';
 import { recordExposure } from './experiments.ts';
@@ -10,6 +11,7 @@ import type { FreshnessMode } from './fresh-blend.ts';
 import type { ModelCache, ServingModel } from './model-cache.ts';
 import { rankPersonal } from './ranker.ts';
 import { recommendationIdFor } from './recommendation-id.ts';
+import { type BasketServing, rerankForShopper } from './rerank.ts';
 import { scratchFor } from './scoring.ts';
 import { backfill, fallbackItems, offerRanked, offerScored, Selection } from './selection.ts';
 import { ContentPools, similarItems } from './similar.ts';
@@ -87,6 +89,37 @@ export function createRecommender(deps: ServingDeps): Recommender {
     similar: (itemId, k) => similar(s, itemId, k),
     trending: (window, k, category) => trending(s, window, k, category),
     assignment: (shopperKey) => assignmentFor(s, shopperKey).catch(() => undefined),
+    boughtTogether: (itemId, k) => boughtTogether(basketServing(s), itemId, k),
+    cart: (request) => cartRecommendations(basketServing(s), request),
+    rerank: (userId, items) => rerankForShopper(basketServing(s), userId, items),
+  };
+}
+
+/** What the basket routes (bought-together.ts, rerank.ts) need: the models, a shopper's events and exclusions. */
+function basketServing(s: Serving): BasketServing {
+  const { deps } = s;
+  return {
+    catalog: deps.catalog,
+    champion: () => championModel(s, 'bought together'),
+    async shopper(userId) {
+      const key = `u:${userId}`;
+      const resolved = await resolve(s, key).catch((error) => {
+        s.report('basket routes: no model for the shopper', error);
+        return undefined;
+      });
+      if (resolved === undefined) return undefined;
+      // A store that cannot answer costs the personal touch, not the answer.
+      const degraded = (what: string) => (error: unknown) => {
+        s.report(`basket routes: the shopper's ${what} cannot be read`, error);
+        return [];
+      };
+      const [activity, exclusions] = await Promise.all([
+        deps.store.recentActivity(key, ACTIVITY_READ).catch(degraded('activity')),
+        deps.feedback.exclusions(key).catch(degraded('exclusions')),
+      ]);
+      return { ...resolved, activity, excluded: new Set(exclusions.map((x) => x.itemId)) };
+    },
+    now: () => (deps.now ?? Date.now)(),
   };
 }
 

@@ -49,6 +49,30 @@ export interface SessionRequest {
   exclude: readonly ExcludeKind[];
 }
 
+export interface CartRequest {
+  items: readonly string[];
+  userId?: string;
+  k: number;
+}
+
+export interface BasketAnswer {
+  modelVersion: string | null;
+  items: RecommendationItem[];
+}
+
+export interface RerankAnswer {
+  userId: string;
+  modelVersion: string | null;
+  variant: string;
+  items: RerankedItem[];
+}
+
+export interface RerankedItem {
+  itemId: string;
+  /** The blend's score, or null for an item the model does not know. */
+  score: number | null;
+}
+
 /** The item asked about is neither in the model nor in the catalog (404). */
 export class UnknownItemError extends Error {
   constructor(itemId: string) {
@@ -83,6 +107,12 @@ export interface Recommender {
     asOf: string | null;
     items: RecommendationItem[];
   }>;
+  /** Complements of one item ("bought together"); undefined when neither the model nor the catalog knows it. */
+  boughtTogether(itemId: string, k: number): Promise<BasketAnswer | undefined>;
+  /** Complements of a cart, personalised when it names the shopper. */
+  cart(request: CartRequest): Promise<BasketAnswer>;
+  /** The given items ordered for the shopper, with scores. */
+  rerank(userId: string, items: readonly string[]): Promise<RerankAnswer>;
   /** The model and variant a shopper is served (for feedback and the CLI). */
   assignment(shopperKey: string): Promise<Assignment | undefined>;
 }

@@ -1,6 +1,7 @@
 import { EVENT_TYPES, type EventType } from '../domain/event.ts';
 import type { ContentItem } from '../model/content.ts';
 import type { InteractionRecord } from '../model/interactions.ts';
+import { addSearch, FOLLOW_UP_TYPES, type SearchTimes, searchFollowUps } from './search-interest.ts';
 
 const TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 
@@ -14,7 +15,7 @@ export interface EventCounts {
   unknownTypes: number;
   /** Anonymous (session-only) events: nobody to recommend to at training time. */
   anonymous: number;
-  /** Events without an item (searches). */
+  /** Events without an item, and searches (a search is never an interaction itself; search-interest.ts). */
   noItem: number;
 }
 
@@ -38,6 +39,7 @@ export function createEventCollector() {
     noItem: 0,
   };
   const malformedSamples: string[] = [];
+  const searches: SearchTimes = new Map();
   const bad = (where: string | undefined, why: string) => {
     counts.malformed++;
     if (malformedSamples.length < MAX_MALFORMED_SAMPLES) malformedSamples.push(`${where ?? '?'}: ${why}`);
@@ -68,23 +70,44 @@ export function createEventCollector() {
         counts.unknownTypes++;
         return;
       }
+      const signedIn = typeof e.userId === 'string' && e.userId !== '';
+      if (e.type === 'search') {
+        if (signedIn) addSearch(searches, e.userId as string, ts);
+        counts.noItem++;
+        return;
+      }
       if (typeof e.itemId !== 'string' || e.itemId === '') {
         counts.noItem++;
         return;
       }
-      if (typeof e.userId !== 'string' || e.userId === '') {
+      if (!signedIn) {
         counts.anonymous++;
         return;
       }
+      const type = e.type as EventType;
+      // A click on a search result that names its query is a follow-up of that search.
+      if (typeof e.query === 'string' && FOLLOW_UP_TYPES.has(type))
+        addSearch(searches, e.userId as string, ts);
       const amount = typeof e.value === 'number' && Number.isFinite(e.value) ? e.value : undefined;
-      records.push({
-        userId: e.userId,
+      const record: InteractionRecord = {
+        userId: e.userId as string,
         itemId: e.itemId,
-        type: e.type as EventType,
+        type,
         ...(amount !== undefined ? { value: amount } : {}),
         timestamp: ts,
         eventId: e.eventId,
-      });
+      };
+      if (typeof e.orderId === 'string' && e.orderId !== '') record.orderId = e.orderId;
+      records.push(record);
+    },
+    /**
+     * Appends the searches' follow-ups (search-interest.ts) once every line is read; returns how many. The
+     * follow-up records are not events of the lake, so `counts` does not change.
+     */
+    addSearchFollowUps(): number {
+      const extra = searchFollowUps(records, searches);
+      for (const r of extra) records.push(r);
+      return extra.length;
     },
   };
 }

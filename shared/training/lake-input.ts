@@ -17,6 +17,8 @@ export interface LoadedInteractions {
     skipped: number;
     skippedAnonymous?: number;
     skippedNoItem?: number;
+    /** Interaction records added for items chosen after a search (search-interest.ts). */
+    searchFollowUps?: number;
   };
   catalog?: ContentItem[];
   warnings: string[];
@@ -47,6 +49,7 @@ export async function readLakeInteractions(
     }
     onCount?.('reading events', ++done, keys.length);
   }
+  const searchFollowUps = events.addSearchFollowUps();
   const catalog = createCatalogCollector();
   if (zones.items !== undefined)
     for (const key of await zones.items.keys())
@@ -74,6 +77,7 @@ export async function readLakeInteractions(
       skipped: c.anonymous + c.noItem,
       skippedAnonymous: c.anonymous,
       skippedNoItem: c.noItem,
+      searchFollowUps,
     },
     ...(items.length > 0 ? { catalog: items } : {}),
     warnings: events.malformedSamples,

@@ -6,6 +6,7 @@ import {
   type DataStats,
   encodeArtifact,
 } from '../model/artifact.ts';
+import { basketsOf, trainComplements } from '../model/co-purchase.ts';
 import type { ContentItem } from '../model/content.ts';
 import { CatalogTooLargeError, EASE_DEFAULT_MAX_ITEMS } from '../model/ease.ts';
 import {
@@ -194,6 +195,14 @@ export function trainArtifact(
     to: Number.isFinite(to) ? new Date(to).toISOString() : null,
     ...(catalog !== undefined ? { catalogItems: catalog.length } : {}),
   };
+  // In the final model's item space, where its content neighbours (the near-substitute test) live.
+  const itemIndex = new Map(model.itemIds.map((id, j) => [id, j]));
+  const complements = trainComplements(basketsOf(records, itemIndex), model.itemIds.length, {
+    ...(model.contentNeighbours !== undefined ? { substitutes: model.contentNeighbours } : {}),
+  });
+  log(
+    `bought together: ${complements.stats.items} items with complements from ${complements.stats.baskets} baskets`,
+  );
   log(`precomputing the top ${50} for ${all.stats.users} users`);
   const files = encodeArtifact(model, {
     version: options.version,
@@ -214,6 +223,7 @@ export function trainArtifact(
       ...(ranker !== undefined ? { ranker } : {}),
     },
     holdout,
+    ...(complements.stats.baskets > 0 ? { complements } : {}),
     trainingSeconds: (now() - started) / 1000,
     ...(options.onRecommendations !== undefined ? { onProgress: options.onRecommendations } : {}),
   });

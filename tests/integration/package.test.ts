@@ -127,6 +127,50 @@ const FUNCTIONS: Record<
       'dynamodb:BatchGetItem': ['CatalogTable'],
     },
   },
+  // "Bought together", carts and rerank (issue 16): the model from S3, the shopper's activity and exclusions.
+  GetBoughtTogether: {
+    method: 'GET',
+    path: '/v1/items/{itemId}/bought-together',
+    apiKey: true,
+    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_DEPLOYMENT_TABLE', 'RECSYS_CATALOG_TABLE'],
+    grants: {
+      's3:GetObject': ['LakeBucket'],
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+      'dynamodb:BatchGetItem': ['CatalogTable'],
+    },
+  },
+  PostCartRecommendations: {
+    method: 'POST',
+    path: '/v1/carts/recommendations',
+    apiKey: true,
+    env: [
+      'RECSYS_LAKE_BUCKET',
+      'RECSYS_DEPLOYMENT_TABLE',
+      'RECSYS_CATALOG_TABLE',
+      'RECSYS_ACTIVITY_TABLE',
+      'RECSYS_FEEDBACK_TABLE',
+    ],
+    grants: {
+      's3:GetObject': ['LakeBucket'],
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+      'dynamodb:BatchGetItem': ['CatalogTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+    },
+  },
+  PostRerank: {
+    method: 'POST',
+    path: '/v1/users/{userId}/rerank',
+    apiKey: true,
+    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_DEPLOYMENT_TABLE', 'RECSYS_ACTIVITY_TABLE', 'RECSYS_FEEDBACK_TABLE'],
+    grants: {
+      's3:GetObject': ['LakeBucket'],
+      's3:ListBucket': ['LakeBucket'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+    },
+  },
   GetTrending: {
     method: 'GET',
     path: '/v1/trending',

@@ -92,6 +92,7 @@ const fieldArbs: Record<string, fc.Arbitrary<unknown>> = {
   userId: idArb,
   sessionId: idArb,
   itemId: idArb,
+  orderId: idArb,
   recommendationId: idArb,
   timestamp: timestampArb,
   value: numberArb,

@@ -27,7 +27,7 @@ BAD_LINES = [
     ('{"eventId": "b3", "type": "view", "userId": "u1", "itemId": "sku-00001", "timestamp": "yesterday"}', "malformed"),
     ('{"eventId": "b4", "type": "teleport", "userId": "u1", "itemId": "sku-00001", "timestamp": "2026-02-10T12:00:00Z"}', "unknownType"),
     ('{"eventId": "b5", "type": "view", "sessionId": "s1", "itemId": "sku-00001", "timestamp": "2026-02-10T12:00:00Z"}', "skipped"),  # no user
-    ('{"eventId": "b6", "type": "search", "userId": "u000001", "query": "mug", "timestamp": "2026-02-10T12:00:00Z"}', "skipped"),  # weight 0
+    ('{"eventId": "b6", "type": "search", "userId": "u000001", "query": "mug", "timestamp": "2026-02-10T12:00:00Z"}', "skipped"),  # no item: weighs nothing here
 ]
 
 
@@ -54,7 +54,7 @@ def reference_confidences(lines, cfg):
         if e["timestamp"] == "yesterday" or e["eventId"] in seen:
             continue
         seen.add(e["eventId"])
-        w = cfg.weights[e["type"]]
+        w = 0 if e["type"] == "search" else cfg.weights[e["type"]]
         if w == 0:
             continue
         conf[(e["userId"], e["itemId"])] += w

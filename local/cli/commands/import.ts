@@ -142,6 +142,7 @@ negative bad-debt prices, missing StockCode/InvoiceDate, quantity 0) are skipped
         'column with the time: epoch seconds, epoch milliseconds or ISO 8601 (zoneless = UTC)',
       )
       .option('--type-col <name>', "column with each row's event type")
+      .option('--order-col <name>', 'column with the order (basket) id: "bought together" learns from it')
       .addOption(
         new Option(
           '--type <type>',
@@ -168,6 +169,7 @@ Example (MovieLens ratings.csv):
           ratingCol?: string;
           timeCol?: string;
           typeCol?: string;
+          orderCol?: string;
           type?: EventType;
           delimiter?: string;
         },
@@ -181,6 +183,7 @@ Example (MovieLens ratings.csv):
             ...(opts.ratingCol !== undefined ? { ratingCol: opts.ratingCol } : {}),
             ...(opts.timeCol !== undefined ? { timeCol: opts.timeCol } : {}),
             ...(opts.typeCol !== undefined ? { typeCol: opts.typeCol } : {}),
+            ...(opts.orderCol !== undefined ? { orderCol: opts.orderCol } : {}),
             ...(opts.type !== undefined ? { defaultType: opts.type } : {}),
             ...(opts.delimiter !== undefined ? { delimiter: opts.delimiter.replace('\\t', '\t') } : {}),
             onProgress: progress.update,
