@@ -1,4 +1,6 @@
+import type { ImpressionRecorder, ServedList } from '../live/impressions.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
+import type { LiveCounters } from '../ports/live-counters.ts';
 import type { Deployment, PublicationStore, ScoredItem } from '../ports/publication-store.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
 import { ACTIVITY_READ, activityDigest } from './activity.ts';
@@ -11,15 +13,15 @@ import type { ModelCache, ServingModel } from './model-cache.ts';
 import { rankPersonal } from './ranker.ts';
 import { recommendationIdFor } from './recommendation-id.ts';
 import { scratchFor } from './scoring.ts';
-import { backfill, fallbackItems, offerRanked, offerScored, Selection } from './selection.ts';
+import { backfill, fallbackItems, offerRanked, Selection } from './selection.ts';
 import { ContentPools, similarItems } from './similar.ts';
+import { trendingAnswer } from './trending.ts';
 import {
   type Filters,
   NoModelError,
   type RecommendationResponse,
   type Recommender,
   type SessionRequest,
-  type TrendingWindowName,
   UnknownItemError,
   type UserRequest,
 } from './types.ts';
@@ -51,6 +53,10 @@ export interface ServingDeps {
   now?: () => number;
   /** Told how each personal or session answer was made: the Lambda wiring turns it into metrics. */
   onServed?: (served: Served) => void;
+  /** Live trending's counters (updated on ingest); absent: trending is the model's, as of its training. */
+  counters?: Pick<LiveCounters, 'read'>;
+  /** Where every served list is recorded (the lake's raw/impressions); absent: not recorded. */
+  impressions?: ImpressionRecorder;
 }
 
 /** How an answer was made: the published list alone, fresh signals folded in, or the popular-items fallback. */
@@ -83,7 +89,29 @@ export function createRecommender(deps: ServingDeps): Recommender {
     forSession: (request) =>
       personalOrFallback(s, `s:${request.sessionId}`, { sessionId: request.sessionId }, request),
     similar: (itemId, k) => similar(s, itemId, k),
-    trending: (window, k, category) => trending(s, window, k, category),
+    trending: async (window, k, category) => {
+      const answer = await trendingAnswer(
+        {
+          catalog: deps.catalog,
+          model: () => championModel(s, 'trending'),
+          ...(deps.counters !== undefined ? { counters: deps.counters } : {}),
+          now: deps.now ?? Date.now,
+          report: s.report,
+        },
+        window,
+        k,
+        category,
+      );
+      await recordList(s, {
+        recommendationId: s.newId(),
+        list: 'trending',
+        shopper: null,
+        variant: answer.source,
+        modelVersion: answer.modelVersion,
+        items: answer.items.map((i) => i.itemId),
+      });
+      return answer;
+    },
     assignment: (shopperKey) => assignmentFor(s, shopperKey).catch(() => undefined),
   };
 }
@@ -163,11 +191,23 @@ async function personal(
   await offerRanked(deps.catalog, selection, ranked, explained, k);
   if (!selection.full) await backfill(deps.catalog, model, selection, filters);
   const recommendationId = recommendationIdFor(assignment, s.newId());
-  if (assignment.experiment !== undefined)
-    await recordExposure(deps.feedback, recommendationId).catch((e) =>
-      s.report('the exposure of a served list was not counted', e),
-    );
   const { variant, experiment } = assignment;
+  await Promise.all([
+    experiment !== undefined
+      ? recordExposure(deps.feedback, recommendationId).catch((e) =>
+          s.report('the exposure of a served list was not counted', e),
+        )
+      : undefined,
+    recordList(s, {
+      recommendationId,
+      list: userId !== undefined ? 'user' : 'session',
+      shopper: shopperKey,
+      variant,
+      ...(experiment !== undefined ? { experiment } : {}),
+      modelVersion: model.version,
+      items: selection.items.map((i) => i.itemId),
+    }),
+  ]);
   deps.onServed?.({ source, variant, ...(experiment !== undefined ? { experiment } : {}) });
   return { recommendationId, ...who, modelVersion: model.version, variant, items: selection.items };
 }
@@ -193,7 +233,21 @@ async function degraded(
     return { version: null, items: [] };
   });
   deps.onServed?.({ source: 'fallback', variant: 'fallback' });
-  return { recommendationId: s.newId(), ...who, modelVersion: version, variant: 'fallback', items };
+  const recommendationId = s.newId();
+  await recordList(s, {
+    recommendationId,
+    list: 'userId' in who ? 'user' : 'session',
+    shopper: 'userId' in who ? `u:${who.userId}` : `s:${who.sessionId}`,
+    variant: 'fallback',
+    modelVersion: version,
+    items: items.map((i) => i.itemId),
+  });
+  return { recommendationId, ...who, modelVersion: version, variant: 'fallback', items };
+}
+
+/** Every served list goes to the impressions (sampled); recording never fails or delays an answer's content. */
+function recordList({ deps }: Serving, list: ServedList): Promise<void> {
+  return deps.impressions?.record(list) ?? Promise.resolve();
 }
 
 /** The champion's model, or undefined (reported) when there is none to load. */
@@ -215,24 +269,13 @@ async function similar(s: Serving, itemId: string, k: number) {
     throw new UnknownItemError(itemId);
   if (model === undefined) return { itemId, modelVersion: null, items: [] };
   const items = await similarItems(s.deps.catalog, s.pools, model, itemId, target, k);
+  await recordList(s, {
+    recommendationId: s.newId(),
+    list: 'similar',
+    shopper: null,
+    variant: 'champion',
+    modelVersion: model.version,
+    items: items.map((i) => i.itemId),
+  });
   return { itemId, modelVersion: model.version, items };
-}
-
-/** The window's trending list through the category; topped up with the category's popular items. */
-async function trending(s: Serving, window: TrendingWindowName, k: number, category?: string) {
-  const model = await championModel(s, 'trending');
-  const where = category !== undefined ? { category } : {};
-  if (model === undefined) return { window, ...where, modelVersion: null, asOf: null, items: [] };
-  const { catalog } = s.deps;
-  const filters: Filters = { ...where, maxPerCategory: k };
-  const selection = new Selection(k, filters, new Set());
-  await offerScored(catalog, selection, model.model.trending.windows[window] ?? [], 'trending');
-  if (!selection.full && category !== undefined) {
-    const taken = new Set(selection.items.map((i) => i.itemId));
-    const fill = new Selection(k - selection.items.length, filters, taken);
-    await backfill(catalog, model, fill, filters);
-    selection.items.push(...fill.items);
-  }
-  const { asOf } = model.model.trending;
-  return { window, ...where, modelVersion: model.version, asOf, items: selection.items };
 }
