@@ -12,6 +12,8 @@ export interface InteractionRecord {
   timestamp: number | string;
   /** The client's dedupe key: Firehose delivers at least once, so the same event can arrive twice. */
   eventId?: string;
+  /** A confidence set by training's own derivation instead of the type's (an exposure without a click). */
+  weight?: number;
 }
 
 export type EventWeights = Record<EventType, number>;
@@ -28,6 +30,8 @@ export interface EventWeightsConfig {
   halfLifeDays: number | null;
   /** The half-life of recent popularity when a model does not name one. */
   recentPopularityHalfLifeDays: number;
+  /** Confidence of an exposure without a click (shared/training/exposures.ts); absent: 0, not used. */
+  exposureWithoutClick?: number;
 }
 
 export const EVENT_WEIGHTS_CONFIG: Readonly<EventWeightsConfig> = Object.freeze(
@@ -159,9 +163,11 @@ export function buildInteractions(
       }
       seen.add(r.eventId);
     }
-    let w = weights[r.type];
-    if (r.type === 'rating') w = ratingWeight(w, r.value, ratings);
+    // A weight derived by training itself (an exposure without a click) takes no rating or quantity terms.
+    let w = r.weight ?? weights[r.type];
+    if (r.weight === undefined && r.type === 'rating') w = ratingWeight(w, r.value, ratings);
     else if (
+      r.weight === undefined &&
       quantity === 'log' &&
       QUANTITY_TYPES.has(r.type) &&
       r.value !== undefined &&
