@@ -79,6 +79,6 @@ export function createExposureCollector() {
 }
 
 /** event-weights.json's `exposureWithoutClick` (0 when absent: exposures are then not used). */
-export function exposureWeight(): number {
+function exposureWeight(): number {
   return EVENT_WEIGHTS_CONFIG.exposureWithoutClick ?? 0;
 }
