@@ -22,6 +22,7 @@ import {
   type RecommendationResponse,
   type Recommender,
   type SessionRequest,
+  type TrendingWindowName,
   UnknownItemError,
   type UserRequest,
 } from './types.ts';
@@ -89,29 +90,7 @@ export function createRecommender(deps: ServingDeps): Recommender {
     forSession: (request) =>
       personalOrFallback(s, `s:${request.sessionId}`, { sessionId: request.sessionId }, request),
     similar: (itemId, k) => similar(s, itemId, k),
-    trending: async (window, k, category) => {
-      const answer = await trendingAnswer(
-        {
-          catalog: deps.catalog,
-          model: () => championModel(s, 'trending'),
-          ...(deps.counters !== undefined ? { counters: deps.counters } : {}),
-          now: deps.now ?? Date.now,
-          report: s.report,
-        },
-        window,
-        k,
-        category,
-      );
-      await recordList(s, {
-        recommendationId: s.newId(),
-        list: 'trending',
-        shopper: null,
-        variant: answer.source,
-        modelVersion: answer.modelVersion,
-        items: answer.items.map((i) => i.itemId),
-      });
-      return answer;
-    },
+    trending: (window, k, category) => trending(s, window, k, category),
     assignment: (shopperKey) => assignmentFor(s, shopperKey).catch(() => undefined),
   };
 }
@@ -278,4 +257,30 @@ async function similar(s: Serving, itemId: string, k: number) {
     items: items.map((i) => i.itemId),
   });
   return { itemId, modelVersion: model.version, items };
+}
+
+/** Live trending, or the champion's as of its training (trending.ts); the list served is an impression. */
+async function trending(s: Serving, window: TrendingWindowName, k: number, category?: string) {
+  const { deps } = s;
+  const answer = await trendingAnswer(
+    {
+      catalog: deps.catalog,
+      model: () => championModel(s, 'trending'),
+      ...(deps.counters !== undefined ? { counters: deps.counters } : {}),
+      now: deps.now ?? Date.now,
+      report: s.report,
+    },
+    window,
+    k,
+    category,
+  );
+  await recordList(s, {
+    recommendationId: s.newId(),
+    list: 'trending',
+    shopper: null,
+    variant: answer.source,
+    modelVersion: answer.modelVersion,
+    items: answer.items.map((i) => i.itemId),
+  });
+  return answer;
 }
