@@ -25,7 +25,7 @@ module.exports = {
       comment:
         'domain, model, evaluation, training and serving run unchanged on AWS and locally: I/O goes through a port',
       severity: 'error',
-      from: { path: '^shared/(domain|model|evaluation|training|serving)/' },
+      from: { path: '^shared/(domain|model|evaluation|training|serving|live)/' },
       to: { path: ['^(node:)?fs(/promises)?$', '@aws-sdk/'] },
     },
     {
@@ -70,7 +70,7 @@ module.exports = {
       comment: 'adapters implement ports; the use cases and the runtime that composes them sit above',
       severity: 'error',
       from: { path: '^shared/adapters/' },
-      to: { path: '^shared/(training|serving|ingest|runtime)/' },
+      to: { path: '^shared/(training|serving|ingest|runtime|live)/' },
     },
     layerAbove('domain', [
       'model',
@@ -98,6 +98,8 @@ module.exports = {
     layerAbove('registry', ['serving', 'ingest', 'adapters', 'runtime']),
     layerAbove('serving', ['registry', 'adapters', 'runtime']),
     layerAbove('ingest', ['registry', 'serving', 'adapters', 'runtime']),
+    // Live counters and impressions (shared/live): below ingest and serving, which both use them.
+    layerAbove('live', ['registry', 'serving', 'ingest', 'training', 'adapters', 'runtime']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

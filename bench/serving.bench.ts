@@ -5,6 +5,8 @@
  *  (b) p50/p99 at BENCH_RATE requests/s for BENCH_OPEN_SECONDS (open loop: requests are sent on a fixed schedule
  *      whether or not earlier ones answered, so a slow server shows up as latency) — target p99 ≤ 10 ms, no errors;
  *  (c) the same after 20 fresh events per shopper (folded in on every request).
+ * Every list served is recorded as an impression (raw/impressions, RECSYS_IMPRESSION_SAMPLE_RATE, default all), as
+ * in production: the figures include that cost, and the end says how many lists the lake holds against those served.
  * Steady state: the newest model's precomputed lists are published and it is the champion before measuring.
  * (b) and (c) use disjoint shoppers, and the fresh events have fixed ids and timestamps (just after the model's
  * training data ends), so a rerun on the same data dir posts the same events again (ignored as duplicates by the
@@ -22,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { dataDirLayout } from '../local/data-dir.ts';
+import { readLakeZone } from '../shared/adapters/local/lake-reader.ts';
 import { createLocalModelStore } from '../shared/adapters/local/model-store.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
 import type { RecommendationLine } from '../shared/model/artifact.ts';
@@ -80,6 +83,9 @@ function get(url: string, path: string, body?: string): Promise<number> {
     req.end(body);
   });
 }
+
+/** Recommendation lists requested (every one is an impression when the sample rate is 1). */
+let listsRequested = 0;
 
 async function closedLoop(
   url: string,
@@ -174,6 +180,8 @@ async function prepare(): Promise<{ dataDir: string; temporary: boolean }> {
 async function main(): Promise<void> {
   const { dataDir, temporary } = await prepare();
   const users = modelIds(dataDir, 'users.txt');
+  // Counted while no server holds the data dir: every lake object is complete then.
+  const before = await impressionCount(dataDir);
   const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { dataDir } });
   const { url } = await new Promise<{ url: string }>((resolve) => worker.once('message', resolve));
   // The last `shoppers` users get fresh events in (c); (a) and (b) ask for the others.
@@ -186,14 +194,20 @@ async function main(): Promise<void> {
   for (let i = 0; i < 2000; i++) await get(url, userPath(i));
 
   const health = await closedLoop(url, () => '/health');
-  const recs = await closedLoop(url, userPath);
+  const recs = await closedLoop(url, (n) => {
+    listsRequested++;
+    return userPath(n);
+  });
   console.log(
     `throughput: GET /health ${fmt(health.rps)} req/s, GET recommendations ${fmt(recs.rps)} req/s — ratio ` +
       `${(recs.rps / health.rps).toFixed(2)} (target ≥ 0.5); ${CLIENTS} keep-alive clients, ${SECONDS} s each, ` +
       `errors ${health.errors + recs.errors}`,
   );
 
-  const cold = await openLoop(url, userPath);
+  const cold = await openLoop(url, (n) => {
+    listsRequested++;
+    return userPath(n);
+  });
   console.log(
     `open loop ${fmt(RATE)} req/s × ${OPEN_SECONDS} s, no fresh events: p50 ${cold.p50.toFixed(2)} ms, ` +
       `p99 ${cold.p99.toFixed(2)} ms (target ≤ 10 ms), errors ${cold.errors} of ${fmt(cold.n)}`,
@@ -224,7 +238,10 @@ async function main(): Promise<void> {
   const freshPath = (n: number) =>
     `/v1/users/${encodeURIComponent(active[n % shoppers]!)}/recommendations?k=10`;
   for (let i = 0; i < 1000; i++) await get(url, freshPath(i));
-  const fresh = await openLoop(url, freshPath);
+  const fresh = await openLoop(url, (n) => {
+    listsRequested++;
+    return freshPath(n);
+  });
   console.log(
     `open loop ${fmt(RATE)} req/s × ${OPEN_SECONDS} s, 20 fresh events per shopper folded in (${fmt(shoppers)} shoppers): ` +
       `p50 ${fresh.p50.toFixed(2)} ms, p99 ${fresh.p99.toFixed(2)} ms (target ≤ 10 ms), errors ${fresh.errors} of ${fmt(fresh.n)}`,
@@ -233,8 +250,20 @@ async function main(): Promise<void> {
   worker.postMessage('close');
   await new Promise((resolve) => worker.once('message', resolve));
   await worker.terminate();
+  // The runtime's close flushed the impressions and completed the lake object.
+  const recorded = (await impressionCount(dataDir)) - before;
+  console.log(
+    `impressions: ${fmt(recorded)} lists recorded in raw/impressions for ${fmt(listsRequested + 3000)} lists served ` +
+      `(3,000 of them warm-up; sample rate ${process.env.RECSYS_IMPRESSION_SAMPLE_RATE ?? '1'})`,
+  );
   agent.destroy();
   if (temporary) await rm(dataDir, { recursive: true, force: true });
+}
+
+async function impressionCount(dataDir: string): Promise<number> {
+  let n = 0;
+  for await (const _ of readLakeZone(dataDirLayout(dataDir).lake, 'raw/impressions')) n++;
+  return n;
 }
 
 function newestModelDir(dataDir: string): string {

@@ -2,10 +2,17 @@ import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { createLakeWriter } from '../shared/adapters/local/lake-writer.ts';
 import { createSqliteFeedbackStore } from '../shared/adapters/local/sqlite-feedback-store.ts';
+import { createSqliteLiveCounters } from '../shared/adapters/local/sqlite-live-counters.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
 import { createSqliteServingStore } from '../shared/adapters/local/sqlite-serving-store.ts';
 import { startWalCheckpointer } from '../shared/adapters/local/wal-checkpointer.ts';
+import {
+  createImpressionRecorder,
+  type ImpressionRecorder,
+  impressionSampleRate,
+} from '../shared/live/impressions.ts';
 import type { FeedbackStore } from '../shared/ports/feedback-store.ts';
+import type { LiveCounters } from '../shared/ports/live-counters.ts';
 import type { PublicationStore } from '../shared/ports/publication-store.ts';
 import type { RecordSink } from '../shared/ports/record-sink.ts';
 import type { ServingStore } from '../shared/ports/serving-store.ts';
@@ -23,6 +30,13 @@ export interface LocalRuntime {
   publications: PublicationStore;
   /** Exclusions, idempotency keys and experiment counters (own tables in the same serving.db). */
   feedback: FeedbackStore;
+  /** Live trending's and the data statistics' counters (own table in serving.db), updated on ingest. */
+  counters: LiveCounters;
+  /**
+   * Served lists into the lake's raw/impressions, batched off the request's path; the share recorded is
+   * RECSYS_IMPRESSION_SAMPLE_RATE (default 1: all).
+   */
+  impressions: ImpressionRecorder;
   /** Closes the open lake objects so readers see everything acknowledged so far (Firehose's buffer flush). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -59,8 +73,21 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     streamName: 'recsys-local-items',
     ...writerOptions,
   });
+  const impressionSink = createLakeWriter({
+    root: lakeRoot,
+    zonePrefix: 'raw/impressions',
+    streamName: 'recsys-local-impressions',
+    ...writerOptions,
+  });
   await eventSink.recover();
   await itemSink.recover();
+  await impressionSink.recover();
+  const impressions = createImpressionRecorder({
+    sink: impressionSink,
+    sampleRate: impressionSampleRate(process.env.RECSYS_IMPRESSION_SAMPLE_RATE),
+    mode: 'background',
+    onError: (message, error) => process.stderr.write(`${message}: ${String(error)}\n`),
+  });
   // This process holds the data-dir lock, so it is the only writer of activity and feedback: their reads can be
   // cached and invalidated by its own writes.
   const dbPath = layout.servingDb;
@@ -73,6 +100,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   });
   const publications = createSqlitePublicationStore({ path: dbPath, cacheReads: true, walCheckpointer });
   const feedback = createSqliteFeedbackStore({ path: dbPath, cacheReads: true, walCheckpointer });
+  const counters = createSqliteLiveCounters({ path: dbPath, flushDelayMs: 100, walCheckpointer });
   return {
     dataDir,
     lakeRoot,
@@ -81,12 +109,18 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     store,
     publications,
     feedback,
+    counters,
+    impressions,
     async flush() {
-      await Promise.all([eventSink.rotate(), itemSink.rotate()]);
+      await impressions.flush();
+      await Promise.all([eventSink.rotate(), itemSink.rotate(), impressionSink.rotate()]);
     },
     async close() {
+      await impressions.flush();
       await eventSink.close();
       await itemSink.close();
+      await impressionSink.close();
+      await counters.close();
       await store.close();
       await publications.close();
       await feedback.close();

@@ -253,19 +253,32 @@ async function loadData(): Promise<void> {
       catalogSize: number;
       lake: { objects: number; bytes: number };
       asOf: string;
+      figures?: Record<string, { source: string; asOf: string | null }>;
     }>('/v1/admin/data'),
     health().catch((e: Error) => ({ status: `unreachable: ${e.message}` })),
   ]);
   const types = Object.entries(stats.eventsPerType)
     .sort((a, b) => b[1] - a[1])
     .map(([t]) => t);
-  const tile = (label: string, value: string) => [h('dt', {}, label), h('dd', {}, value)];
+  // Each figure says where it comes from and as of when: on AWS some are not live (the last training's counts).
+  const asOf = (iso: string | null) =>
+    iso === null ? 'time unknown' : `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  const tile = (label: string, value: string, figure?: string) => {
+    const f = figure === undefined ? undefined : stats.figures?.[figure];
+    const note =
+      f === undefined ? [] : [h('small', { class: 'figure-source' }, `${f.source}, as of ${asOf(f.asOf)}`)];
+    return [h('dt', {}, label), h('dd', {}, value, ...note)];
+  };
   byId('data-tiles').replaceChildren(
-    ...tile('Events', fmt.int(stats.events)),
-    ...tile('Shoppers active', fmt.int(stats.shoppers)),
-    ...tile('Items active', fmt.int(stats.items)),
-    ...tile('Catalog size', fmt.int(stats.catalogSize)),
-    ...tile('Lake', `${(stats.lake.bytes / 1048576).toFixed(1)} MiB in ${stats.lake.objects} objects`),
+    ...tile('Events', fmt.int(stats.events), 'events'),
+    ...tile('Shoppers active', fmt.int(stats.shoppers), 'shoppers'),
+    ...tile('Items active', fmt.int(stats.items), 'items'),
+    ...tile('Catalog size', fmt.int(stats.catalogSize), 'catalogSize'),
+    ...tile(
+      'Lake',
+      `${(stats.lake.bytes / 1048576).toFixed(1)} MiB in ${stats.lake.objects} objects`,
+      'lake',
+    ),
     ...tile('Health', status.status),
   );
   byId('data-chart').replaceChildren(stackedBars(stats.eventsPerDay, types));

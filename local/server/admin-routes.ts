@@ -100,7 +100,13 @@ export function adminRoutes(runtime: LocalRuntime): Route[] {
       // Each version's model stays loaded once compared; the oldest is let go past a few.
       if (compare.size >= 4) compare.delete(compare.keys().next().value as string);
       serving = composeServing(
-        { ...runtime, models, publications: pinnedPublications(runtime.publications, version) },
+        // Without the impressions: a comparison is the operator's look, not a list served to the shopper.
+        {
+          ...runtime,
+          impressions: undefined,
+          models,
+          publications: pinnedPublications(runtime.publications, version),
+        },
         { deploymentTtlMs: 60_000, catalogTtlMs: 5_000 },
       );
       compare.set(version, serving);

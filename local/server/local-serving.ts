@@ -19,6 +19,8 @@ export function localServing(runtime: LocalRuntime, options: LocalServingOptions
       store: runtime.store,
       feedback: runtime.feedback,
       eventSink: runtime.eventSink,
+      counters: runtime.counters,
+      impressions: runtime.impressions,
     },
     { deploymentTtlMs: options.deploymentTtlMs ?? 1_000, catalogTtlMs: options.catalogTtlMs ?? 5_000 },
   );

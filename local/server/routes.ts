@@ -26,7 +26,7 @@ export function localRoutes(
   version: string,
   servingOptions?: LocalServingOptions,
 ): Route[] {
-  const { eventSink, itemSink, store } = runtime;
+  const { eventSink, itemSink, store, counters } = runtime;
   const serving = localServing(runtime, servingOptions);
   const recommender = () => serving.recommender;
   return [
@@ -46,7 +46,12 @@ export function localRoutes(
       method: 'POST',
       resource: '/v1/events',
       keyRequired: true,
-      handler: createIngestEventsHandler({ eventSink, store }),
+      handler: createIngestEventsHandler({
+        eventSink,
+        store,
+        counters,
+        onCounterError: (e) => process.stderr.write(`live counters not updated: ${String(e)}\n`),
+      }),
     },
     {
       method: 'PUT',

@@ -10,12 +10,14 @@ import { parseTime } from '../import/csv.ts';
 import { openCsv } from '../import/csv-records.ts';
 import { ImportInputError } from '../import/errors.ts';
 
-/** Events (`raw/events`) and the catalog (`raw/items`, latest updatedAt per item) from the local lake. */
+/** Events (`raw/events`), the catalog (`raw/items`, latest updatedAt per item) and the served lists (`raw/impressions`). */
 export function loadLake(lakeRoot: string, onCount?: CountProgress): Promise<LoadedInteractions> {
   return readLakeInteractions(
     {
       events: localLakeZone(lakeRoot, 'raw/events'),
       items: localLakeZone(lakeRoot, 'raw/items'),
+      // Served lists: exposures without a click as weak negatives (shared/training/exposures.ts).
+      impressions: localLakeZone(lakeRoot, 'raw/impressions'),
       describe: lakeRoot,
     },
     onCount,

@@ -28,7 +28,7 @@ const NOT_RELEVANT: ReadonlySet<EventType> = new Set([
  */
 export function buildTestSet(
   train: Pick<Interactions, 'userIndex' | 'itemIndex' | 'csr'>,
-  test: readonly (Timed & { type?: EventType })[],
+  test: readonly (Timed & { type?: EventType; weight?: number })[],
   options: { newPairsOnly?: boolean } = {},
 ): TestSet {
   const newOnly = options.newPairsOnly ?? true;
@@ -36,6 +36,8 @@ export function buildTestSet(
   const { csr } = train;
   for (const r of test) {
     if (r.type !== undefined && NOT_RELEVANT.has(r.type)) continue;
+    // A training-derived negative (an exposure without a click) is never a relevant item.
+    if (r.weight !== undefined && !(r.weight > 0)) continue;
     const u = train.userIndex.get(r.userId);
     const j = train.itemIndex.get(r.itemId);
     if (u === undefined || j === undefined) continue;

@@ -1,5 +1,7 @@
 import { type StoredEvent, shopperKey } from '../domain/event.ts';
 import { type RejectedEvent, validateEventBatch } from '../domain/event-validation.ts';
+import { liveIncrements } from '../live/windows.ts';
+import type { LiveCounters } from '../ports/live-counters.ts';
 import type { RecordSink, SinkRecord, SinkResult } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
 
@@ -8,6 +10,12 @@ type ActivityItem = { shopperKey: string; event: StoredEvent };
 export interface IngestEventsDeps {
   eventSink: RecordSink;
   store: ServingStore;
+  /**
+   * Live trending's and the data statistics' counters, updated at the same time as the lake (absent: not kept).
+   * Derived data: a failure to update them is reported to `onCounterError`, never fails the ingestion.
+   */
+  counters?: LiveCounters;
+  onCounterError?: (error: unknown) => void;
   now?: () => number;
 }
 
@@ -93,10 +101,18 @@ export async function landEvents(
     const event = stored[i]!;
     entries[i] = { shopperKey: shopperKey(event), event };
   }
-  const { failed } =
-    options.activityAfterLake === true
-      ? await lakeThenActivity(prepared, deps, entries)
-      : await lakeWithActivity(prepared, deps, entries);
+  const counting = countLanded(stored, deps);
+  let failed: SinkResult['failed'];
+  try {
+    ({ failed } =
+      options.activityAfterLake === true
+        ? await lakeThenActivity(prepared, deps, entries)
+        : await lakeWithActivity(prepared, deps, entries));
+  } catch (error) {
+    await counting.takeBack(stored);
+    throw error;
+  }
+  if (failed.length > 0) await counting.takeBack(failed.map((f) => stored[f.index]!));
 
   const unavailable: RejectedEvent[] = [];
   for (const f of failed) {
@@ -109,7 +125,35 @@ export async function landEvents(
     else unavailable.push(entry);
   }
   rejected.sort((a, b) => a.index - b.index);
+  await counting.done;
   return { accepted: stored.length - failed.length, rejected, unavailable };
+}
+
+/**
+ * The counters' increments for the whole batch, sent beside the lake and activity writes (so ingestion waits for
+ * the longest of the three, not their sum); `takeBack` subtracts the events the lake then refused.
+ */
+function countLanded(stored: readonly StoredEvent[], deps: IngestEventsDeps) {
+  const { counters } = deps;
+  const report = deps.onCounterError ?? (() => {});
+  const now = (deps.now ?? Date.now)();
+  const added =
+    counters === undefined || stored.length === 0
+      ? Promise.resolve(false)
+      : counters.add(liveIncrements(stored, now)).then(
+          () => true,
+          (error: unknown) => {
+            report(error);
+            return false;
+          },
+        );
+  return {
+    async takeBack(events: readonly StoredEvent[]) {
+      if (!(await added) || counters === undefined) return;
+      await counters.add(liveIncrements(events, now, -1)).catch(report);
+    },
+    done: added,
+  };
 }
 
 /** Both at once; then the activity of what the lake refused is removed again. */

@@ -14,6 +14,8 @@ export interface InteractionRecord {
   eventId?: string;
   /** The basket a purchase belongs to (co-purchase.ts groups by it). */
   orderId?: string;
+  /** A confidence set by training's own derivation instead of the type's (an exposure without a click). */
+  weight?: number;
 }
 
 export type EventWeights = Record<EventType, number>;
@@ -32,6 +34,8 @@ export interface EventWeightsConfig {
   recentPopularityHalfLifeDays: number;
   /** How long after a search a click, cart or purchase counts as the search's follow-up (weight `search`). */
   searchWindowMinutes: number;
+  /** Confidence of an exposure without a click (shared/training/exposures.ts); absent: 0, not used. */
+  exposureWithoutClick?: number;
 }
 
 export const EVENT_WEIGHTS_CONFIG: Readonly<EventWeightsConfig> = Object.freeze(
@@ -164,9 +168,11 @@ export function buildInteractions(
       }
       seen.add(r.eventId);
     }
-    let w = weights[r.type];
-    if (r.type === 'rating') w = ratingWeight(w, r.value, ratings);
+    // A weight derived by training itself (an exposure without a click) takes no rating or quantity terms.
+    let w = r.weight ?? weights[r.type];
+    if (r.weight === undefined && r.type === 'rating') w = ratingWeight(w, r.value, ratings);
     else if (
+      r.weight === undefined &&
       quantity === 'log' &&
       QUANTITY_TYPES.has(r.type) &&
       r.value !== undefined &&

@@ -96,7 +96,7 @@ function forEachPositiveEvent(
       if (seen.has(r.eventId)) continue;
       seen.add(r.eventId);
     }
-    const weight = w[r.type];
+    const weight = r.weight ?? w[r.type];
     if (!(weight > 0) || !Number.isFinite(weight)) continue;
     const j = itemIndex.get(r.itemId);
     if (j === undefined) continue;

@@ -13,6 +13,13 @@ import {
   LISTS,
   onlyGiven,
 } from './aws.ts';
+import {
+  awsImpressions,
+  awsLiveCounters,
+  IMPRESSION_SAMPLE_RATE,
+  IMPRESSIONS,
+  LIVE_COUNTERS,
+} from './aws-live.ts';
 import { readSettings } from './config.ts';
 import { recordServed } from './metrics.ts';
 import { composeServing, type Serving } from './serving.ts';
@@ -22,16 +29,19 @@ const FEEDBACK = 'RECSYS_FEEDBACK_TABLE';
 const COUNTERS = 'RECSYS_COUNTERS_TABLE';
 const EVENTS = 'RECSYS_EVENTS_STREAM';
 
+/** A function that serves lists records them: the impressions stream and the stage's sample rate. */
+const LISTS_SERVED = [IMPRESSIONS, IMPRESSION_SAMPLE_RATE] as const;
+
 /**
  * The settings each serving function is given (its `environment` in serverless.yml, least privilege): all of
  * them are read at cold start, so a missing one fails the start naming it.
  */
 export const SERVING_SETTINGS = {
-  recommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LISTS, COUNTERS],
-  sessionRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK],
-  similarItems: [LAKE, DEPLOYMENT, CATALOG],
-  trending: [LAKE, DEPLOYMENT, CATALOG],
-  feedback: [EVENTS, ACTIVITY, FEEDBACK, COUNTERS, DEPLOYMENT],
+  recommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LISTS, COUNTERS, ...LISTS_SERVED],
+  sessionRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, ...LISTS_SERVED],
+  similarItems: [LAKE, DEPLOYMENT, CATALOG, ...LISTS_SERVED],
+  trending: [LAKE, DEPLOYMENT, CATALOG, LIVE_COUNTERS, ...LISTS_SERVED],
+  feedback: [EVENTS, ACTIVITY, FEEDBACK, COUNTERS, DEPLOYMENT, LIVE_COUNTERS],
   experiments: [COUNTERS, DEPLOYMENT],
   boughtTogether: [LAKE, DEPLOYMENT, CATALOG],
   cartRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK],
@@ -76,8 +86,18 @@ export function awsServing(fn: ServingFunction, env: NodeJS.ProcessEnv = process
         { put: EVENTS },
         given,
       );
+  const counters = has(LIVE_COUNTERS) ? awsLiveCounters(env) : undefined;
+  const impressions = has(IMPRESSIONS) ? awsImpressions(env) : undefined;
   return composeServing(
-    { models, publications, store, feedback, eventSink },
+    {
+      models,
+      publications,
+      store,
+      feedback,
+      eventSink,
+      ...(counters !== undefined ? { counters } : {}),
+      ...(impressions !== undefined ? { impressions } : {}),
+    },
     { deploymentTtlMs: 5_000, catalogTtlMs: 30_000 },
     // Each answer's source and variant as metrics, flushed by the handler's logMetrics (Lambda only).
     { onServed: recordServed },

@@ -1,5 +1,7 @@
+import type { ImpressionRecorder } from '../live/impressions.ts';
 import { decodeArtifact } from '../model/artifact-decode.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
+import type { LiveCounters } from '../ports/live-counters.ts';
 import type { ModelStore } from '../ports/model-store.ts';
 import type { PublicationStore } from '../ports/publication-store.ts';
 import type { RecordSink } from '../ports/record-sink.ts';
@@ -17,6 +19,10 @@ interface ServingPorts {
   store: ServingStore;
   feedback: FeedbackStore;
   eventSink: RecordSink;
+  /** Live trending's counters, also updated by feedback's events (absent: trending as of training). */
+  counters?: LiveCounters;
+  /** Where served lists are recorded (raw/impressions, sampled); absent: not recorded. */
+  impressions?: ImpressionRecorder;
 }
 
 export interface ServingSettings {
@@ -42,7 +48,8 @@ export function composeServing(
   settings: ServingSettings,
   hooks: Pick<ServingDeps, 'onServed'> = {},
 ): Serving {
-  const { models, publications, store, feedback } = ports;
+  const { models, publications, store, feedback, counters, impressions } = ports;
+  const onError = (message: string, error: unknown) => logger.error(message, { error });
   const deployment = createDeploymentSource({ publications, ttlMs: settings.deploymentTtlMs });
   const recommender = createRecommender({
     deployment,
@@ -58,12 +65,18 @@ export function composeServing(
     feedback,
     catalog: createCatalogCache({ store, ttlMs: settings.catalogTtlMs }),
     latestVersion: async () => (await models.list()).at(-1),
-    onError: (message, error) => logger.error(message, { error }),
+    onError,
+    ...(counters !== undefined ? { counters } : {}),
+    ...(impressions !== undefined ? { impressions } : {}),
     ...hooks,
   });
+  const counting =
+    counters !== undefined
+      ? { counters, onCounterError: (e: unknown) => onError('live counters not updated', e) }
+      : {};
   return {
     recommender,
-    feedback: { feedback, ingest: { eventSink: ports.eventSink, store }, deployment },
+    feedback: { feedback, ingest: { eventSink: ports.eventSink, store, ...counting }, deployment },
     experiments: { feedback, deployment },
   };
 }

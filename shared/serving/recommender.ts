@@ -1,4 +1,6 @@
+import type { ImpressionRecorder, ServedList } from '../live/impressions.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
+import type { LiveCounters } from '../ports/live-counters.ts';
 import type { Deployment, PublicationStore, ScoredItem } from '../ports/publication-store.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
 import { ACTIVITY_READ, activityDigest } from './activity.ts';
@@ -13,8 +15,9 @@ import { rankPersonal } from './ranker.ts';
 import { recommendationIdFor } from './recommendation-id.ts';
 import { type BasketServing, rerankForShopper } from './rerank.ts';
 import { scratchFor } from './scoring.ts';
-import { backfill, fallbackItems, offerRanked, offerScored, Selection } from './selection.ts';
+import { backfill, fallbackItems, offerRanked, Selection } from './selection.ts';
 import { ContentPools, similarItems } from './similar.ts';
+import { trendingAnswer } from './trending.ts';
 import {
   type Filters,
   NoModelError,
@@ -55,6 +58,10 @@ export interface ServingDeps {
   liveTrend?: (model: ServingModel, now: number) => Promise<Float32Array | undefined>;
   /** Told how each personal or session answer was made: the Lambda wiring turns it into metrics. */
   onServed?: (served: Served) => void;
+  /** Live trending's counters (updated on ingest); absent: trending is the model's, as of its training. */
+  counters?: Pick<LiveCounters, 'read'>;
+  /** Where every served list is recorded (the lake's raw/impressions); absent: not recorded. */
+  impressions?: ImpressionRecorder;
 }
 
 /** How an answer was made: the published list alone, fresh signals folded in, or the popular-items fallback. */
@@ -206,11 +213,23 @@ async function personal(
   await offerRanked(deps.catalog, selection, ranked, explained, k);
   if (!selection.full) await backfill(deps.catalog, model, selection, filters);
   const recommendationId = recommendationIdFor(assignment, s.newId());
-  if (assignment.experiment !== undefined)
-    await recordExposure(deps.feedback, recommendationId).catch((e) =>
-      s.report('the exposure of a served list was not counted', e),
-    );
   const { variant, experiment } = assignment;
+  await Promise.all([
+    experiment !== undefined
+      ? recordExposure(deps.feedback, recommendationId).catch((e) =>
+          s.report('the exposure of a served list was not counted', e),
+        )
+      : undefined,
+    recordList(s, {
+      recommendationId,
+      list: userId !== undefined ? 'user' : 'session',
+      shopper: shopperKey,
+      variant,
+      ...(experiment !== undefined ? { experiment } : {}),
+      modelVersion: model.version,
+      items: selection.items.map((i) => i.itemId),
+    }),
+  ]);
   deps.onServed?.({ source, variant, ...(experiment !== undefined ? { experiment } : {}) });
   return { recommendationId, ...who, modelVersion: model.version, variant, items: selection.items };
 }
@@ -236,7 +255,21 @@ async function degraded(
     return { version: null, items: [] };
   });
   deps.onServed?.({ source: 'fallback', variant: 'fallback' });
-  return { recommendationId: s.newId(), ...who, modelVersion: version, variant: 'fallback', items };
+  const recommendationId = s.newId();
+  await recordList(s, {
+    recommendationId,
+    list: 'userId' in who ? 'user' : 'session',
+    shopper: 'userId' in who ? `u:${who.userId}` : `s:${who.sessionId}`,
+    variant: 'fallback',
+    modelVersion: version,
+    items: items.map((i) => i.itemId),
+  });
+  return { recommendationId, ...who, modelVersion: version, variant: 'fallback', items };
+}
+
+/** Every served list goes to the impressions (sampled); recording never fails or delays an answer's content. */
+function recordList({ deps }: Serving, list: ServedList): Promise<void> {
+  return deps.impressions?.record(list) ?? Promise.resolve();
 }
 
 /** The champion's model, or undefined (reported) when there is none to load. */
@@ -258,24 +291,39 @@ async function similar(s: Serving, itemId: string, k: number) {
     throw new UnknownItemError(itemId);
   if (model === undefined) return { itemId, modelVersion: null, items: [] };
   const items = await similarItems(s.deps.catalog, s.pools, model, itemId, target, k);
+  await recordList(s, {
+    recommendationId: s.newId(),
+    list: 'similar',
+    shopper: null,
+    variant: 'champion',
+    modelVersion: model.version,
+    items: items.map((i) => i.itemId),
+  });
   return { itemId, modelVersion: model.version, items };
 }
 
-/** The window's trending list through the category; topped up with the category's popular items. */
+/** Live trending, or the champion's as of its training (trending.ts); the list served is an impression. */
 async function trending(s: Serving, window: TrendingWindowName, k: number, category?: string) {
-  const model = await championModel(s, 'trending');
-  const where = category !== undefined ? { category } : {};
-  if (model === undefined) return { window, ...where, modelVersion: null, asOf: null, items: [] };
-  const { catalog } = s.deps;
-  const filters: Filters = { ...where, maxPerCategory: k };
-  const selection = new Selection(k, filters, new Set());
-  await offerScored(catalog, selection, model.model.trending.windows[window] ?? [], 'trending');
-  if (!selection.full && category !== undefined) {
-    const taken = new Set(selection.items.map((i) => i.itemId));
-    const fill = new Selection(k - selection.items.length, filters, taken);
-    await backfill(catalog, model, fill, filters);
-    selection.items.push(...fill.items);
-  }
-  const { asOf } = model.model.trending;
-  return { window, ...where, modelVersion: model.version, asOf, items: selection.items };
+  const { deps } = s;
+  const answer = await trendingAnswer(
+    {
+      catalog: deps.catalog,
+      model: () => championModel(s, 'trending'),
+      ...(deps.counters !== undefined ? { counters: deps.counters } : {}),
+      now: deps.now ?? Date.now,
+      report: s.report,
+    },
+    window,
+    k,
+    category,
+  );
+  await recordList(s, {
+    recommendationId: s.newId(),
+    list: 'trending',
+    shopper: null,
+    variant: answer.source,
+    modelVersion: answer.modelVersion,
+    items: answer.items.map((i) => i.itemId),
+  });
+  return answer;
 }

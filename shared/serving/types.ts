@@ -103,6 +103,8 @@ export interface Recommender {
   ): Promise<{
     window: TrendingWindowName;
     category?: string;
+    /** 'live': from the counters updated on ingest; 'model': the champion's, as of its training; 'none'. */
+    source: 'live' | 'model' | 'none';
     modelVersion: string | null;
     asOf: string | null;
     items: RecommendationItem[];

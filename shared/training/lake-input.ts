@@ -2,6 +2,7 @@ import type { ContentItem } from '../model/content.ts';
 import type { InteractionRecord } from '../model/interactions.ts';
 import type { LakeZone } from '../ports/lake-description.ts';
 import { createCatalogCollector, createEventCollector } from './events.ts';
+import { createExposureCollector } from './exposures.ts';
 import { TrainingInputError } from './pipeline.ts';
 
 /** What a trainer reads: the interaction records, the manifest's `data` block, the catalog, warnings. */
@@ -19,6 +20,9 @@ export interface LoadedInteractions {
     skippedNoItem?: number;
     /** Interaction records added for items chosen after a search (search-interest.ts). */
     searchFollowUps?: number;
+    /** Exposures without a click added as weak negatives, and the impression lists they came from. */
+    exposures?: number;
+    impressionLists?: number;
   };
   catalog?: ContentItem[];
   warnings: string[];
@@ -32,7 +36,7 @@ export type CountProgress = (label: string, done: number, total?: number) => voi
  * AWS (jobs/trainer) differ only in the LakeZone adapter. `describe` names the lake in the empty-lake error.
  */
 export async function readLakeInteractions(
-  zones: { events: LakeZone; items?: LakeZone; describe: string },
+  zones: { events: LakeZone; items?: LakeZone; impressions?: LakeZone; describe: string },
   onCount?: CountProgress,
 ): Promise<LoadedInteractions> {
   const keys = await zones.events.keys();
@@ -64,6 +68,13 @@ export async function readLakeInteractions(
     );
   }
   const items = catalog.items();
+  // The served lists: exposures without a click join the records as weak negatives (shared/training/exposures.ts).
+  const exposures = createExposureCollector();
+  if (zones.impressions !== undefined)
+    for (const key of await zones.impressions.keys())
+      for await (const value of zones.impressions.read(key)) exposures.add(value);
+  const negatives = exposures.records(events.records);
+  for (const r of negatives) events.records.push(r);
   return {
     records: events.records,
     data: {
@@ -78,6 +89,9 @@ export async function readLakeInteractions(
       skippedAnonymous: c.anonymous,
       skippedNoItem: c.noItem,
       searchFollowUps,
+      ...(zones.impressions !== undefined
+        ? { exposures: negatives.length, impressionLists: exposures.lists }
+        : {}),
     },
     ...(items.length > 0 ? { catalog: items } : {}),
     warnings: events.malformedSamples,

@@ -21,6 +21,7 @@ const dynalite = require('dynalite') as (options: {
 const RESOURCES_FILE = new URL('../../resources/dynamodb.yml', import.meta.url);
 const PUBLICATION_FILE = new URL('../../resources/publication-tables.yml', import.meta.url);
 const FEEDBACK_FILE = new URL('../../resources/feedback-tables.yml', import.meta.url);
+const LIVE_FILE = new URL('../../resources/live.yml', import.meta.url);
 
 export interface Dynalite {
   endpoint: string;
@@ -31,6 +32,8 @@ export interface Dynalite {
   createPublicationTables(): Promise<{ listsTable: string; deploymentTable: string }>;
   /** Creates the tables of resources/feedback-tables.yml, uniquely named. */
   createFeedbackTables(): Promise<{ feedbackTable: string; countersTable: string }>;
+  /** Creates the live counters table of resources/live.yml, uniquely named. */
+  createLiveCountersTable(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +97,15 @@ export async function startDynalite(): Promise<Dynalite> {
       const counters = await tableInputFromFile(FEEDBACK_FILE, 'ExperimentCountersTable', vars);
       await create([feedback, counters]);
       return { feedbackTable: feedback.TableName as string, countersTable: counters.TableName as string };
+    },
+    async createLiveCountersTable() {
+      stage += 1;
+      const table = await tableInputFromFile(LIVE_FILE, 'LiveCountersTable', {
+        service: 'recsys',
+        stage: `test${stage}`,
+      });
+      await create([table]);
+      return table.TableName as string;
     },
     async stop() {
       client.destroy();

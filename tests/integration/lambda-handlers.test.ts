@@ -3,7 +3,9 @@ import { CreateDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-fir
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoDbLiveCounters } from '../../shared/adapters/aws/dynamodb-live-counters.ts';
 import { createDynamoDbServingStore } from '../../shared/adapters/aws/dynamodb-serving-store.ts';
+import { eventsPerDay, liveTrending } from '../../shared/live/windows.ts';
 import { awsClientConfig } from '../helpers/aws-clients.ts';
 import { type Dynalite, startDynalite } from '../helpers/dynalite.ts';
 import { makeEvent } from '../helpers/events.ts';
@@ -50,6 +52,7 @@ describe('Lambda entry points against AWS endpoints (moto_server, dynalite)', ()
   beforeAll(async () => {
     [moto, dynamo] = await Promise.all([startMotoServer(), startDynalite()]);
     const tables = await dynamo.createTablesFromResources();
+    const liveCounters = await dynamo.createLiveCountersTable();
     s3 = new S3Client(awsClientConfig(moto.endpoint));
     const firehose = new FirehoseClient(awsClientConfig(moto.endpoint));
     await s3.send(new CreateBucketCommand({ Bucket: 'lake' }));
@@ -77,6 +80,7 @@ describe('Lambda entry points against AWS endpoints (moto_server, dynalite)', ()
       RECSYS_ITEMS_STREAM: 'recsys-test-items',
       RECSYS_CATALOG_TABLE: tables.catalogTable,
       RECSYS_ACTIVITY_TABLE: tables.activityTable,
+      RECSYS_LIVE_COUNTERS_TABLE: liveCounters,
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
   });
@@ -117,6 +121,15 @@ describe('Lambda entry points against AWS endpoints (moto_server, dynalite)', ()
       activityTable: process.env.RECSYS_ACTIVITY_TABLE!,
     });
     expect((await store.recentActivity('u:lambda-user')).map((a) => a.eventId)).toEqual([good.eventId]);
+    // The live counters: the purchase is in the day's count and in the hour's trending.
+    const counters = createDynamoDbLiveCounters({
+      client: dynamo.client,
+      table: process.env.RECSYS_LIVE_COUNTERS_TABLE!,
+    });
+    expect(await eventsPerDay(counters)).toEqual([
+      { day: (good.timestamp as string).slice(0, 10), counts: { purchase: 1 } },
+    ]);
+    expect(await liveTrending(counters, '1h', Date.now())).toEqual([['sku-1', 5]]);
   });
 
   it('put-items and get-item: upsert through Firehose + DynamoDB, read back, 404 when unknown', async () => {

@@ -47,10 +47,11 @@ const FUNCTIONS: Record<
     method: 'POST',
     path: '/v1/events',
     apiKey: true,
-    env: ['RECSYS_EVENTS_STREAM', 'RECSYS_ACTIVITY_TABLE'],
+    env: ['RECSYS_EVENTS_STREAM', 'RECSYS_ACTIVITY_TABLE', 'RECSYS_LIVE_COUNTERS_TABLE'],
     grants: {
       'firehose:PutRecordBatch': ['EventsDeliveryStream'],
       'dynamodb:BatchWriteItem': ['ActivityTable'],
+      'dynamodb:UpdateItem': ['LiveCountersTable'],
     },
   },
   PutItems: {
@@ -84,8 +85,11 @@ const FUNCTIONS: Record<
       'RECSYS_FEEDBACK_TABLE',
       'RECSYS_LISTS_TABLE',
       'RECSYS_COUNTERS_TABLE',
+      'RECSYS_IMPRESSIONS_STREAM',
+      'RECSYS_IMPRESSION_SAMPLE_RATE',
     ],
     grants: {
+      'firehose:PutRecordBatch': ['ImpressionsDeliveryStream'],
       's3:GetObject': ['LakeBucket'],
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable', 'RecommendationListsTable'],
@@ -106,8 +110,11 @@ const FUNCTIONS: Record<
       'RECSYS_CATALOG_TABLE',
       'RECSYS_ACTIVITY_TABLE',
       'RECSYS_FEEDBACK_TABLE',
+      'RECSYS_IMPRESSIONS_STREAM',
+      'RECSYS_IMPRESSION_SAMPLE_RATE',
     ],
     grants: {
+      'firehose:PutRecordBatch': ['ImpressionsDeliveryStream'],
       's3:GetObject': ['LakeBucket'],
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable'],
@@ -119,8 +126,15 @@ const FUNCTIONS: Record<
     method: 'GET',
     path: '/v1/items/{itemId}/similar',
     apiKey: true,
-    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_DEPLOYMENT_TABLE', 'RECSYS_CATALOG_TABLE'],
+    env: [
+      'RECSYS_LAKE_BUCKET',
+      'RECSYS_DEPLOYMENT_TABLE',
+      'RECSYS_CATALOG_TABLE',
+      'RECSYS_IMPRESSIONS_STREAM',
+      'RECSYS_IMPRESSION_SAMPLE_RATE',
+    ],
     grants: {
+      'firehose:PutRecordBatch': ['ImpressionsDeliveryStream'],
       's3:GetObject': ['LakeBucket'],
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable'],
@@ -175,12 +189,21 @@ const FUNCTIONS: Record<
     method: 'GET',
     path: '/v1/trending',
     apiKey: true,
-    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_DEPLOYMENT_TABLE', 'RECSYS_CATALOG_TABLE'],
+    env: [
+      'RECSYS_LAKE_BUCKET',
+      'RECSYS_DEPLOYMENT_TABLE',
+      'RECSYS_CATALOG_TABLE',
+      'RECSYS_LIVE_COUNTERS_TABLE',
+      'RECSYS_IMPRESSIONS_STREAM',
+      'RECSYS_IMPRESSION_SAMPLE_RATE',
+    ],
     grants: {
+      'firehose:PutRecordBatch': ['ImpressionsDeliveryStream'],
       's3:GetObject': ['LakeBucket'],
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable'],
       'dynamodb:BatchGetItem': ['CatalogTable'],
+      'dynamodb:Query': ['LiveCountersTable'],
     },
   },
   PostFeedback: {
@@ -193,13 +216,14 @@ const FUNCTIONS: Record<
       'RECSYS_FEEDBACK_TABLE',
       'RECSYS_COUNTERS_TABLE',
       'RECSYS_DEPLOYMENT_TABLE',
+      'RECSYS_LIVE_COUNTERS_TABLE',
     ],
     grants: {
       'firehose:PutRecordBatch': ['EventsDeliveryStream'],
       'dynamodb:BatchWriteItem': ['ActivityTable'],
       'dynamodb:PutItem': ['FeedbackTable'],
       'dynamodb:DeleteItem': ['FeedbackTable'],
-      'dynamodb:UpdateItem': ['ExperimentCountersTable'],
+      'dynamodb:UpdateItem': ['ExperimentCountersTable', 'LiveCountersTable'],
       'dynamodb:GetItem': ['DeploymentTable'],
     },
   },
@@ -292,7 +316,18 @@ const FUNCTIONS: Record<
       'dynamodb:PutItem': ['DeploymentTable'],
     },
   },
-  AdminData: { method: 'GET', path: '/v1/admin/data', apiKey: true, env: [], grants: {} },
+  AdminData: {
+    method: 'GET',
+    path: '/v1/admin/data',
+    apiKey: true,
+    env: ['RECSYS_LAKE_BUCKET', 'RECSYS_CATALOG_TABLE', 'RECSYS_LIVE_COUNTERS_TABLE'],
+    grants: {
+      's3:ListBucket': ['LakeBucket'],
+      's3:GetObject': ['LakeBucket'],
+      'dynamodb:Query': ['LiveCountersTable'],
+      'dynamodb:Scan': ['CatalogTable'],
+    },
+  },
   AdminCompare: {
     method: 'GET',
     path: '/v1/admin/users/{userId}/recommendations',
@@ -529,6 +564,8 @@ describe('Infrastructure: sls package --stage ci', () => {
       for (const name of expected.env) {
         if (name === 'RECSYS_MODEL_PACKAGE_GROUP')
           expect(variables[name], logicalId).toBe(MODEL_PACKAGE_GROUP);
+        else if (name === 'RECSYS_IMPRESSION_SAMPLE_RATE')
+          expect(variables[name], logicalId).toBe(String(params.impressionSampleRate));
         else expect(referencedLogicalIds(variables[name]).length, `${logicalId} ${name}`).toBe(1);
       }
       expect(props.Tags, logicalId).toEqual(
@@ -965,6 +1002,7 @@ describe('Infrastructure: sls package --stage ci', () => {
       'DeploymentTable',
       'ExperimentCountersTable',
       'FeedbackTable',
+      'LiveCountersTable',
       'RecommendationListsTable',
     ]);
     expect(unprotected).toEqual([]);

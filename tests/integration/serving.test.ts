@@ -315,19 +315,33 @@ describe('Serving through the local server (model built and published in the tes
   });
 
   it('returns trending per window and category', async () => {
-    // Act
-    const week = await api.get('/v1/trending?window=7d&k=5');
-    const vases = await api.get(`/v1/trending?window=7d&k=3&category=${encodeURIComponent('green vase')}`);
+    // Prepare: a server of its own, whose counters have no events (earlier tests' events would make it live:
+    // tests/integration/live.test.ts covers that); so the trained list, source "model".
+    const own = await start();
+    try {
+      await putCatalog(own);
 
-    // Assess: the artifact's list, in its order and with its scores; the category's items of it.
-    const list = await trendingOf(api, '7d');
-    expect(week.status).toBe(200);
-    expect(week.body).toMatchObject({ window: '7d', modelVersion: V1, asOf: '2024-03-05T00:00:00.000Z' });
-    expect(rows(week.body)).toEqual(list.slice(0, 5).map(([id, s]) => [id, shown(s), 'trending']));
-    expect(rows(week.body).map(([id]) => id)).toEqual(['i39', 'i5', 'i9', 'i14', 'i31']);
-    const green = list.filter(([id]) => groupOf(id) === 2).slice(0, 3);
-    expect(rows(vases.body)).toEqual(green.map(([id, s]) => [id, shown(s), 'trending']));
-    expect(green.map(([id]) => id)).toEqual(['i27', 'i23', 'i25']);
+      // Act
+      const week = await own.get('/v1/trending?window=7d&k=5');
+      const vases = await own.get(`/v1/trending?window=7d&k=3&category=${encodeURIComponent('green vase')}`);
+
+      // Assess: the artifact's list, in its order and with its scores; the category's items of it.
+      const list = await trendingOf(own, '7d');
+      expect(week.status).toBe(200);
+      expect(week.body).toMatchObject({
+        window: '7d',
+        source: 'model',
+        modelVersion: V1,
+        asOf: '2024-03-05T00:00:00.000Z',
+      });
+      expect(rows(week.body)).toEqual(list.slice(0, 5).map(([id, s]) => [id, shown(s), 'trending']));
+      expect(rows(week.body).map(([id]) => id)).toEqual(['i39', 'i5', 'i9', 'i14', 'i31']);
+      const green = list.filter(([id]) => groupOf(id) === 2).slice(0, 3);
+      expect(rows(vases.body)).toEqual(green.map(([id, s]) => [id, shown(s), 'trending']));
+      expect(green.map(([id]) => id)).toEqual(['i27', 'i23', 'i25']);
+    } finally {
+      await own.stop();
+    }
   });
 
   it.each([
@@ -544,7 +558,13 @@ describe('Degradation through the local server', () => {
       expect(status).toBe(200);
       expect(body).toMatchObject({ variant: 'fallback', modelVersion: null, items: [] });
       expect(trending.status).toBe(200);
-      expect(trending.body).toEqual({ window: '24h', modelVersion: null, asOf: null, items: [] });
+      expect(trending.body).toEqual({
+        window: '24h',
+        source: 'none',
+        modelVersion: null,
+        asOf: null,
+        items: [],
+      });
     } finally {
       await api.stop();
     }
