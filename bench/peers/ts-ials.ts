@@ -2,34 +2,44 @@
  * The TypeScript side of `npm run bench:train`'s comparison, in its own process so its peak RSS is the
  * trainer's alone, exactly like the Python peer's: reads the matrix the benchmark wrote (see
  * implicit_als.py for the layout; here the raw values.bin, which the trainer turns into the same
- * confidences) and prints one JSON line with seconds per iteration, the fit's wall time and peak RSS.
+ * confidences) straight into the training arena — the kernels' memory — builds the item side there by
+ * transposition, and prints one JSON line with seconds per iteration, the fit's wall time and peak RSS.
+ * The factors stay where they were trained, as `implicit`'s do.
  * Usage: npx node bench/peers/ts-ials.ts <dir>
  */
-import { readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { trainIals } from '../../shared/model/ials.ts';
+import { ialsShape, trainIalsInArena } from '../../shared/model/ials.ts';
 import { shutdownPool } from '../../shared/model/parallel.ts';
-import { transpose } from '../../shared/model/sparse.ts';
+import { IalsArena } from '../../shared/model/simd/ials-simd.ts';
 
 const dir = process.argv[2]!;
-const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8'));
-const bytes = async (name: string) => {
-  const b = await readFile(join(dir, name));
-  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+const fileInto = (name: string, into: Int32Array | Float32Array) => {
+  const fd = openSync(join(dir, name), 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size !== into.byteLength) throw new Error(`${name}: ${size} bytes, expected ${into.byteLength}`);
+    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+    for (let at = 0; at < size; ) at += readSync(fd, bytes, at, size - at, at);
+  } finally {
+    closeSync(fd);
+  }
 };
-const csr = {
-  rows: meta.rows,
-  cols: meta.cols,
-  indptr: new Int32Array(await bytes('indptr.bin')),
-  indices: new Int32Array(await bytes('indices.bin')),
-  values: new Float32Array(await bytes('values.bin')),
-};
-const csc = transpose(csr);
-const marks: number[] = [];
+const options = { threads: meta.threads, parallelThreshold: 0 };
+const nnz = statSync(join(dir, 'indices.bin')).size / 4;
+const ia = new IalsArena(ialsShape(meta.rows, meta.cols, nnz, meta.factors, options));
+fileInto('indptr.bin', ia.users.indptr);
+fileInto('indices.bin', ia.users.indices);
+fileInto('values.bin', ia.users.values);
+// As in the Python peer, the fit's time starts once the files are read.
 const started = performance.now();
-trainIals(
-  csr,
-  csc,
+ia.confidencesInPlace(meta.alpha, meta.transform);
+ia.transposeUsers();
+const marks: number[] = [];
+const trainStarted = performance.now();
+trainIalsInArena(
+  ia,
   {
     factors: meta.factors,
     iterations: meta.iterations,
@@ -39,9 +49,9 @@ trainIals(
     seed: meta.seed,
   },
   () => marks.push(performance.now()),
-  { threads: meta.threads, parallelThreshold: 0 },
+  options,
 );
 const fitSeconds = (performance.now() - started) / 1000;
-const perIteration = marks.map((t, i) => (t - (i === 0 ? started : marks[i - 1]!)) / 1000);
+const perIteration = marks.map((t, i) => (t - (i === 0 ? trainStarted : marks[i - 1]!)) / 1000);
 console.log(JSON.stringify({ perIteration, fitSeconds, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));
 await shutdownPool();

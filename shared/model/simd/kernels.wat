@@ -122,25 +122,145 @@
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
         (br $one))))
 
-  ;; out += Σ y_iᵀ y_i over the n rows of y (n × f): out is f × f, full (both triangles).
+;; out += Σ y_iᵀ y_i over the n rows of y (n × f): out is f × f, full (both triangles). Four rows at a time
+  ;; (a rank-4 update): each row of out is loaded and stored once per four rows of y instead of once per row.
   (func (export "gramAdd") (param $y i32) (param $n i32) (param $f i32) (param $out i32)
-    (local $fb i32) (local $end i32) (local $a i32) (local $row i32)
+    (local $fb i32) (local $end i32) (local $a i32) (local $row i32) (local $k i32)
+    (local $y1 i32) (local $y2 i32) (local $y3 i32)
+    (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
-    (local.set $end (i32.add (local.get $y) (i32.mul (local.get $n) (local.get $fb))))
-    (block $rows
-      (loop $next
-        (br_if $rows (i32.ge_u (local.get $y) (local.get $end)))
+    (local.set $end (i32.add (local.get $y)
+      (i32.mul (i32.and (local.get $n) (i32.const -4)) (local.get $fb))))
+    (block $quads
+      (loop $quad
+        (br_if $quads (i32.ge_u (local.get $y) (local.get $end)))
+        (local.set $y1 (i32.add (local.get $y) (local.get $fb)))
+        (local.set $y2 (i32.add (local.get $y1) (local.get $fb)))
+        (local.set $y3 (i32.add (local.get $y2) (local.get $fb)))
         (local.set $a (i32.const 0))
         (local.set $row (local.get $out))
         (block $cols
           (loop $col
             (br_if $cols (i32.ge_u (local.get $a) (local.get $fb)))
-            (call $axpy (f32.load (i32.add (local.get $y) (local.get $a))) (local.get $y) (local.get $row) (local.get $f))
+            (local.set $s0 (f32x4.splat (f32.load (i32.add (local.get $y) (local.get $a)))))
+            (local.set $s1 (f32x4.splat (f32.load (i32.add (local.get $y1) (local.get $a)))))
+            (local.set $s2 (f32x4.splat (f32.load (i32.add (local.get $y2) (local.get $a)))))
+            (local.set $s3 (f32x4.splat (f32.load (i32.add (local.get $y3) (local.get $a)))))
+            (local.set $k (i32.const 0))
+            (block $done
+              (loop $lane
+                (br_if $done (i32.ge_u (local.get $k) (local.get $fb)))
+                (v128.store (i32.add (local.get $row) (local.get $k))
+                  (f32x4.add (v128.load (i32.add (local.get $row) (local.get $k)))
+                    (f32x4.add
+                      (f32x4.add
+                        (f32x4.mul (local.get $s0) (v128.load (i32.add (local.get $y) (local.get $k))))
+                        (f32x4.mul (local.get $s1) (v128.load (i32.add (local.get $y1) (local.get $k)))))
+                      (f32x4.add
+                        (f32x4.mul (local.get $s2) (v128.load (i32.add (local.get $y2) (local.get $k))))
+                        (f32x4.mul (local.get $s3) (v128.load (i32.add (local.get $y3) (local.get $k))))))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $lane)))
             (local.set $a (i32.add (local.get $a) (i32.const 4)))
             (local.set $row (i32.add (local.get $row) (local.get $fb)))
             (br $col)))
+        (local.set $y (i32.add (local.get $y3) (local.get $fb)))
+        (br $quad)))
+    (local.set $end (i32.add (local.get $end) (i32.mul (i32.and (local.get $n) (i32.const 3)) (local.get $fb))))
+    (block $rows
+      (loop $next
+        (br_if $rows (i32.ge_u (local.get $y) (local.get $end)))
+        (local.set $a (i32.const 0))
+        (local.set $row (local.get $out))
+        (block $cols1
+          (loop $col1
+            (br_if $cols1 (i32.ge_u (local.get $a) (local.get $fb)))
+            (call $axpy (f32.load (i32.add (local.get $y) (local.get $a))) (local.get $y) (local.get $row) (local.get $f))
+            (local.set $a (i32.add (local.get $a) (i32.const 4)))
+            (local.set $row (i32.add (local.get $row) (local.get $fb)))
+            (br $col1)))
         (local.set $y (i32.add (local.get $y) (local.get $fb)))
         (br $next))))
+
+  ;; Σ over the nonzeros q ∈ [q, qend) of one row: out += coef_q · y_j (j = indices[q]), where d = y_j · v and
+  ;; coef = c − (c − 1)·d when $residual (the CG residual) or (c − 1)·d otherwise (the CG product A·p). The
+  ;; dot and the axpy of a nonzero are fused in one loop body over the factor row, as `implicit` does: the
+  ;; row comes from memory once (the dot, four independent accumulators so the adds do not wait on each
+  ;; other) and the axpy re-reads it from L1, with no call or reduction through memory in between.
+  (func $accumulate (export "accumulate")
+    (param $indices i32) (param $conf i32) (param $q i32) (param $qend i32) (param $y i32)
+    (param $v i32) (param $out i32) (param $f i32) (param $residual i32)
+    (local $fb i32) (local $f16 i32) (local $yo i32) (local $k i32) (local $c f32) (local $d f32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $cv v128)
+    (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
+    (local.set $f16 (i32.and (local.get $fb) (i32.const -64)))
+    (block $rows
+      (loop $nonzero
+        (br_if $rows (i32.ge_u (local.get $q) (local.get $qend)))
+        (local.set $c (f32.load (i32.add (local.get $conf) (i32.shl (local.get $q) (i32.const 2)))))
+        (local.set $yo (i32.add (local.get $y)
+          (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
+        (local.set $a0 (v128.const i32x4 0 0 0 0))
+        (local.set $a1 (v128.const i32x4 0 0 0 0))
+        (local.set $a2 (v128.const i32x4 0 0 0 0))
+        (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (block $dots
+          (loop $dot16
+            (br_if $dots (i32.ge_u (local.get $k) (local.get $f16)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul
+              (v128.load (i32.add (local.get $yo) (local.get $k))) (v128.load (i32.add (local.get $v) (local.get $k))))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul
+              (v128.load offset=16 (i32.add (local.get $yo) (local.get $k)))
+              (v128.load offset=16 (i32.add (local.get $v) (local.get $k))))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul
+              (v128.load offset=32 (i32.add (local.get $yo) (local.get $k)))
+              (v128.load offset=32 (i32.add (local.get $v) (local.get $k))))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul
+              (v128.load offset=48 (i32.add (local.get $yo) (local.get $k)))
+              (v128.load offset=48 (i32.add (local.get $v) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 64)))
+            (br $dot16)))
+        (block $dots4
+          (loop $dot4
+            (br_if $dots4 (i32.ge_u (local.get $k) (local.get $fb)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul
+              (v128.load (i32.add (local.get $yo) (local.get $k))) (v128.load (i32.add (local.get $v) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $dot4)))
+        (local.set $d (call $hsum (f32x4.add (f32x4.add (local.get $a0) (local.get $a1))
+          (f32x4.add (local.get $a2) (local.get $a3)))))
+        (local.set $d (f32.mul (f32.sub (local.get $c) (f32.const 1)) (local.get $d)))
+        (if (local.get $residual) (then (local.set $d (f32.sub (local.get $c) (local.get $d)))))
+        (local.set $cv (f32x4.splat (local.get $d)))
+        (local.set $k (i32.const 0))
+        (block $axpys
+          (loop $axpy16
+            (br_if $axpys (i32.ge_u (local.get $k) (local.get $f16)))
+            (v128.store (i32.add (local.get $out) (local.get $k)) (f32x4.add
+              (v128.load (i32.add (local.get $out) (local.get $k)))
+              (f32x4.mul (local.get $cv) (v128.load (i32.add (local.get $yo) (local.get $k))))))
+            (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (f32x4.add
+              (v128.load offset=16 (i32.add (local.get $out) (local.get $k)))
+              (f32x4.mul (local.get $cv) (v128.load offset=16 (i32.add (local.get $yo) (local.get $k))))))
+            (v128.store offset=32 (i32.add (local.get $out) (local.get $k)) (f32x4.add
+              (v128.load offset=32 (i32.add (local.get $out) (local.get $k)))
+              (f32x4.mul (local.get $cv) (v128.load offset=32 (i32.add (local.get $yo) (local.get $k))))))
+            (v128.store offset=48 (i32.add (local.get $out) (local.get $k)) (f32x4.add
+              (v128.load offset=48 (i32.add (local.get $out) (local.get $k)))
+              (f32x4.mul (local.get $cv) (v128.load offset=48 (i32.add (local.get $yo) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 64)))
+            (br $axpy16)))
+        (block $axpys4
+          (loop $axpy4
+            (br_if $axpys4 (i32.ge_u (local.get $k) (local.get $fb)))
+            (v128.store (i32.add (local.get $out) (local.get $k)) (f32x4.add
+              (v128.load (i32.add (local.get $out) (local.get $k)))
+              (f32x4.mul (local.get $cv) (v128.load (i32.add (local.get $yo) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $axpy4)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $nonzero))))
 
   ;; One iALS half-step for rows [from, to) of the sparse matrix (indptr, indices: int32; conf: float32
   ;; confidences c = 1 + α·t(value)): refines each x_u in place by `steps` conjugate-gradient iterations on
@@ -150,7 +270,7 @@
     (param $indptr i32) (param $indices i32) (param $conf i32) (param $x i32) (param $y i32) (param $a i32)
     (param $f i32) (param $steps i32) (param $from i32) (param $to i32) (param $scratch i32)
     (local $fb i32) (local $u i32) (local $xu i32) (local $r i32) (local $p i32) (local $ap i32)
-    (local $q i32) (local $qend i32) (local $yo i32) (local $c f32) (local $it i32)
+    (local $q i32) (local $qend i32) (local $it i32)
     (local $rsold f32) (local $rsnew f32) (local $pap f32) (local $step f32)
     (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
     (local.set $r (local.get $scratch))
@@ -161,23 +281,13 @@
       (loop $user
         (br_if $users (i32.ge_u (local.get $u) (local.get $to)))
         (local.set $xu (i32.add (local.get $x) (i32.mul (local.get $u) (local.get $fb))))
+        (local.set $q (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
         (local.set $qend (i32.load (i32.add (local.get $indptr) (i32.shl (i32.add (local.get $u) (i32.const 1)) (i32.const 2)))))
         ;; r = b − (A + Y_uᵀ(C_u − I)Y_u) x = −A x + Σ (c − (c − 1) y·x) y
         (call $scores (local.get $xu) (local.get $a) (local.get $f) (local.get $f) (local.get $r))
         (call $negate (local.get $r) (local.get $f))
-        (local.set $q (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
-        (block $done
-          (loop $item
-            (br_if $done (i32.ge_u (local.get $q) (local.get $qend)))
-            (local.set $c (f32.load (i32.add (local.get $conf) (i32.shl (local.get $q) (i32.const 2)))))
-            (local.set $yo (i32.add (local.get $y)
-              (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
-            (call $axpy
-              (f32.sub (local.get $c)
-                (f32.mul (f32.sub (local.get $c) (f32.const 1)) (call $dot (local.get $yo) (local.get $xu) (local.get $f))))
-              (local.get $yo) (local.get $r) (local.get $f))
-            (local.set $q (i32.add (local.get $q) (i32.const 1)))
-            (br $item)))
+        (call $accumulate (local.get $indices) (local.get $conf) (local.get $q) (local.get $qend) (local.get $y)
+          (local.get $xu) (local.get $r) (local.get $f) (i32.const 1))
         ;; p = r
         (memory.copy (local.get $p) (local.get $r) (local.get $fb))
         (local.set $rsold (call $dot (local.get $r) (local.get $r) (local.get $f)))
@@ -188,18 +298,8 @@
             (br_if $converged (i32.eqz (f32.gt (local.get $rsold) (f32.const 1e-20))))
             ;; Ap = A p + Σ (c − 1)(y·p) y
             (call $scores (local.get $p) (local.get $a) (local.get $f) (local.get $f) (local.get $ap))
-            (local.set $q (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
-            (block $done2
-              (loop $item2
-                (br_if $done2 (i32.ge_u (local.get $q) (local.get $qend)))
-                (local.set $c (f32.load (i32.add (local.get $conf) (i32.shl (local.get $q) (i32.const 2)))))
-                (local.set $yo (i32.add (local.get $y)
-                  (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
-                (call $axpy
-                  (f32.mul (f32.sub (local.get $c) (f32.const 1)) (call $dot (local.get $yo) (local.get $p) (local.get $f)))
-                  (local.get $yo) (local.get $ap) (local.get $f))
-                (local.set $q (i32.add (local.get $q) (i32.const 1)))
-                (br $item2)))
+            (call $accumulate (local.get $indices) (local.get $conf) (local.get $q) (local.get $qend) (local.get $y)
+              (local.get $p) (local.get $ap) (local.get $f) (i32.const 0))
             (local.set $pap (call $dot (local.get $p) (local.get $ap) (local.get $f)))
             (br_if $converged (i32.eqz (f32.gt (local.get $pap) (f32.const 0))))
             (local.set $step (f32.div (local.get $rsold) (local.get $pap)))
