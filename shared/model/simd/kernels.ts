@@ -10,6 +10,19 @@ export interface Kernels {
   dot(a: number, b: number, f: number): number;
   scores(x: number, y: number, n: number, f: number, out: number): void;
   gramAdd(y: number, n: number, f: number, out: number): void;
+  gemmNT(
+    m: number,
+    nc: number,
+    kc: number,
+    s: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+  ): void;
+  solveRow(x: number, l: number, n: number, c0: number, c1: number, unit: number): void;
   accumulate(
     indices: number,
     conf: number,

@@ -312,4 +312,185 @@
             (br $iterate)))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $user))))
+
+  ;; ---- float64 kernels of the blocked SPD inverse (blocked-spd.ts; EASE) ----
+  ;; Pointers are byte addresses (8-byte aligned), strides are in elements. f64x2 along k: two products per
+  ;; instruction where the JavaScript loop makes one, and no bounds check per element.
+
+  ;; Σ_{k<len} a[k]·b[k], four at a time in two accumulators, then pairs and a last single.
+  (func $dot64 (param $a i32) (param $b i32) (param $len i32) (result f64)
+    (local $end i32) (local $s0 v128) (local $s1 v128)
+    (local.set $end (i32.add (local.get $a) (i32.shl (i32.and (local.get $len) (i32.const -4)) (i32.const 3))))
+    (block $quads
+      (loop $quad
+        (br_if $quads (i32.ge_u (local.get $a) (local.get $end)))
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $s1 (f64x2.add (local.get $s1)
+          (f64x2.mul (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 32)))
+        (local.set $b (i32.add (local.get $b) (i32.const 32)))
+        (br $quad)))
+    (if (i32.and (local.get $len) (i32.const 2))
+      (then
+        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))))
+    (if (i32.and (local.get $len) (i32.const 1))
+      (then
+        (local.set $s1 (f64x2.add (local.get $s1)
+          (f64x2.mul (v128.load64_zero (local.get $a)) (v128.load64_zero (local.get $b)))))))
+    (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+    (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+
+  ;; Lane sum of an f64x2.
+  (func $hsum64 (param $v v128) (result f64)
+    (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
+
+  ;; *p += s · v
+  (func $addTo (param $p i32) (param $s f64) (param $v f64)
+    (f64.store (local.get $p) (f64.add (f64.load (local.get $p)) (f64.mul (local.get $s) (local.get $v)))))
+
+  ;; c[i][j] += s · Σ_{k<kc} a[i][k] · b[j][k] for i < m, j < nc: the 4×2 register tile of blocked-spd.ts's
+  ;; gemmNT with f64x2 accumulators along k (eight accumulators, six loads per eight multiply-adds).
+  (func (export "gemmNT") (param $m i32) (param $nc i32) (param $kc i32) (param $s f64)
+    (param $a i32) (param $lda i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $kend i32)
+    (local $a0 i32) (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $b0 i32) (local $b1 i32)
+    (local $c0 i32) (local $cj i32)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
+    (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
+    (local $x0 v128) (local $x1 v128) (local $y v128)
+    (local.set $lda (i32.shl (local.get $lda) (i32.const 3)))
+    (local.set $ldb (i32.shl (local.get $ldb) (i32.const 3)))
+    (local.set $ldc (i32.shl (local.get $ldc) (i32.const 3)))
+    (local.set $kend (i32.shl (i32.and (local.get $kc) (i32.const -2)) (i32.const 3)))
+    (block $rows4
+      (loop $row4
+        (br_if $rows4 (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
+        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
+        (local.set $a1 (i32.add (local.get $a0) (local.get $lda)))
+        (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
+        (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
+        (local.set $c0 (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))))
+        (local.set $j (i32.const 0))
+        (block $cols2
+          (loop $col2
+            (br_if $cols2 (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $nc)))
+            (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $ldb))))
+            (local.set $b1 (i32.add (local.get $b0) (local.get $ldb)))
+            (local.set $s00 (v128.const i64x2 0 0))
+            (local.set $s01 (v128.const i64x2 0 0))
+            (local.set $s10 (v128.const i64x2 0 0))
+            (local.set $s11 (v128.const i64x2 0 0))
+            (local.set $s20 (v128.const i64x2 0 0))
+            (local.set $s21 (v128.const i64x2 0 0))
+            (local.set $s30 (v128.const i64x2 0 0))
+            (local.set $s31 (v128.const i64x2 0 0))
+            (local.set $k (i32.const 0))
+            (block $ks
+              (loop $kloop
+                (br_if $ks (i32.ge_u (local.get $k) (local.get $kend)))
+                (local.set $x0 (v128.load (i32.add (local.get $b0) (local.get $k))))
+                (local.set $x1 (v128.load (i32.add (local.get $b1) (local.get $k))))
+                (local.set $y (v128.load (i32.add (local.get $a0) (local.get $k))))
+                (local.set $s00 (f64x2.add (local.get $s00) (f64x2.mul (local.get $y) (local.get $x0))))
+                (local.set $s01 (f64x2.add (local.get $s01) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $y (v128.load (i32.add (local.get $a1) (local.get $k))))
+                (local.set $s10 (f64x2.add (local.get $s10) (f64x2.mul (local.get $y) (local.get $x0))))
+                (local.set $s11 (f64x2.add (local.get $s11) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $y (v128.load (i32.add (local.get $a2) (local.get $k))))
+                (local.set $s20 (f64x2.add (local.get $s20) (f64x2.mul (local.get $y) (local.get $x0))))
+                (local.set $s21 (f64x2.add (local.get $s21) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $y (v128.load (i32.add (local.get $a3) (local.get $k))))
+                (local.set $s30 (f64x2.add (local.get $s30) (f64x2.mul (local.get $y) (local.get $x0))))
+                (local.set $s31 (f64x2.add (local.get $s31) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $kloop)))
+            (if (i32.and (local.get $kc) (i32.const 1))
+              (then
+                ;; The last k alone: lane 1 of every operand is zero.
+                (local.set $x0 (v128.load64_zero (i32.add (local.get $b0) (local.get $k))))
+                (local.set $x1 (v128.load64_zero (i32.add (local.get $b1) (local.get $k))))
+                (local.set $y (v128.load64_zero (i32.add (local.get $a0) (local.get $k))))
+                (local.set $s00 (f64x2.add (local.get $s00) (f64x2.mul (local.get $y) (local.get $x0))))
+                (local.set $s01 (f64x2.add (local.get $s01) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $y (v128.load64_zero (i32.add (local.get $a1) (local.get $k))))
+                (local.set $s10 (f64x2.add (local.get $s10) (f64x2.mul (local.get $y) (local.get $x0))))
+                (local.set $s11 (f64x2.add (local.get $s11) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $y (v128.load64_zero (i32.add (local.get $a2) (local.get $k))))
+                (local.set $s20 (f64x2.add (local.get $s20) (f64x2.mul (local.get $y) (local.get $x0))))
+                (local.set $s21 (f64x2.add (local.get $s21) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $y (v128.load64_zero (i32.add (local.get $a3) (local.get $k))))
+                (local.set $s30 (f64x2.add (local.get $s30) (f64x2.mul (local.get $y) (local.get $x0))))
+                (local.set $s31 (f64x2.add (local.get $s31) (f64x2.mul (local.get $y) (local.get $x1))))))
+            (local.set $cj (i32.add (local.get $c0) (i32.shl (local.get $j) (i32.const 3))))
+            (call $addTo (local.get $cj) (local.get $s) (call $hsum64 (local.get $s00)))
+            (call $addTo (i32.add (local.get $cj) (i32.const 8)) (local.get $s) (call $hsum64 (local.get $s01)))
+            (local.set $cj (i32.add (local.get $cj) (local.get $ldc)))
+            (call $addTo (local.get $cj) (local.get $s) (call $hsum64 (local.get $s10)))
+            (call $addTo (i32.add (local.get $cj) (i32.const 8)) (local.get $s) (call $hsum64 (local.get $s11)))
+            (local.set $cj (i32.add (local.get $cj) (local.get $ldc)))
+            (call $addTo (local.get $cj) (local.get $s) (call $hsum64 (local.get $s20)))
+            (call $addTo (i32.add (local.get $cj) (i32.const 8)) (local.get $s) (call $hsum64 (local.get $s21)))
+            (local.set $cj (i32.add (local.get $cj) (local.get $ldc)))
+            (call $addTo (local.get $cj) (local.get $s) (call $hsum64 (local.get $s30)))
+            (call $addTo (i32.add (local.get $cj) (i32.const 8)) (local.get $s) (call $hsum64 (local.get $s31)))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $col2)))
+        (if (i32.lt_u (local.get $j) (local.get $nc))
+          (then
+            ;; An odd last column: four dot products against one row of b.
+            (local.set $b0 (i32.add (local.get $b) (i32.mul (local.get $j) (local.get $ldb))))
+            (local.set $cj (i32.add (local.get $c0) (i32.shl (local.get $j) (i32.const 3))))
+            (call $addTo (local.get $cj) (local.get $s) (call $dot64 (local.get $a0) (local.get $b0) (local.get $kc)))
+            (local.set $cj (i32.add (local.get $cj) (local.get $ldc)))
+            (call $addTo (local.get $cj) (local.get $s) (call $dot64 (local.get $a1) (local.get $b0) (local.get $kc)))
+            (local.set $cj (i32.add (local.get $cj) (local.get $ldc)))
+            (call $addTo (local.get $cj) (local.get $s) (call $dot64 (local.get $a2) (local.get $b0) (local.get $kc)))
+            (local.set $cj (i32.add (local.get $cj) (local.get $ldc)))
+            (call $addTo (local.get $cj) (local.get $s) (call $dot64 (local.get $a3) (local.get $b0) (local.get $kc)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $row4)))
+    ;; The last m mod 4 rows: one dot product per element.
+    (block $rows1
+      (loop $row1
+        (br_if $rows1 (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $a0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
+        (local.set $cj (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))))
+        (local.set $b0 (local.get $b))
+        (local.set $j (i32.const 0))
+        (block $cols1
+          (loop $col1
+            (br_if $cols1 (i32.ge_u (local.get $j) (local.get $nc)))
+            (call $addTo (local.get $cj) (local.get $s) (call $dot64 (local.get $a0) (local.get $b0) (local.get $kc)))
+            (local.set $cj (i32.add (local.get $cj) (i32.const 8)))
+            (local.set $b0 (i32.add (local.get $b0) (local.get $ldb)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $col1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $row1))))
+
+  ;; One row x of a triangular solve against the lower-triangular l (n × n, row-major): for c in [c0, c1),
+  ;; x[c] = (x[c] + (c = unit ? 1 : 0) − Σ_{c0 ≤ k < c} x[k] · l[c][k]) / l[c][c]. The Cholesky panel
+  ;; (unit = −1) and the triangles of L⁻ᵀ (unit = the row's own index) are both this.
+  (func (export "solveRow") (param $x i32) (param $l i32) (param $n i32) (param $c0 i32) (param $c1 i32)
+    (param $unit i32)
+    (local $c i32) (local $lc i32) (local $xc i32) (local $v f64)
+    (local.set $c (local.get $c0))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (local.get $c) (local.get $c1)))
+        (local.set $lc (i32.add (local.get $l) (i32.shl (i32.mul (local.get $c) (local.get $n)) (i32.const 3))))
+        (local.set $xc (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 3))))
+        (local.set $v (f64.load (local.get $xc)))
+        (if (i32.eq (local.get $c) (local.get $unit)) (then (local.set $v (f64.add (local.get $v) (f64.const 1)))))
+        (local.set $v (f64.sub (local.get $v)
+          (call $dot64
+            (i32.add (local.get $x) (i32.shl (local.get $c0) (i32.const 3)))
+            (i32.add (local.get $lc) (i32.shl (local.get $c0) (i32.const 3)))
+            (i32.sub (local.get $c) (local.get $c0)))))
+        (f64.store (local.get $xc)
+          (f64.div (local.get $v) (f64.load (i32.add (local.get $lc) (i32.shl (local.get $c) (i32.const 3))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $next))))
 )
