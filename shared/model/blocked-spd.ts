@@ -142,7 +142,7 @@ export interface SpdKernels {
   solveRow: typeof solveRow;
 }
 
-export const JS_SPD_KERNELS: SpdKernels = { gemmNT, solveRow };
+const JS_SPD_KERNELS: SpdKernels = { gemmNT, solveRow };
 
 export class NotPositiveDefiniteError extends Error {
   constructor(pivot: number, options?: ErrorOptions) {

@@ -34,7 +34,7 @@ interface SparseRegion {
 const gramBlocks = (s: IalsShape) => Math.ceil(Math.max(s.rows, s.cols, 1) / GRAM_BLOCK);
 
 /** Bytes of the arena of a shape: the matrix both ways with confidences, both factor sides, A, YᵀY blocks, scratch. */
-export function ialsArenaBytes(s: IalsShape): number {
+function ialsArenaBytes(s: IalsShape): number {
   const f = s.factors;
   return Arena.bytesFor(
     s.rows + 1,

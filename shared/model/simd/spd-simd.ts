@@ -9,7 +9,7 @@ import { runTeam, teamSize } from '../parallel.ts';
 import { Arena, type Kernels, simdAvailable } from './kernels.ts';
 
 /** The SpdKernels over an arena's memory: every matrix passed in must be a view on that memory. */
-export function spdKernels(k: Kernels): SpdKernels {
+function spdKernels(k: Kernels): SpdKernels {
   return {
     gemmNT(m, nc, kc, s, a, aOff, lda, b, bOff, ldb, c, cOff, ldc) {
       k.gemmNT(
@@ -32,7 +32,7 @@ export function spdKernels(k: Kernels): SpdKernels {
 }
 
 /** Bytes of the arena of an n × n inverse: the matrix and an n × n scratch. */
-export function spdArenaBytes(n: number): number {
+function spdArenaBytes(n: number): number {
   return Arena.bytesFor(2 * n * n, 2 * n * n);
 }
 
