@@ -81,8 +81,9 @@ if (process.env.BENCH_SKIP_MODELS !== '1') console.log(`peak RSS ${(peak / 2 ** 
 // ---- 3. EASE: JavaScript loops (before) against the SIMD kernels (after) ------------------------------
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 if (process.env.BENCH_SKIP_MODELS !== '1') {
+  console.log(`\n${load()}`);
   console.log(
-    `\nEASE λ=500 on ${ix.itemIds.length} items (trainEase alone, median of ${repeats}, alternating):`,
+    `EASE λ=500 on ${ix.itemIds.length} items (trainEase alone, median of ${repeats}, alternating):`,
   );
   for (const t of threads > 1 ? [1, threads] : [1]) {
     const secs = { js: [] as number[], simd: [] as number[] };
