@@ -1,11 +1,15 @@
-;; The dense float32 inner loops of the factor models, in WebAssembly SIMD (f32x4): JavaScript has no SIMD, and
-;; these loops (a user vector against every item vector; the conjugate-gradient steps of iALS) are where
-;; training and serving spend their time. Compiled by scripts/build-wasm.ts into kernels-wasm.ts; the JS
-;; side is shared/model/simd/kernels.ts.
+;; The dense inner loops of the models, in WebAssembly SIMD: JavaScript has no SIMD, and these loops (a user
+;; vector against every item vector; the conjugate-gradient steps of iALS, in f32x4; the blocked inverse of
+;; EASE, in f64x2) are where training and serving spend their time. Compiled by scripts/build-wasm.ts into
+;; kernels-wasm.ts; the JS side is shared/model/simd/kernels.ts.
 ;;
-;; Conventions: every pointer is a byte address into the imported memory, 16-byte aligned; every vector
-;; length `f` is a multiple of 4 (callers fall back to the JavaScript loops otherwise); matrices are
-;; row-major float32. The memory is shared so that worker threads run the same kernels on the same arrays.
+;; Conventions: every pointer is a byte address into the imported memory, 16-byte aligned for the float32
+;; kernels; every float32 vector length `f` is a multiple of 4 (callers fall back to the JavaScript loops
+;; otherwise); matrices are row-major. The memory is shared so that worker threads run the same kernels on
+;; the same arrays. The float64 kernels multiply-add with relaxed_madd (relaxed SIMD, on by default in
+;; Node 22): a fused multiply-add where the CPU has one, which makes the inverse's sums differ between CPUs by
+;; rounding (never between thread counts on one CPU); the float32 kernels keep separate mul and add, so iALS
+;; factors are the same on every CPU.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
@@ -324,27 +328,21 @@
     (block $quads
       (loop $quad
         (br_if $quads (i32.ge_u (local.get $a) (local.get $end)))
-        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
-        (local.set $s1 (f64x2.add (local.get $s1)
-          (f64x2.mul (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)))))
+        (local.set $s0 (f64x2.relaxed_madd (v128.load (local.get $a)) (v128.load (local.get $b)) (local.get $s0)))
+        (local.set $s1 (f64x2.relaxed_madd (v128.load offset=16 (local.get $a)) (v128.load offset=16 (local.get $b)) (local.get $s1)))
         (local.set $a (i32.add (local.get $a) (i32.const 32)))
         (local.set $b (i32.add (local.get $b) (i32.const 32)))
         (br $quad)))
     (if (i32.and (local.get $len) (i32.const 2))
       (then
-        (local.set $s0 (f64x2.add (local.get $s0) (f64x2.mul (v128.load (local.get $a)) (v128.load (local.get $b)))))
+        (local.set $s0 (f64x2.relaxed_madd (v128.load (local.get $a)) (v128.load (local.get $b)) (local.get $s0)))
         (local.set $a (i32.add (local.get $a) (i32.const 16)))
         (local.set $b (i32.add (local.get $b) (i32.const 16)))))
     (if (i32.and (local.get $len) (i32.const 1))
       (then
-        (local.set $s1 (f64x2.add (local.get $s1)
-          (f64x2.mul (v128.load64_zero (local.get $a)) (v128.load64_zero (local.get $b)))))))
+        (local.set $s1 (f64x2.relaxed_madd (v128.load64_zero (local.get $a)) (v128.load64_zero (local.get $b)) (local.get $s1)))))
     (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
     (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
-
-  ;; Lane sum of an f64x2.
-  (func $hsum64 (param $v v128) (result f64)
-    (f64.add (f64x2.extract_lane 0 (local.get $v)) (f64x2.extract_lane 1 (local.get $v))))
 
   ;; *p += s · v
   (func $addTo (param $p i32) (param $s f64) (param $v f64)
@@ -359,7 +357,8 @@
     (local $c0 i32) (local $cj i32)
     (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128)
     (local $s20 v128) (local $s21 v128) (local $s30 v128) (local $s31 v128)
-    (local $x0 v128) (local $x1 v128) (local $y v128)
+    (local $x0 v128) (local $x1 v128) (local $y v128) (local $sv v128)
+    (local.set $sv (f64x2.splat (local.get $s)))
     (local.set $lda (i32.shl (local.get $lda) (i32.const 3)))
     (local.set $ldb (i32.shl (local.get $ldb) (i32.const 3)))
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 3)))
@@ -393,17 +392,17 @@
                 (local.set $x0 (v128.load (i32.add (local.get $b0) (local.get $k))))
                 (local.set $x1 (v128.load (i32.add (local.get $b1) (local.get $k))))
                 (local.set $y (v128.load (i32.add (local.get $a0) (local.get $k))))
-                (local.set $s00 (f64x2.add (local.get $s00) (f64x2.mul (local.get $y) (local.get $x0))))
-                (local.set $s01 (f64x2.add (local.get $s01) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $s00 (f64x2.relaxed_madd (local.get $y) (local.get $x0) (local.get $s00)))
+                (local.set $s01 (f64x2.relaxed_madd (local.get $y) (local.get $x1) (local.get $s01)))
                 (local.set $y (v128.load (i32.add (local.get $a1) (local.get $k))))
-                (local.set $s10 (f64x2.add (local.get $s10) (f64x2.mul (local.get $y) (local.get $x0))))
-                (local.set $s11 (f64x2.add (local.get $s11) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $s10 (f64x2.relaxed_madd (local.get $y) (local.get $x0) (local.get $s10)))
+                (local.set $s11 (f64x2.relaxed_madd (local.get $y) (local.get $x1) (local.get $s11)))
                 (local.set $y (v128.load (i32.add (local.get $a2) (local.get $k))))
-                (local.set $s20 (f64x2.add (local.get $s20) (f64x2.mul (local.get $y) (local.get $x0))))
-                (local.set $s21 (f64x2.add (local.get $s21) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $s20 (f64x2.relaxed_madd (local.get $y) (local.get $x0) (local.get $s20)))
+                (local.set $s21 (f64x2.relaxed_madd (local.get $y) (local.get $x1) (local.get $s21)))
                 (local.set $y (v128.load (i32.add (local.get $a3) (local.get $k))))
-                (local.set $s30 (f64x2.add (local.get $s30) (f64x2.mul (local.get $y) (local.get $x0))))
-                (local.set $s31 (f64x2.add (local.get $s31) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $s30 (f64x2.relaxed_madd (local.get $y) (local.get $x0) (local.get $s30)))
+                (local.set $s31 (f64x2.relaxed_madd (local.get $y) (local.get $x1) (local.get $s31)))
                 (local.set $k (i32.add (local.get $k) (i32.const 16)))
                 (br $kloop)))
             (if (i32.and (local.get $kc) (i32.const 1))
@@ -412,29 +411,43 @@
                 (local.set $x0 (v128.load64_zero (i32.add (local.get $b0) (local.get $k))))
                 (local.set $x1 (v128.load64_zero (i32.add (local.get $b1) (local.get $k))))
                 (local.set $y (v128.load64_zero (i32.add (local.get $a0) (local.get $k))))
-                (local.set $s00 (f64x2.add (local.get $s00) (f64x2.mul (local.get $y) (local.get $x0))))
-                (local.set $s01 (f64x2.add (local.get $s01) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $s00 (f64x2.relaxed_madd (local.get $y) (local.get $x0) (local.get $s00)))
+                (local.set $s01 (f64x2.relaxed_madd (local.get $y) (local.get $x1) (local.get $s01)))
                 (local.set $y (v128.load64_zero (i32.add (local.get $a1) (local.get $k))))
-                (local.set $s10 (f64x2.add (local.get $s10) (f64x2.mul (local.get $y) (local.get $x0))))
-                (local.set $s11 (f64x2.add (local.get $s11) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $s10 (f64x2.relaxed_madd (local.get $y) (local.get $x0) (local.get $s10)))
+                (local.set $s11 (f64x2.relaxed_madd (local.get $y) (local.get $x1) (local.get $s11)))
                 (local.set $y (v128.load64_zero (i32.add (local.get $a2) (local.get $k))))
-                (local.set $s20 (f64x2.add (local.get $s20) (f64x2.mul (local.get $y) (local.get $x0))))
-                (local.set $s21 (f64x2.add (local.get $s21) (f64x2.mul (local.get $y) (local.get $x1))))
+                (local.set $s20 (f64x2.relaxed_madd (local.get $y) (local.get $x0) (local.get $s20)))
+                (local.set $s21 (f64x2.relaxed_madd (local.get $y) (local.get $x1) (local.get $s21)))
                 (local.set $y (v128.load64_zero (i32.add (local.get $a3) (local.get $k))))
-                (local.set $s30 (f64x2.add (local.get $s30) (f64x2.mul (local.get $y) (local.get $x0))))
-                (local.set $s31 (f64x2.add (local.get $s31) (f64x2.mul (local.get $y) (local.get $x1))))))
+                (local.set $s30 (f64x2.relaxed_madd (local.get $y) (local.get $x0) (local.get $s30)))
+                (local.set $s31 (f64x2.relaxed_madd (local.get $y) (local.get $x1) (local.get $s31)))))
+            ;; c[r][j..j+1] += s · (lane sums of s_r0, s_r1), pairwise by two shuffles, with no call: a call
+            ;; would spill the eight accumulators.
             (local.set $cj (i32.add (local.get $c0) (i32.shl (local.get $j) (i32.const 3))))
-            (call $addTo (local.get $cj) (local.get $s) (call $hsum64 (local.get $s00)))
-            (call $addTo (i32.add (local.get $cj) (i32.const 8)) (local.get $s) (call $hsum64 (local.get $s01)))
+            (v128.store (local.get $cj) (f64x2.relaxed_madd (local.get $sv)
+              (f64x2.add
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s00) (local.get $s01))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s00) (local.get $s01)))
+              (v128.load (local.get $cj))))
             (local.set $cj (i32.add (local.get $cj) (local.get $ldc)))
-            (call $addTo (local.get $cj) (local.get $s) (call $hsum64 (local.get $s10)))
-            (call $addTo (i32.add (local.get $cj) (i32.const 8)) (local.get $s) (call $hsum64 (local.get $s11)))
+            (v128.store (local.get $cj) (f64x2.relaxed_madd (local.get $sv)
+              (f64x2.add
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s10) (local.get $s11))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s10) (local.get $s11)))
+              (v128.load (local.get $cj))))
             (local.set $cj (i32.add (local.get $cj) (local.get $ldc)))
-            (call $addTo (local.get $cj) (local.get $s) (call $hsum64 (local.get $s20)))
-            (call $addTo (i32.add (local.get $cj) (i32.const 8)) (local.get $s) (call $hsum64 (local.get $s21)))
+            (v128.store (local.get $cj) (f64x2.relaxed_madd (local.get $sv)
+              (f64x2.add
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s20) (local.get $s21))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s20) (local.get $s21)))
+              (v128.load (local.get $cj))))
             (local.set $cj (i32.add (local.get $cj) (local.get $ldc)))
-            (call $addTo (local.get $cj) (local.get $s) (call $hsum64 (local.get $s30)))
-            (call $addTo (i32.add (local.get $cj) (i32.const 8)) (local.get $s) (call $hsum64 (local.get $s31)))
+            (v128.store (local.get $cj) (f64x2.relaxed_madd (local.get $sv)
+              (f64x2.add
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $s30) (local.get $s31))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $s30) (local.get $s31)))
+              (v128.load (local.get $cj))))
             (local.set $j (i32.add (local.get $j) (i32.const 2)))
             (br $col2)))
         (if (i32.lt_u (local.get $j) (local.get $nc))
