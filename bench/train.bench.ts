@@ -29,6 +29,7 @@ import type { BaseSpec } from '../shared/model/trained-model.ts';
 import { fitModel } from '../shared/model/trained-model.ts';
 import { loadOnlineRetail } from './lib/online-retail-split.ts';
 import { plantedMatrix } from './lib/planted.ts';
+import { bundleTsPeer } from './peers/bundle.ts';
 
 const repeats = Number(process.argv[2] ?? 3);
 // The machine may be shared: the load beside each section says how much the figures can be trusted.
@@ -111,6 +112,8 @@ const THREADS = Number(process.env.BENCH_THREADS ?? threads);
 const PARAMS = { factors: 64, regularization: 0.1, alpha: 1, transform: 'log' as const, seed: 42 };
 
 interface PeerResult {
+  /** Threads the TypeScript peer trained on (the Python peer is given THREADS). */
+  threads?: number;
   perIteration: number[];
   fitSeconds: number;
   peakRssMiB: number;
@@ -142,11 +145,13 @@ async function compare(name: string, csr: Csr): Promise<void> {
       `${name}: ${csr.rows.toLocaleString('en-US')} users × ${csr.cols.toLocaleString('en-US')} items, ` +
         `${nnz.toLocaleString('en-US')} interactions; 64 factors, ${ITERATIONS} iterations, 3 CG steps, ${THREADS} threads`,
     );
+    // The trainer as it ships: one bundle (see bench/peers/ts-ials.ts).
+    const tsPeer = await bundleTsPeer(dir);
     // Alternate the two so a burst of load on this shared machine does not land on one side only.
     const ours: PeerResult[] = [];
     const theirs: PeerResult[] = [];
     for (let r = 0; r < 2; r++) {
-      ours.push(await peer(process.execPath, ['bench/peers/ts-ials.ts', dir]));
+      ours.push(await peer(process.execPath, [tsPeer, dir]));
       theirs.push(await peer(python, ['bench/peers/implicit_als.py', dir]));
     }
     const per = (rs: PeerResult[]) => median(rs.flatMap((x) => x.perIteration));
@@ -154,7 +159,8 @@ async function compare(name: string, csr: Csr): Promise<void> {
     const show = (label: string, rs: PeerResult[], s: number) =>
       console.log(
         `  ${label.padEnd(22)} ${s.toFixed(3)} s/iteration (median of ${rs.length}×${ITERATIONS}); fits ` +
-          `${rs.map((x) => x.fitSeconds.toFixed(1)).join(', ')} s; peak RSS ${Math.max(...rs.map((x) => x.peakRssMiB)).toFixed(0)} MiB`,
+          `${rs.map((x) => x.fitSeconds.toFixed(1)).join(', ')} s; peak RSS ${Math.max(...rs.map((x) => x.peakRssMiB)).toFixed(0)} MiB` +
+          `; threads ${rs.map((x) => x.threads ?? THREADS).join(', ')}`,
       );
     show('recsys iALS (TS+wasm)', ours, a);
     show('implicit 0.7.3', theirs, b);
