@@ -14,7 +14,7 @@ const OUT = fileURLToPath(new URL('../shared/model/simd/kernels-wasm.ts', import
 export async function compileKernels(): Promise<string> {
   const w = await wabt();
   const source = await readFile(WAT, 'utf8');
-  const features = { simd: true, threads: true, bulk_memory: true };
+  const features = { simd: true, relaxed_simd: true, threads: true, bulk_memory: true };
   const module = w.parseWat('kernels.wat', source, features);
   try {
     // Validation needs the same features as parsing; wabt's typings omit the parameter.

@@ -112,6 +112,38 @@ export function gemmNT(
   }
 }
 
+/**
+ * Row x of a triangular solve against the lower-triangular l (n × n): for c in [c0, c1),
+ * x[c] = (x[c] + (c = unit ? 1 : 0) − Σ_{c0 ≤ k < c} x[k]·l[c][k]) / l[c][c]; `xRow` is the offset of x[0].
+ */
+function solveRow(
+  x: Float64Array,
+  xRow: number,
+  l: Float64Array,
+  n: number,
+  c0: number,
+  c1: number,
+  unit: number,
+): void {
+  for (let c = c0; c < c1; c++) {
+    const lc = c * n;
+    let s = x[xRow + c]! + (c === unit ? 1 : 0);
+    for (let k = c0; k < c; k++) s -= x[xRow + k]! * l[lc + k]!;
+    x[xRow + c] = s / l[lc + c]!;
+  }
+}
+
+/**
+ * The two inner loops of the inverse; the JavaScript ones below, or the WebAssembly SIMD ones
+ * (simd/spd-simd.ts) when the matrices live in the kernels' memory.
+ */
+export interface SpdKernels {
+  gemmNT: typeof gemmNT;
+  solveRow: typeof solveRow;
+}
+
+const JS_SPD_KERNELS: SpdKernels = { gemmNT, solveRow };
+
 export class NotPositiveDefiniteError extends Error {
   constructor(pivot: number, options?: ErrorOptions) {
     super(`matrix is not positive definite (pivot ${pivot})`, options);
@@ -181,7 +213,7 @@ function factorDiagonal(a: Float64Array, n: number, k0: number, kb: number): voi
  * Blocked Cholesky A = L Lᵀ in place; only the lower triangle is read and L is left there (the upper
  * triangle holds scratch afterwards). Row blocks of the trailing update go round-robin to the team.
  */
-function choleskyBlocked(a: Float64Array, n: number, team: Team = SOLO): void {
+function choleskyBlocked(a: Float64Array, n: number, team: Team, k: SpdKernels): void {
   for (let k0 = 0; k0 < n; k0 += BLOCK) {
     const kb = Math.min(BLOCK, n - k0);
     const rest = k0 + kb;
@@ -191,15 +223,7 @@ function choleskyBlocked(a: Float64Array, n: number, team: Team = SOLO): void {
     const rows = n - rest;
     const from = rest + Math.floor((rows * team.id) / team.size);
     const to = rest + Math.floor((rows * (team.id + 1)) / team.size);
-    for (let i = from; i < to; i++) {
-      const ri = i * n;
-      for (let c = k0; c < rest; c++) {
-        const rc = c * n;
-        let s = a[ri + c]!;
-        for (let k = k0; k < c; k++) s -= a[ri + k]! * a[rc + k]!;
-        a[ri + c] = s / a[rc + c]!;
-      }
-    }
+    for (let i = from; i < to; i++) k.solveRow(a, i * n, a, n, k0, rest, -1);
     team.barrier();
     // Trailing update: A[I][J] −= L[I][k0..rest) · L[J][k0..rest)ᵀ for J ≤ I.
     let block = 0;
@@ -208,7 +232,7 @@ function choleskyBlocked(a: Float64Array, n: number, team: Team = SOLO): void {
       const ib = Math.min(BLOCK, n - i0);
       for (let j0 = rest; j0 <= i0; j0 += BLOCK) {
         const jb = Math.min(BLOCK, n - j0);
-        gemmNT(ib, jb, kb, -1, a, i0 * n + k0, n, a, j0 * n + k0, n, a, i0 * n + j0, n);
+        k.gemmNT(ib, jb, kb, -1, a, i0 * n + k0, n, a, j0 * n + k0, n, a, i0 * n + j0, n);
       }
     }
     team.barrier();
@@ -219,7 +243,13 @@ function choleskyBlocked(a: Float64Array, n: number, team: Team = SOLO): void {
  * U = L⁻ᵀ into `u` (zero-filled n×n, upper triangular on return): row j of U solves L y = e_j. Row blocks
  * of U are independent; they are dealt to the team in a zigzag so that the costly first blocks spread.
  */
-function inverseTransposeBlocked(l: Float64Array, u: Float64Array, n: number, team: Team = SOLO): void {
+function inverseTransposeBlocked(
+  l: Float64Array,
+  u: Float64Array,
+  n: number,
+  team: Team,
+  k: SpdKernels,
+): void {
   const blocks = Math.ceil(n / BLOCK);
   for (let b = 0; b < blocks; b++) {
     const round = Math.floor(b / team.size);
@@ -233,25 +263,16 @@ function inverseTransposeBlocked(l: Float64Array, u: Float64Array, n: number, te
       // U[J][I] −= U[J][j0..i0) · L[I][j0..i0)ᵀ, in k-chunks that fit L2.
       for (let k0 = j0; k0 < i0; k0 += KC) {
         const kc = Math.min(KC, i0 - k0);
-        gemmNT(jb, ib, kc, -1, u, j0 * n + k0, n, l, i0 * n + k0, n, u, j0 * n + i0, n);
+        k.gemmNT(jb, ib, kc, -1, u, j0 * n + k0, n, l, i0 * n + k0, n, u, j0 * n + i0, n);
       }
       // Then the triangle inside the block: U[j][i] = (δij + U[j][i] − Σ_{i0≤k<i} U[j][k] L[i][k]) / L[i][i].
-      for (let j = j0; j < j0 + jb; j++) {
-        const uj = j * n;
-        const start = Math.max(i0, j);
-        for (let i = start; i < i0 + ib; i++) {
-          const li = i * n;
-          let s = (i === j ? 1 : 0) + u[uj + i]!;
-          for (let k = start; k < i; k++) s -= u[uj + k]! * l[li + k]!;
-          u[uj + i] = s / l[li + i]!;
-        }
-      }
+      for (let j = j0; j < j0 + jb; j++) k.solveRow(u, j * n, l, n, Math.max(i0, j), i0 + ib, j);
     }
   }
 }
 
 /** P = U Uᵀ into `p` (n×n, fully written, symmetric), tile by tile; Σ over k ≥ the later tile's start. */
-function gramTransposeBlocked(u: Float64Array, p: Float64Array, n: number, team: Team = SOLO): void {
+function gramTransposeBlocked(u: Float64Array, p: Float64Array, n: number, team: Team, k: SpdKernels): void {
   let block = 0;
   for (let a0 = 0; a0 < n; a0 += BLOCK, block++) {
     const round = Math.floor(block / team.size);
@@ -264,7 +285,7 @@ function gramTransposeBlocked(u: Float64Array, p: Float64Array, n: number, team:
       for (let r = 0; r < ab; r++) p.fill(0, (a0 + r) * n + b0, (a0 + r) * n + b0 + bb);
       for (let k0 = b0; k0 < n; k0 += KC) {
         const kc = Math.min(KC, n - k0);
-        gemmNT(ab, bb, kc, 1, u, a0 * n + k0, n, u, b0 * n + k0, n, p, a0 * n + b0, n);
+        k.gemmNT(ab, bb, kc, 1, u, a0 * n + k0, n, u, b0 * n + k0, n, p, a0 * n + b0, n);
       }
       if (b0 !== a0) {
         for (let r = 0; r < ab; r++) {
@@ -280,10 +301,16 @@ function gramTransposeBlocked(u: Float64Array, p: Float64Array, n: number, team:
  * The whole inverse for one member of a team: `a` (n×n, lower triangle read) is overwritten with A⁻¹,
  * `u` (n×n, zero-filled) is scratch. Every member calls this with the same buffers.
  */
-export function invertSpdTeam(a: Float64Array, u: Float64Array, n: number, team: Team = SOLO): void {
-  choleskyBlocked(a, n, team);
-  inverseTransposeBlocked(a, u, n, team);
+export function invertSpdTeam(
+  a: Float64Array,
+  u: Float64Array,
+  n: number,
+  team: Team = SOLO,
+  kernels: SpdKernels = JS_SPD_KERNELS,
+): void {
+  choleskyBlocked(a, n, team, kernels);
+  inverseTransposeBlocked(a, u, n, team, kernels);
   team.barrier();
-  gramTransposeBlocked(u, a, n, team);
+  gramTransposeBlocked(u, a, n, team, kernels);
   team.barrier();
 }

@@ -1,6 +1,7 @@
 import { invertSpd } from './linalg.ts';
 import { defaultThreads, sharedF64 } from './parallel.ts';
 import type { Scorer } from './scorer.ts';
+import { invertSpdInArena, spdArena, spdSimdAvailable } from './simd/spd-simd.ts';
 import type { Csr } from './sparse.ts';
 
 export interface EaseParams {
@@ -40,7 +41,11 @@ export interface EaseModel {
  * EASE (Steck 2019): B = I − P·diag(1/diag(P)) with P = (XᵀX + λI)⁻¹, the closed-form solution of the
  * least squares item-item model with a zero-diagonal constraint.
  */
-export function trainEase(csr: Csr, params: EaseParams, options: { threads?: number } = {}): EaseModel {
+export function trainEase(
+  csr: Csr,
+  params: EaseParams,
+  options: { threads?: number; simd?: boolean } = {},
+): EaseModel {
   const p: Required<EaseParams> = {
     lambda: params.lambda,
     transform: params.transform ?? 'binary',
@@ -49,28 +54,37 @@ export function trainEase(csr: Csr, params: EaseParams, options: { threads?: num
   const n = csr.cols;
   if (n > p.maxItems) throw new CatalogTooLargeError(n, p.maxItems);
   const threads = options.threads ?? defaultThreads();
-  // Built straight on a SharedArrayBuffer when threads will share the inverse: no 16·n² copy.
-  const g = threads > 1 && n >= 256 ? sharedF64(n * n) : new Float64Array(n * n);
-  const { indptr, indices, values } = csr;
+  // Built straight into the kernels' memory, or on a SharedArrayBuffer when threads will share the
+  // JavaScript inverse: no 8·n² copy either way. simd: false keeps to the JavaScript loops (tests, bench).
+  const simd = options.simd !== false && spdSimdAvailable(n) ? spdArena(n) : undefined;
+  const g = simd?.a ?? (threads > 1 && n >= 256 ? sharedF64(n * n) : new Float64Array(n * n));
+  const { indptr, indices } = csr;
+  // Transformed once, not once per pair of a row's entries.
+  const x = Float64Array.from(csr.values.subarray(0, indptr[csr.rows]!), (v) =>
+    transformValue(v, p.transform),
+  );
   // Gram matrix, lower triangle only (the Cholesky reads nothing else), row by row of X.
   for (let u = 0; u < csr.rows; u++) {
     const start = indptr[u]!;
     const end = indptr[u + 1]!;
     for (let a = start; a < end; a++) {
-      const i = indices[a]!;
-      const xi = transformValue(values[a]!, p.transform);
-      const row = i * n;
+      const xi = x[a]!;
+      const row = indices[a]! * n;
       // Row indices are sorted, so every j in [start, a] is ≤ i: the lower triangle.
-      for (let b = start; b <= a; b++) g[row + indices[b]!]! += xi * transformValue(values[b]!, p.transform);
+      for (let b = start; b <= a; b++) g[row + indices[b]!]! += xi * x[b]!;
     }
   }
   for (let i = 0; i < n; i++) g[i * n + i]! += p.lambda;
-  const inv = invertSpd(g, n, { threads, parallelFrom: 256 });
+  const inv =
+    simd === undefined
+      ? invertSpd(g, n, { threads, parallelFrom: 256 })
+      : invertSpdInArena(simd, { threads, parallelFrom: 256 });
   const weights = new Float32Array(n * n);
+  const diagonal = Float64Array.from({ length: n }, (_, j) => inv[j * n + j]!);
   for (let i = 0; i < n; i++) {
     const row = i * n;
     for (let j = 0; j < n; j++) {
-      if (i !== j) weights[row + j] = -inv[row + j]! / inv[j * n + j]!;
+      if (i !== j) weights[row + j] = -inv[row + j]! / diagonal[j]!;
     }
   }
   return { weights, items: n, params: p };

@@ -2,8 +2,8 @@ import type { Team } from './blocked-spd.ts';
 import { transformValue, type ValueTransform } from './ease.ts';
 import { defaultThreads, runTeam, sharedF32, sharedF64, sharedI32, teamSize } from './parallel.ts';
 import { mulberry32 } from './rng.ts';
-import { ialsArenaBytes, trainIalsSimd } from './simd/ials-simd.ts';
-import { Arena, simdAvailable } from './simd/kernels.ts';
+import { IalsArena, type IalsShape, trainIalsSimd } from './simd/ials-simd.ts';
+import { simdAvailable } from './simd/kernels.ts';
 import type { Csc, Csr } from './sparse.ts';
 
 export interface IalsParams {
@@ -137,8 +137,7 @@ export function cgHalfStep(
   }
 }
 
-function initFactors(rows: number, f: number, rand: () => number): Float32Array {
-  const out = new Float32Array(rows * f);
+function initFactors(out: Float32Array, rand: () => number): Float32Array {
   // Small positive-centred noise as in `implicit`: large starts slow the first iterations down.
   for (let i = 0; i < out.length; i++) out[i] = (rand() - 0.5) * 0.02;
   return out;
@@ -206,6 +205,50 @@ export interface IalsTrainOptions {
   simd?: boolean;
 }
 
+function teamFor(nnz: number, f: number, options: IalsTrainOptions): number {
+  const threads = options.threads ?? defaultThreads();
+  return threads > 1 && nnz * f >= (options.parallelThreshold ?? 2_000_000) ? teamSize(threads) : 1;
+}
+
+/** The shape of the arena `trainIalsInArena` needs for this matrix (sized for this machine's team). */
+export function ialsShape(
+  rows: number,
+  cols: number,
+  nnz: number,
+  factors: number,
+  options: IalsTrainOptions = {},
+): IalsShape {
+  return { rows, cols, nnz, factors, members: teamFor(nnz, factors, options) };
+}
+
+/**
+ * iALS on matrices already built in an arena (`IalsArena`, confidences in its `values`), for callers that
+ * read their data straight into it. The factors returned are views on the arena: no copy is made, and the
+ * arena lives as long as they do. Same seed, same factors as `trainIals` on the same matrix.
+ */
+export function trainIalsInArena(
+  ia: IalsArena,
+  params: IalsParams,
+  onIteration?: (iteration: number) => void,
+  options: IalsTrainOptions = {},
+): IalsModel {
+  const p: Required<IalsParams> = { ...DEFAULTS, ...params };
+  if (p.factors !== ia.shape.factors)
+    throw new Error(`arena made for ${ia.shape.factors} factors, not ${p.factors}`);
+  const rand = mulberry32(p.seed);
+  initFactors(ia.x.view, rand);
+  initFactors(ia.y.view, rand);
+  trainIalsSimd(ia, {
+    iterations: p.iterations,
+    regularization: p.regularization,
+    cgSteps: p.cgSteps,
+    threads: teamFor(ia.shape.nnz, p.factors, options),
+    bounds: (m, parts) => balancedBounds(m, p.factors, parts),
+    onIteration,
+  });
+  return { factors: p.factors, userFactors: ia.x.view, itemFactors: ia.y.view, params: p };
+}
+
 /**
  * Implicit-feedback ALS (Hu, Koren, Volinsky 2008) with the conjugate-gradient solver. Deterministic from
  * `seed`: initialisation is seeded and every vector's update reads only the other side's factors, so the
@@ -220,34 +263,22 @@ export function trainIals(
 ): IalsModel {
   const p: Required<IalsParams> = { ...DEFAULTS, ...params };
   const f = p.factors;
-  const rand = mulberry32(p.seed);
-  const threads = options.threads ?? defaultThreads();
-  const size =
-    threads > 1 && csr.indptr[csr.rows]! * f >= (options.parallelThreshold ?? 2_000_000)
-      ? teamSize(threads)
-      : 1;
-  const parallel = size > 1;
-  let userFactors: Float32Array = initFactors(csr.rows, f, rand);
-  let itemFactors: Float32Array = initFactors(csr.cols, f, rand);
+  const nnz = csr.indptr[csr.rows]!;
+  const shape = ialsShape(csr.rows, csr.cols, nnz, f, options);
   // Beyond a 4 GiB arena (hundreds of millions of interactions) the JavaScript loops take over.
-  if (simdAvailable(f) && options.simd !== false && Arena.fits(ialsArenaBytes(csr, f, size))) {
-    const out = trainIalsSimd({
-      csr,
-      csc,
-      factors: f,
-      iterations: p.iterations,
-      regularization: p.regularization,
-      alpha: p.alpha,
-      transform: p.transform,
-      cgSteps: p.cgSteps,
-      userInit: userFactors,
-      itemInit: itemFactors,
-      threads: size,
-      bounds: (m, parts) => balancedBounds(m, f, parts),
-      onIteration,
-    });
-    return { factors: f, ...out, params: p };
+  if (simdAvailable(f) && options.simd !== false && IalsArena.fits(shape)) {
+    const ia = IalsArena.fromCsr(csr, csc, shape, p.alpha, p.transform);
+    const model = trainIalsInArena(ia, p, onIteration, options);
+    // Ordinary arrays for callers that keep the model: the views would keep the whole arena alive.
+    model.userFactors = Float32Array.from(model.userFactors);
+    model.itemFactors = Float32Array.from(model.itemFactors);
+    return model;
   }
+  const size = shape.members;
+  const parallel = size > 1;
+  const rand = mulberry32(p.seed);
+  let userFactors: Float32Array = initFactors(new Float32Array(csr.rows * f), rand);
+  let itemFactors: Float32Array = initFactors(new Float32Array(csr.cols * f), rand);
   let gram: Float64Array = new Float64Array(f * f);
   let rowsOf = csr;
   let colsOf = csc;

@@ -6,12 +6,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { invertSpdTeam, sharedTeam, type Team, TeamAbortedError } from './blocked-spd.ts';
 import { type HalfStepArgs, halfStepTeam } from './ials.ts';
 import { type SimdHalfStepArgs, simdHalfStepTeam } from './simd/ials-simd.ts';
+import { invertSpdSimdTeam, type SpdSimdArgs } from './simd/spd-simd.ts';
 
 const OPS: Record<string, (args: never, team: Team) => void> = {
   invertSpd: (args: { a: Float64Array; u: Float64Array; n: number }, team) =>
     invertSpdTeam(args.a, args.u, args.n, team),
   ialsHalfStep: (args: HalfStepArgs, team) => halfStepTeam(args, team),
   ialsHalfStepSimd: (args: SimdHalfStepArgs, team) => simdHalfStepTeam(args, team),
+  invertSpdSimd: (args: SpdSimdArgs, team) => invertSpdSimdTeam(args, team),
 };
 
 interface Message {

@@ -10,6 +10,30 @@ export interface Kernels {
   dot(a: number, b: number, f: number): number;
   scores(x: number, y: number, n: number, f: number, out: number): void;
   gramAdd(y: number, n: number, f: number, out: number): void;
+  gemmNT(
+    m: number,
+    nc: number,
+    kc: number,
+    s: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    c: number,
+    ldc: number,
+  ): void;
+  solveRow(x: number, l: number, n: number, c0: number, c1: number, unit: number): void;
+  accumulate(
+    indices: number,
+    conf: number,
+    q: number,
+    qend: number,
+    y: number,
+    v: number,
+    out: number,
+    f: number,
+    residual: number,
+  ): void;
   cgRows(
     indptr: number,
     indices: number,
@@ -107,6 +131,11 @@ export class Arena {
   i32(count: number): Region<Int32Array> {
     const ptr = this.take(count * 4);
     return { ptr, view: new Int32Array(this.memory.buffer, ptr, count) };
+  }
+
+  f64(count: number): Region<Float64Array> {
+    const ptr = this.take(count * 8);
+    return { ptr, view: new Float64Array(this.memory.buffer, ptr, count) };
   }
 }
 
