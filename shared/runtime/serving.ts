@@ -1,6 +1,7 @@
 import type { ImpressionRecorder } from '../live/impressions.ts';
 import { decodeArtifact } from '../model/artifact-decode.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
+import { createLiveTrend } from '../live/trend-vector.ts';
 import type { LiveCounters } from '../ports/live-counters.ts';
 import type { ModelStore } from '../ports/model-store.ts';
 import type { PublicationStore } from '../ports/publication-store.ts';
@@ -66,7 +67,8 @@ export function composeServing(
     catalog: createCatalogCache({ store, ttlMs: settings.catalogTtlMs }),
     latestVersion: async () => (await models.list()).at(-1),
     onError,
-    ...(counters !== undefined ? { counters } : {}),
+    // The counters serve live trending and, read once a minute, the blend's live trend of fresh events.
+    ...(counters !== undefined ? { counters, liveTrend: createLiveTrend(counters) } : {}),
     ...(impressions !== undefined ? { impressions } : {}),
     ...hooks,
   });

@@ -76,8 +76,16 @@ export function rankPersonal(r: RankRequest, scratch: Scratch): Ranking {
   }
   const pre = r.list !== undefined ? decodedList(model, r.list) : undefined;
   const preSize = pre !== undefined ? pre.indices.length + pre.strangerIds.length : 0;
-  // A calibrated live trend moves every list, so the published one is recomputed with it.
-  const trend = blend && r.trend !== undefined && model.freshness.trend.weight > 0 ? r.trend : undefined;
+  // A calibrated live trend moves every list the model scores, so a known shopper's published list is recomputed
+  // with it; a shopper the model does not know and who did nothing yet keeps the cold-start answer (trending,
+  // popular, labelled so) rather than a trend-only list dressed as "recommended for you".
+  const trend =
+    blend &&
+    r.trend !== undefined &&
+    model.freshness.trend.weight > 0 &&
+    (r.userIndex !== undefined || signals.size > 0)
+      ? r.trend
+      : undefined;
   const needsFresh = signals.size > 0 || (preSize === 0 && r.userIndex !== undefined) || trend !== undefined;
   const depth = Math.max(r.k * 4, 60);
   if (!needsFresh && pre !== undefined && pre.strangerIds.length === 0)
