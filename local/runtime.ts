@@ -4,11 +4,13 @@ import { createLakeWriter } from '../shared/adapters/local/lake-writer.ts';
 import { createSqliteFeedbackStore } from '../shared/adapters/local/sqlite-feedback-store.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
 import { createSqliteServingStore } from '../shared/adapters/local/sqlite-serving-store.ts';
+import { createSqliteUserStore } from '../shared/adapters/local/sqlite-user-store.ts';
 import { startWalCheckpointer } from '../shared/adapters/local/wal-checkpointer.ts';
 import type { FeedbackStore } from '../shared/ports/feedback-store.ts';
 import type { PublicationStore } from '../shared/ports/publication-store.ts';
 import type { RecordSink } from '../shared/ports/record-sink.ts';
 import type { ServingStore } from '../shared/ports/serving-store.ts';
+import type { UserStore } from '../shared/ports/user-store.ts';
 import { dataDirLayout } from './data-dir.ts';
 
 // Commands of other owners import it from here.
@@ -23,6 +25,10 @@ export interface LocalRuntime {
   publications: PublicationStore;
   /** Exclusions, idempotency keys and experiment counters (own tables in the same serving.db). */
   feedback: FeedbackStore;
+  /** Shoppers' profiles and tombstones on their way to the lake (`raw/users/`). */
+  userSink: RecordSink;
+  /** Profiles and stated preferences (own tables in the same serving.db). */
+  users: UserStore;
   /** Closes the open lake objects so readers see everything acknowledged so far (Firehose's buffer flush). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -59,8 +65,15 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     streamName: 'recsys-local-items',
     ...writerOptions,
   });
+  const userSink = createLakeWriter({
+    root: lakeRoot,
+    zonePrefix: 'raw/users',
+    streamName: 'recsys-local-users',
+    ...writerOptions,
+  });
   await eventSink.recover();
   await itemSink.recover();
+  await userSink.recover();
   // This process holds the data-dir lock, so it is the only writer of activity and feedback: their reads can be
   // cached and invalidated by its own writes.
   const dbPath = layout.servingDb;
@@ -73,6 +86,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   });
   const publications = createSqlitePublicationStore({ path: dbPath, cacheReads: true, walCheckpointer });
   const feedback = createSqliteFeedbackStore({ path: dbPath, cacheReads: true, walCheckpointer });
+  const users = createSqliteUserStore({ path: dbPath, walCheckpointer });
   return {
     dataDir,
     lakeRoot,
@@ -81,12 +95,16 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     store,
     publications,
     feedback,
+    userSink,
+    users,
     async flush() {
-      await Promise.all([eventSink.rotate(), itemSink.rotate()]);
+      await Promise.all([eventSink.rotate(), itemSink.rotate(), userSink.rotate()]);
     },
     async close() {
       await eventSink.close();
       await itemSink.close();
+      await userSink.close();
+      await users.close();
       await store.close();
       await publications.close();
       await feedback.close();

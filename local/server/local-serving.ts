@@ -19,6 +19,7 @@ export function localServing(runtime: LocalRuntime, options: LocalServingOptions
       store: runtime.store,
       feedback: runtime.feedback,
       eventSink: runtime.eventSink,
+      users: runtime.users,
     },
     { deploymentTtlMs: options.deploymentTtlMs ?? 1_000, catalogTtlMs: options.catalogTtlMs ?? 5_000 },
   );

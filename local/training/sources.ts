@@ -16,6 +16,7 @@ export function loadLake(lakeRoot: string, onCount?: CountProgress): Promise<Loa
     {
       events: localLakeZone(lakeRoot, 'raw/events'),
       items: localLakeZone(lakeRoot, 'raw/items'),
+      users: localLakeZone(lakeRoot, 'raw/users'),
       describe: lakeRoot,
     },
     onCount,

@@ -116,6 +116,8 @@ export interface EncodeExtras {
   trainingSeconds: number;
   /** Progress of the precomputed lists (users done, users total). */
   onProgress?: (done: number, total: number) => void;
+  /** Optional files a trainer adds beside the model (issue 16: `segments.json`), listed in the manifest. */
+  extraFiles?: ReadonlyMap<string, string>;
 }
 
 export type ArtifactFiles = Map<string, Uint8Array | string>;
@@ -249,6 +251,7 @@ export function encodeArtifact(model: TrainedModel, extras: EncodeExtras): Artif
     extras.holdout.map((h) => JSON.stringify(h)),
     files,
   );
+  for (const [name, content] of extras.extraFiles ?? []) files.set(name, content);
   const resolved: NonNullable<ArtifactManifest['model']['resolved']> = {};
   if (model.ials !== undefined) resolved.ials = model.ials.params;
   if (model.ease !== undefined) resolved.ease = model.ease.params;

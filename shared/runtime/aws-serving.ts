@@ -13,6 +13,7 @@ import {
   LISTS,
   onlyGiven,
 } from './aws.ts';
+import { awsUserStore, USERS_TABLE } from './aws-users.ts';
 import { readSettings } from './config.ts';
 import { recordServed } from './metrics.ts';
 import { composeServing, type Serving } from './serving.ts';
@@ -27,7 +28,7 @@ const EVENTS = 'RECSYS_EVENTS_STREAM';
  * them are read at cold start, so a missing one fails the start naming it.
  */
 export const SERVING_SETTINGS = {
-  recommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LISTS, COUNTERS],
+  recommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LISTS, COUNTERS, USERS_TABLE],
   sessionRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK],
   similarItems: [LAKE, DEPLOYMENT, CATALOG],
   trending: [LAKE, DEPLOYMENT, CATALOG],
@@ -74,7 +75,14 @@ export function awsServing(fn: ServingFunction, env: NodeJS.ProcessEnv = process
         given,
       );
   return composeServing(
-    { models, publications, store, feedback, eventSink },
+    {
+      models,
+      publications,
+      store,
+      feedback,
+      eventSink,
+      ...(has(USERS_TABLE) ? { users: awsUserStore(env) } : {}),
+    },
     { deploymentTtlMs: 5_000, catalogTtlMs: 30_000 },
     // Each answer's source and variant as metrics, flushed by the handler's logMetrics (Lambda only).
     { onServed: recordServed },

@@ -4,10 +4,12 @@ import type { ModelStore } from '../ports/model-store.ts';
 import type { PublicationStore } from '../ports/publication-store.ts';
 import type { RecordSink } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
+import type { UserStore } from '../ports/user-store.ts';
 import { createCatalogCache } from '../serving/catalog-cache.ts';
 import type { FeedbackDeps } from '../serving/feedback.ts';
 import { createDeploymentSource, createModelCache } from '../serving/model-cache.ts';
 import { createRecommender, type Recommender, type ServingDeps } from '../serving/recommender.ts';
+import { createShopperSource, type SegmentFile } from '../serving/shoppers.ts';
 import { logger } from './observability.ts';
 
 /** The adapters serving runs on: S3 + DynamoDB + Firehose on Lambda, files + node:sqlite + the local lake here. */
@@ -17,6 +19,8 @@ interface ServingPorts {
   store: ServingStore;
   feedback: FeedbackStore;
   eventSink: RecordSink;
+  /** Profiles and preferences (issue 16): personal answers use them when given. */
+  users?: UserStore;
 }
 
 export interface ServingSettings {
@@ -59,6 +63,7 @@ export function composeServing(
     catalog: createCatalogCache({ store, ttlMs: settings.catalogTtlMs }),
     latestVersion: async () => (await models.list()).at(-1),
     onError: (message, error) => logger.error(message, { error }),
+    ...(ports.users !== undefined ? { shoppers: shopperSource(ports.users, models) } : {}),
     ...hooks,
   });
   return {
@@ -66,4 +71,15 @@ export function composeServing(
     feedback: { feedback, ingest: { eventSink: ports.eventSink, store }, deployment },
     experiments: { feedback, deployment },
   };
+}
+
+/** Profiles and preferences from the user store, each version's cold-start segments from its artifact. */
+function shopperSource(users: UserStore, models: ModelStore) {
+  return createShopperSource({
+    users,
+    segments: async (version): Promise<SegmentFile> => {
+      if (!(await models.exists(version, 'segments.json'))) return undefined;
+      return JSON.parse(new TextDecoder().decode(await models.read(version, 'segments.json'))) as SegmentFile;
+    },
+  });
 }

@@ -12,6 +12,13 @@ import { rankPersonal } from './ranker.ts';
 import { recommendationIdFor } from './recommendation-id.ts';
 import { scratchFor } from './scoring.ts';
 import { backfill, fallbackItems, offerRanked, offerScored, Selection } from './selection.ts';
+import {
+  offerColdStart,
+  preferLiked,
+  type ShopperSource,
+  shopperContext,
+  shopperSelection,
+} from './shoppers.ts';
 import { ContentPools, similarItems } from './similar.ts';
 import {
   type Filters,
@@ -51,6 +58,8 @@ export interface ServingDeps {
   now?: () => number;
   /** Told how each personal or session answer was made: the Lambda wiring turns it into metrics. */
   onServed?: (served: Served) => void;
+  /** Shoppers' profiles and stated preferences (issue 16, shoppers.ts); without it serving ignores them. */
+  shoppers?: ShopperSource;
 }
 
 /** How an answer was made: the published list alone, fresh signals folded in, or the popular-items fallback. */
@@ -139,12 +148,13 @@ async function personal(
   const { k, filters, context } = request;
   const { assignment, model } = await resolve(s, shopperKey);
   const userId = 'userId' in who ? who.userId : undefined;
-  const [list, activity, exclusions] = await Promise.all([
+  const [list, activity, exclusions, shopper] = await Promise.all([
     userId !== undefined
       ? deps.publications.getRecommendations(model.version, userId)
       : Promise.resolve<ScoredItem[] | undefined>(undefined),
     deps.store.recentActivity(shopperKey, ACTIVITY_READ),
     deps.feedback.exclusions(shopperKey),
+    shopperContext(deps.shoppers, userId, model.version, s.report),
   ]);
   const userIndex = userId !== undefined ? model.model.userIndex.get(userId) : undefined;
   const digest = activityDigest(model, activity);
@@ -159,8 +169,16 @@ async function personal(
   const rank = { model, k, userId, userIndex, list, fresh, context, excluded, mode, now };
   const { ranked, explained, source } = rankPersonal(rank, scratch);
 
-  const selection = new Selection(k, filters, excluded);
-  await offerRanked(deps.catalog, selection, ranked, explained, k);
+  // Stated preferences and the cold start from the profile (shoppers.ts): no-ops for a shopper who stated nothing.
+  const selection = shopperSelection(k, filters, excluded, shopper);
+  await offerRanked(
+    deps.catalog,
+    selection,
+    ...(await preferLiked(deps.catalog, ranked, explained, shopper)),
+    k,
+  );
+  if (userIndex === undefined && list === undefined && fresh.length === 0)
+    await offerColdStart(deps.catalog, selection, model, shopper);
   if (!selection.full) await backfill(deps.catalog, model, selection, filters);
   const recommendationId = recommendationIdFor(assignment, s.newId());
   if (assignment.experiment !== undefined)

@@ -3,6 +3,7 @@ import type { InteractionRecord } from '../model/interactions.ts';
 import type { LakeZone } from '../ports/lake-description.ts';
 import { createCatalogCollector, createEventCollector } from './events.ts';
 import { TrainingInputError } from './pipeline.ts';
+import { dropForgotten, readShoppers, type ShopperInput } from './shoppers-input.ts';
 
 /** What a trainer reads: the interaction records, the manifest's `data` block, the catalog, warnings. */
 export interface LoadedInteractions {
@@ -17,8 +18,12 @@ export interface LoadedInteractions {
     skipped: number;
     skippedAnonymous?: number;
     skippedNoItem?: number;
+    /** Events of forgotten shoppers dropped (their tombstones in `raw/users/`). */
+    forgotten?: number;
   };
   catalog?: ContentItem[];
+  /** Profiles and tombstones of the users zone, when it was read. */
+  shoppers?: ShopperInput;
   warnings: string[];
 }
 
@@ -30,7 +35,7 @@ export type CountProgress = (label: string, done: number, total?: number) => voi
  * AWS (jobs/trainer) differ only in the LakeZone adapter. `describe` names the lake in the empty-lake error.
  */
 export async function readLakeInteractions(
-  zones: { events: LakeZone; items?: LakeZone; describe: string },
+  zones: { events: LakeZone; items?: LakeZone; users?: LakeZone; describe: string },
   onCount?: CountProgress,
 ): Promise<LoadedInteractions> {
   const keys = await zones.events.keys();
@@ -61,6 +66,9 @@ export async function readLakeInteractions(
     );
   }
   const items = catalog.items();
+  // The right to be forgotten: shoppers with a tombstone lose their events up to it (shoppers-input.ts).
+  const shoppers = zones.users !== undefined ? await readShoppers(zones.users) : undefined;
+  const forgotten = shoppers !== undefined ? dropForgotten(events.records, shoppers.tombstones) : 0;
   return {
     records: events.records,
     data: {
@@ -74,8 +82,10 @@ export async function readLakeInteractions(
       skipped: c.anonymous + c.noItem,
       skippedAnonymous: c.anonymous,
       skippedNoItem: c.noItem,
+      ...(shoppers !== undefined ? { forgotten } : {}),
     },
     ...(items.length > 0 ? { catalog: items } : {}),
+    ...(shoppers !== undefined ? { shoppers } : {}),
     warnings: events.malformedSamples,
   };
 }
