@@ -12,9 +12,17 @@ export interface UserStore {
   /** Replaces the shopper's preferences; `created` says whether the shopper had none (nor a profile) before. */
   putPreferences(userId: string, preferences: Preferences): Promise<{ created: boolean }>;
   getPreferences(userId: string): Promise<Preferences | undefined>;
-  /** Both at once (serving reads them per request). */
-  getShopper(userId: string): Promise<{ profile?: UserProfile; preferences?: Preferences }>;
-  /** Deletes profile and preferences; whether there was anything to delete. */
-  forget(userId: string): Promise<boolean>;
+  /**
+   * Both at once (serving reads them per request), and when the shopper was last forgotten: a model trained
+   * before then still holds the shopper's history, which serving must then not use.
+   */
+  getShopper(
+    userId: string,
+  ): Promise<{ profile?: UserProfile; preferences?: Preferences; forgottenAt?: string }>;
+  /**
+   * Deletes profile and preferences and keeps only the time of forgetting (no personal data); whether there was
+   * anything to delete.
+   */
+  forget(userId: string, forgottenAt: string): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import { recommendationIdFor } from './recommendation-id.ts';
 import { scratchFor } from './scoring.ts';
 import { backfill, fallbackItems, offerRanked, offerScored, Selection } from './selection.ts';
 import {
+  modelRow,
   offerColdStart,
   preferLiked,
   type ShopperSource,
@@ -156,7 +157,7 @@ async function personal(
     deps.feedback.exclusions(shopperKey),
     shopperContext(deps.shoppers, userId, model.version, s.report),
   ]);
-  const userIndex = userId !== undefined ? model.model.userIndex.get(userId) : undefined;
+  const userIndex = modelRow(model, userId, shopper);
   const digest = activityDigest(model, activity);
   const excluded = new RequestExclusions(model, request.exclude, activity, exclusions, context, userIndex);
   // Synchronous from here to the ranked list (no await in between): the model's scratch is this request's.

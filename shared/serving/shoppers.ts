@@ -21,6 +21,8 @@ export type SegmentFile = { segments: Record<string, [string, number][]> } | und
 
 export interface ShopperContext {
   preferences?: Preferences;
+  /** When the shopper was last forgotten: a model trained before then must not serve from the shopper's row. */
+  forgottenAt?: string;
   /** The lists of the segments the shopper belongs to in the served version, most specific first. */
   segments: { reason: string; items: readonly [string, number][] }[];
 }
@@ -47,10 +49,11 @@ export function createShopperSource(options: {
   };
   return {
     async get(userId, modelVersion) {
-      const { profile, preferences } = await options.users.getShopper(userId);
-      if (profile === undefined && preferences === undefined) return undefined;
+      const { profile, preferences, forgottenAt } = await options.users.getShopper(userId);
+      if (profile === undefined && preferences === undefined && forgottenAt === undefined) return undefined;
       return {
         ...(preferences !== undefined ? { preferences } : {}),
+        ...(forgottenAt !== undefined ? { forgottenAt } : {}),
         segments: profile === undefined ? [] : segmentsFor(profile, await segmentFile(modelVersion)),
       };
     },
@@ -200,4 +203,25 @@ export async function offerColdStart(
     if (selection.full) return;
     await offerScored(catalog, selection, rescored(s.items), s.reason);
   }
+}
+
+/** Epoch ms of a model version's training start (`YYYYMMDDTHHMMSSZ-<hex>`), NaN for another shape. */
+function trainingStart(version: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(version);
+  return m === null ? Number.NaN : Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+}
+
+/**
+ * The shopper's row in the model, unless the shopper was forgotten after the model began training: that row is
+ * the forgotten history, and serving must not use it until the retrain the tombstone asked for.
+ */
+export function modelRow(
+  model: ServingModel,
+  userId: string | undefined,
+  shopper: ShopperContext | undefined,
+): number | undefined {
+  if (userId === undefined) return undefined;
+  const row = model.model.userIndex.get(userId);
+  if (row === undefined || shopper?.forgottenAt === undefined) return row;
+  return trainingStart(model.version) > Date.parse(shopper.forgottenAt) ? row : undefined;
 }

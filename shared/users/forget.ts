@@ -53,7 +53,7 @@ export async function forgetShopper(userId: string, deps: ForgetDeps): Promise<F
   const versions = [...new Set([...stored, ...serving.filter((v): v is string => v !== undefined)])];
   const shopperKey = `u:${userId}`;
   const [hadProfile] = await Promise.all([
-    deps.users.forget(userId),
+    deps.users.forget(userId, forgottenAt),
     deps.store.forgetShopper(shopperKey),
     deps.feedback.forgetShopper(shopperKey),
     deps.publications.removeLists(userId, versions),

@@ -18,6 +18,7 @@ export interface DynamoDbUserStoreOptions {
 
 const PROFILE = 'profile';
 const PREFERENCES = 'preferences';
+const TOMBSTONE = 'tombstone';
 
 /**
  * The UserStore on DynamoDB: one item per shopper and document, so a shopper's profile and preferences come back
@@ -92,14 +93,18 @@ export function createDynamoDbUserStore(options: DynamoDbUserStoreOptions): User
           ConsistentRead: true,
         }),
       );
-      const shopper: { profile?: UserProfile; preferences?: Preferences } = {};
+      const shopper: { profile?: UserProfile; preferences?: Preferences; forgottenAt?: string } = {};
       for (const row of out.Items ?? []) {
+        if (row.sk === TOMBSTONE) shopper.forgottenAt = String(row.forgottenAt);
         if (row.sk === PROFILE) shopper.profile = JSON.parse(String(row.json)) as UserProfile;
         else if (row.sk === PREFERENCES) shopper.preferences = JSON.parse(String(row.json)) as Preferences;
       }
       return shopper;
     },
-    async forget(userId) {
+    async forget(userId, forgottenAt) {
+      await client.send(
+        new PutCommand({ TableName: usersTable, Item: { userId, sk: TOMBSTONE, forgottenAt } }),
+      );
       const gone = await Promise.all(
         [PROFILE, PREFERENCES].map((sk) =>
           client.send(

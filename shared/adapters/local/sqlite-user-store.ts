@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS user_preferences (
   user_id TEXT PRIMARY KEY,
   json TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS user_tombstones (
+  user_id TEXT PRIMARY KEY,
+  forgotten_at TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** The embedded UserStore (node:sqlite). Reads are not cached: one primary-key read per request is cheap here. */
@@ -42,6 +46,11 @@ export function createSqliteUserStore(options: SqliteUserStoreOptions): UserStor
   );
   const deleteProfile = db.prepare('DELETE FROM user_profiles WHERE user_id = ?');
   const deletePreferences = db.prepare('DELETE FROM user_preferences WHERE user_id = ?');
+  const upsertTombstone = db.prepare(
+    `INSERT INTO user_tombstones (user_id, forgotten_at) VALUES (?, ?)
+     ON CONFLICT (user_id) DO UPDATE SET forgotten_at = excluded.forgotten_at`,
+  );
+  const selectTombstone = db.prepare('SELECT forgotten_at FROM user_tombstones WHERE user_id = ?');
   const json = <T>(row: unknown): T | undefined =>
     row === undefined ? undefined : (JSON.parse((row as { json: string }).json) as T);
   const transaction = <T>(work: () => T): T => {
@@ -82,15 +91,18 @@ export function createSqliteUserStore(options: SqliteUserStoreOptions): UserStor
     async getShopper(userId) {
       const profile = getProfile(userId);
       const preferences = getPreferences(userId);
+      const tombstone = selectTombstone.get(userId) as { forgotten_at: string } | undefined;
       return {
         ...(profile !== undefined ? { profile } : {}),
         ...(preferences !== undefined ? { preferences } : {}),
+        ...(tombstone !== undefined ? { forgottenAt: tombstone.forgotten_at } : {}),
       };
     },
-    async forget(userId) {
-      return transaction(
-        () => Number(deleteProfile.run(userId).changes) + Number(deletePreferences.run(userId).changes) > 0,
-      );
+    async forget(userId, forgottenAt) {
+      return transaction(() => {
+        upsertTombstone.run(userId, forgottenAt);
+        return Number(deleteProfile.run(userId).changes) + Number(deletePreferences.run(userId).changes) > 0;
+      });
     },
     async close() {
       if (db.isOpen) db.close();
