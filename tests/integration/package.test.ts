@@ -72,6 +72,52 @@ const FUNCTIONS: Record<
     grants: { 'dynamodb:GetItem': ['CatalogTable'] },
   },
   Health: { method: 'GET', path: '/health', apiKey: false, env: [], grants: {} },
+  // Shoppers (issue 16).
+  PutUsers: {
+    method: 'PUT',
+    path: '/v1/users',
+    apiKey: true,
+    env: ['RECSYS_USERS_STREAM', 'RECSYS_USERS_TABLE'],
+    grants: { 'firehose:PutRecordBatch': ['UsersDeliveryStream'], 'dynamodb:PutItem': ['UsersTable'] },
+  },
+  GetUser: {
+    method: 'GET',
+    path: '/v1/users/{userId}',
+    apiKey: true,
+    env: ['RECSYS_USERS_TABLE'],
+    grants: { 'dynamodb:Query': ['UsersTable'] },
+  },
+  PutUserPreferences: {
+    method: 'PUT',
+    path: '/v1/users/{userId}/preferences',
+    apiKey: true,
+    env: ['RECSYS_USERS_TABLE'],
+    grants: { 'dynamodb:PutItem': ['UsersTable'], 'dynamodb:GetItem': ['UsersTable'] },
+  },
+  DeleteUser: {
+    method: 'DELETE',
+    path: '/v1/users/{userId}',
+    apiKey: true,
+    env: [
+      'RECSYS_USERS_STREAM',
+      'RECSYS_USERS_TABLE',
+      'RECSYS_LAKE_BUCKET',
+      'RECSYS_ACTIVITY_TABLE',
+      'RECSYS_FEEDBACK_TABLE',
+      'RECSYS_LISTS_TABLE',
+      'RECSYS_DEPLOYMENT_TABLE',
+    ],
+    grants: {
+      'firehose:PutRecordBatch': ['UsersDeliveryStream'],
+      's3:ListBucket': ['LakeBucket'],
+      's3:GetObject': ['LakeBucket'],
+      'dynamodb:DeleteItem': ['UsersTable', 'FeedbackTable'],
+      'dynamodb:PutItem': ['UsersTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+      'dynamodb:BatchWriteItem': ['ActivityTable', 'RecommendationListsTable'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+    },
+  },
   GetRecommendations: {
     method: 'GET',
     path: '/v1/users/{userId}/recommendations',
@@ -84,13 +130,14 @@ const FUNCTIONS: Record<
       'RECSYS_FEEDBACK_TABLE',
       'RECSYS_LISTS_TABLE',
       'RECSYS_COUNTERS_TABLE',
+      'RECSYS_USERS_TABLE',
     ],
     grants: {
       's3:GetObject': ['LakeBucket'],
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable', 'RecommendationListsTable'],
       'dynamodb:BatchGetItem': ['CatalogTable'],
-      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable', 'UsersTable'],
       'dynamodb:PutItem': ['FeedbackTable'],
       'dynamodb:DeleteItem': ['FeedbackTable'],
       'dynamodb:UpdateItem': ['ExperimentCountersTable'],
@@ -886,6 +933,7 @@ describe('Infrastructure: sls package --stage ci', () => {
       'ExperimentCountersTable',
       'FeedbackTable',
       'RecommendationListsTable',
+      'UsersTable',
     ]);
     expect(unprotected).toEqual([]);
     for (const [logicalId, table] of tables)
