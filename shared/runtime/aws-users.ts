@@ -11,7 +11,7 @@ import { ACTIVITY, awsPublicationStore, awsServingStore, DEPLOYMENT, documentCli
 import { readSettings } from './config.ts';
 
 export const USERS_TABLE = 'RECSYS_USERS_TABLE';
-export const USERS_STREAM = 'RECSYS_USERS_STREAM';
+const USERS_STREAM = 'RECSYS_USERS_STREAM';
 
 let firehose: FirehoseClient | undefined;
 
