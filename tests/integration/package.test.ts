@@ -111,7 +111,7 @@ const FUNCTIONS: Record<
       'firehose:PutRecordBatch': ['UsersDeliveryStream'],
       's3:ListBucket': ['LakeBucket'],
       's3:GetObject': ['LakeBucket'],
-      'dynamodb:DeleteItem': ['UsersTable', 'FeedbackTable'],
+      'dynamodb:DeleteItem': ['FeedbackTable', 'UsersTable'],
       'dynamodb:PutItem': ['UsersTable'],
       'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
       'dynamodb:BatchWriteItem': ['ActivityTable', 'RecommendationListsTable'],
