@@ -16,7 +16,7 @@ export function formatTable(
   baseline?: string,
 ): string {
   const base = rows.find((r) => r.mode === baseline);
-  const head = ['mode', 'cases', 'HR@10', 'vs ' + (baseline ?? '-'), 'nDCG@10', 'MRR'];
+  const head = ['mode', 'cases', 'HR@10', `vs ${baseline ?? '-'}`, 'nDCG@10', 'MRR'];
   if (stability !== undefined) head.push('kept after 1 view', 'kept after 1 purchase');
   const lines = rows.map((r) => {
     const cells = [

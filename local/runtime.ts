@@ -5,6 +5,7 @@ import { createSqliteFeedbackStore } from '../shared/adapters/local/sqlite-feedb
 import { createSqliteLiveCounters } from '../shared/adapters/local/sqlite-live-counters.ts';
 import { createSqlitePublicationStore } from '../shared/adapters/local/sqlite-publication-store.ts';
 import { createSqliteServingStore } from '../shared/adapters/local/sqlite-serving-store.ts';
+import { createSqliteUserStore } from '../shared/adapters/local/sqlite-user-store.ts';
 import { startWalCheckpointer } from '../shared/adapters/local/wal-checkpointer.ts';
 import {
   createImpressionRecorder,
@@ -16,6 +17,7 @@ import type { LiveCounters } from '../shared/ports/live-counters.ts';
 import type { PublicationStore } from '../shared/ports/publication-store.ts';
 import type { RecordSink } from '../shared/ports/record-sink.ts';
 import type { ServingStore } from '../shared/ports/serving-store.ts';
+import type { UserStore } from '../shared/ports/user-store.ts';
 import { dataDirLayout } from './data-dir.ts';
 
 // Commands of other owners import it from here.
@@ -37,6 +39,10 @@ export interface LocalRuntime {
    * RECSYS_IMPRESSION_SAMPLE_RATE (default 1: all).
    */
   impressions: ImpressionRecorder;
+  /** Shoppers' profiles and tombstones on their way to the lake (`raw/users/`). */
+  userSink: RecordSink;
+  /** Profiles and stated preferences (own tables in the same serving.db). */
+  users: UserStore;
   /** Closes the open lake objects so readers see everything acknowledged so far (Firehose's buffer flush). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -79,6 +85,12 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     streamName: 'recsys-local-impressions',
     ...writerOptions,
   });
+  const userSink = createLakeWriter({
+    root: lakeRoot,
+    zonePrefix: 'raw/users',
+    streamName: 'recsys-local-users',
+    ...writerOptions,
+  });
   await eventSink.recover();
   await itemSink.recover();
   await impressionSink.recover();
@@ -88,6 +100,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     mode: 'background',
     onError: (message, error) => process.stderr.write(`${message}: ${String(error)}\n`),
   });
+  await userSink.recover();
   // This process holds the data-dir lock, so it is the only writer of activity and feedback: their reads can be
   // cached and invalidated by its own writes.
   const dbPath = layout.servingDb;
@@ -101,6 +114,7 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
   const publications = createSqlitePublicationStore({ path: dbPath, cacheReads: true, walCheckpointer });
   const feedback = createSqliteFeedbackStore({ path: dbPath, cacheReads: true, walCheckpointer });
   const counters = createSqliteLiveCounters({ path: dbPath, flushDelayMs: 100, walCheckpointer });
+  const users = createSqliteUserStore({ path: dbPath, walCheckpointer });
   return {
     dataDir,
     lakeRoot,
@@ -111,9 +125,11 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
     feedback,
     counters,
     impressions,
+    userSink,
+    users,
     async flush() {
       await impressions.flush();
-      await Promise.all([eventSink.rotate(), itemSink.rotate(), impressionSink.rotate()]);
+      await Promise.all([eventSink.rotate(), itemSink.rotate(), impressionSink.rotate(), userSink.rotate()]);
     },
     async close() {
       await impressions.flush();
@@ -121,6 +137,8 @@ export async function openLocalRuntime(options: LocalRuntimeOptions): Promise<Lo
       await itemSink.close();
       await impressionSink.close();
       await counters.close();
+      await userSink.close();
+      await users.close();
       await store.close();
       await publications.close();
       await feedback.close();

@@ -20,6 +20,7 @@ const TABLES = [
   'ExperimentCountersTable',
   'RecommendationListsTable',
   'DeploymentTable',
+  'UsersTable',
 ];
 
 /** The variants an experiment started by `recsys experiment start` has (shared/serving/experiments.ts). */

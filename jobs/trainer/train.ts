@@ -68,6 +68,10 @@ async function train(args: TrainerArgs, log: (line: string) => void): Promise<vo
     {
       events,
       ...(args.items !== undefined ? { items: s3LakeZone({ client, uri: args.items }) } : {}),
+      // Profiles and tombstones sit beside the events (raw/users/): the right to be forgotten and the cold start.
+      ...(/\/raw\/events\/?$/.test(args.events)
+        ? { users: s3LakeZone({ client, uri: args.events.replace(/\/raw\/events\/?$/, '/raw/users/') }) }
+        : {}),
       describe: lake,
     },
     (label, done, total) => {
@@ -85,6 +89,7 @@ async function train(args: TrainerArgs, log: (line: string) => void): Promise<vo
     model: args.model,
     ...(args.budgetSeconds !== undefined ? { budgetSeconds: args.budgetSeconds } : {}),
     ...(input.catalog !== undefined ? { catalog: input.catalog } : {}),
+    ...(input.shoppers !== undefined ? { shoppers: input.shoppers } : {}),
     version: args.version,
     createdAt: new Date().toISOString(),
     data: input.data,

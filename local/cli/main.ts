@@ -23,6 +23,7 @@ const COMMANDS: { names: string[]; load: () => Promise<(program: Command) => voi
   { names: ['evaluate'], load: async () => (await import('./commands/evaluate.ts')).registerEvaluate },
   { names: ['experiment'], load: async () => (await import('./commands/experiment.ts')).registerExperiment },
   { names: ['cost'], load: async () => (await import('./commands/cost.ts')).registerCost },
+  { names: ['forget'], load: async () => (await import('./commands/forget.ts')).registerForget },
   {
     names: ['retrain', 'models', 'rollback', 'runs'],
     load: async () => (await import('./commands/retrain.ts')).registerRetrain,

@@ -5,6 +5,7 @@ import type { LocalRuntime } from '../runtime.ts';
 import { ImportInputError } from './errors.ts';
 import { fileFingerprint, rowEventIds } from './event-id.ts';
 import { createEventPipeline, type EventInput } from './event-pipeline.ts';
+import { CountryProfiles } from './online-retail-profiles.ts';
 import { type ImportSummary, RejectionLog, type RowError } from './summary.ts';
 
 export interface OnlineRetailImportOptions {
@@ -82,6 +83,7 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
     ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
   });
   const catalog = new Map<string, CatalogEntry>();
+  const profiles = new CountryProfiles();
   // Invoices share dates: formatting each distinct instant once saves ~half a million toISOString calls.
   let lastDateMs = Number.NaN;
   let lastDateIso = '';
@@ -183,8 +185,10 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
         value: Math.abs(quantity),
         properties: country !== undefined ? { invoiceNo, country } : { invoiceNo },
       };
-      if (userId !== undefined) event.userId = userId;
-      else {
+      if (userId !== undefined) {
+        event.userId = userId;
+        if (country !== undefined) profiles.see(userId, country, dateMs);
+      } else {
         if (invoiceNo !== lastSessionInvoice) {
           lastSessionInvoice = invoiceNo;
           lastSessionId = `invoice-${invoiceNo}`;
@@ -251,6 +255,8 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
     }
   }
 
+  const profilesUpserted = await profiles.land(runtime, now);
+
   const elapsedMs = performance.now() - started;
   return {
     file,
@@ -258,6 +264,7 @@ export async function importOnlineRetail(options: OnlineRetailImportOptions): Pr
     rowsRead: totalRows,
     ...counts,
     items: upserted,
+    profiles: profilesUpserted,
     rejectedItems,
     rejectedRows: rejections.count,
     rejected: rejections.sorted(),

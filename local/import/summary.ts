@@ -24,6 +24,8 @@ export interface ImportSummary {
   anonymousEvents: number;
   /** Catalog items upserted. */
   items: number;
+  /** Shopper profiles upserted (Online Retail: each customer's Country; issue 16). */
+  profiles?: number;
   rejectedItems: { itemId: string | undefined; errors: RowError[] }[];
   rejectedRows: number;
   /** The first `MAX_LISTED_REJECTIONS` rejected rows, in row order; `rejectedRows` counts them all. */

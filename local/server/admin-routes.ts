@@ -100,14 +100,16 @@ export function adminRoutes(runtime: LocalRuntime): Route[] {
       // Each version's model stays loaded once compared; the oldest is let go past a few.
       if (compare.size >= 4) compare.delete(compare.keys().next().value as string);
       serving = composeServing(
-        // Without the impressions: a comparison is the operator's look, not a list served to the shopper.
+        // Without the impressions: a comparison is the operator's look, not a list served to the shopper; and
+        // without the counters, as on Lambda (admin-compare): each version's own blend, not today's live trend.
         {
           ...runtime,
           impressions: undefined,
+          counters: undefined,
           models,
           publications: pinnedPublications(runtime.publications, version),
         },
-        { deploymentTtlMs: 60_000, catalogTtlMs: 5_000 },
+        { deploymentTtlMs: 60_000, catalogTtlMs: 5_000, liveTrendRefreshMs: 60_000 },
       );
       compare.set(version, serving);
     }

@@ -3,7 +3,10 @@ import { composeServing, type Serving, type ServingSettings } from '../../shared
 import { dataDirLayout } from '../data-dir.ts';
 import type { LocalRuntime } from '../runtime.ts';
 
-/** Cache lifetimes of the local server; sqlite reads are cheap, so the deployment record is read every second. */
+/**
+ * Cache lifetimes of the local server; sqlite reads are cheap, so the deployment record and the live counters'
+ * trend are read every second.
+ */
 export type LocalServingOptions = Partial<ServingSettings>;
 
 /**
@@ -21,7 +24,12 @@ export function localServing(runtime: LocalRuntime, options: LocalServingOptions
       eventSink: runtime.eventSink,
       counters: runtime.counters,
       impressions: runtime.impressions,
+      users: runtime.users,
     },
-    { deploymentTtlMs: options.deploymentTtlMs ?? 1_000, catalogTtlMs: options.catalogTtlMs ?? 5_000 },
+    {
+      deploymentTtlMs: options.deploymentTtlMs ?? 1_000,
+      catalogTtlMs: options.catalogTtlMs ?? 5_000,
+      liveTrendRefreshMs: options.liveTrendRefreshMs ?? 1_000,
+    },
   );
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createDeleteUserHandler } from '../../functions/api/delete-user/delete-user.ts';
 import { createGetBoughtTogetherHandler } from '../../functions/api/get-bought-together/get-bought-together.ts';
 import { createGetExperimentHandler } from '../../functions/api/get-experiment/get-experiment.ts';
 import { createGetItemHandler } from '../../functions/api/get-item/get-item.ts';
@@ -7,12 +8,16 @@ import { createGetRecommendationsHandler } from '../../functions/api/get-recomme
 import { createGetSessionRecommendationsHandler } from '../../functions/api/get-session-recommendations/get-session-recommendations.ts';
 import { createGetSimilarItemsHandler } from '../../functions/api/get-similar-items/get-similar-items.ts';
 import { createGetTrendingHandler } from '../../functions/api/get-trending/get-trending.ts';
+import { createGetUserHandler } from '../../functions/api/get-user/get-user.ts';
 import { createHealthHandler } from '../../functions/api/health/health.ts';
 import { createIngestEventsHandler } from '../../functions/api/ingest-events/ingest-events.ts';
 import { createPostCartRecommendationsHandler } from '../../functions/api/post-cart-recommendations/post-cart-recommendations.ts';
 import { createPostFeedbackHandler } from '../../functions/api/post-feedback/post-feedback.ts';
 import { createPostRerankHandler } from '../../functions/api/post-rerank/post-rerank.ts';
 import { createPutItemsHandler } from '../../functions/api/put-items/put-items.ts';
+import { createPutUserPreferencesHandler } from '../../functions/api/put-user-preferences/put-user-preferences.ts';
+import { createPutUsersHandler } from '../../functions/api/put-users/put-users.ts';
+import { localForgetDeps } from '../forget-deps.ts';
 import type { LocalRuntime } from '../runtime.ts';
 import { adminRoutes } from './admin-routes.ts';
 import { type LocalServingOptions, localServing } from './local-serving.ts';
@@ -120,5 +125,30 @@ export function localRoutes(
       handler: createPostRerankHandler({ recommender }),
     },
     ...adminRoutes(runtime),
+    // Shoppers (issue 16): profiles, stated preferences, the right to be forgotten.
+    {
+      method: 'PUT',
+      resource: '/v1/users',
+      keyRequired: true,
+      handler: createPutUsersHandler({ userSink: runtime.userSink, users: runtime.users }),
+    },
+    {
+      method: 'GET',
+      resource: '/v1/users/{userId}',
+      keyRequired: true,
+      handler: createGetUserHandler({ users: runtime.users }),
+    },
+    {
+      method: 'DELETE',
+      resource: '/v1/users/{userId}',
+      keyRequired: true,
+      handler: createDeleteUserHandler(localForgetDeps(runtime)),
+    },
+    {
+      method: 'PUT',
+      resource: '/v1/users/{userId}/preferences',
+      keyRequired: true,
+      handler: createPutUserPreferencesHandler({ users: runtime.users }),
+    },
   ];
 }

@@ -18,6 +18,7 @@ export function loadLake(lakeRoot: string, onCount?: CountProgress): Promise<Loa
       items: localLakeZone(lakeRoot, 'raw/items'),
       // Served lists: exposures without a click as weak negatives (shared/training/exposures.ts).
       impressions: localLakeZone(lakeRoot, 'raw/impressions'),
+      users: localLakeZone(lakeRoot, 'raw/users'),
       describe: lakeRoot,
     },
     onCount,

@@ -46,6 +46,7 @@ export function createTypeScriptTrainingEngine(options: { dataDir: string }): Tr
         ...(request.ratings !== undefined ? { ratings: request.ratings } : {}),
         ...(request.ranker === true ? { ranker: true } : {}),
         ...(input.catalog !== undefined ? { catalog: input.catalog } : {}),
+        ...(input.shoppers !== undefined ? { shoppers: input.shoppers } : {}),
         version,
         createdAt: new Date(startedAt).toISOString(),
         data: input.data,

@@ -121,6 +121,8 @@ export interface EncodeExtras {
   onProgress?: (done: number, total: number) => void;
   /** Complements from co-purchase within baskets (co-purchase.ts): `complements.jsonl`. */
   complements?: Complements;
+  /** Optional files a trainer adds beside the model (issue 16: `segments.json`), listed in the manifest. */
+  extraFiles?: ReadonlyMap<string, string>;
 }
 
 export type ArtifactFiles = Map<string, Uint8Array | string>;
@@ -256,6 +258,7 @@ export function encodeArtifact(model: TrainedModel, extras: EncodeExtras): Artif
     extras.holdout.map((h) => JSON.stringify(h)),
     files,
   );
+  for (const [name, content] of extras.extraFiles ?? []) files.set(name, content);
   const resolved: NonNullable<ArtifactManifest['model']['resolved']> = {};
   if (model.ials !== undefined) resolved.ials = model.ials.params;
   if (model.ease !== undefined) resolved.ease = model.ease.params;

@@ -58,5 +58,7 @@ export interface FeedbackStore {
   incrementCounters(experiment: string, variant: string, delta: CounterDelta): Promise<void>;
   /** Every variant with counters in `experiment`, by name. */
   counters(experiment: string): Promise<VariantCounters[]>;
+  /** Deletes every exclusion of the shopper, expired or not (the right to be forgotten, shared/users/forget.ts). */
+  forgetShopper(shopperKey: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -80,5 +80,7 @@ export interface PublicationStore {
    * yet); `next.revision` must be expectedRevision + 1 (or 1). Throws DeploymentConflictError otherwise.
    */
   putDeployment(next: Deployment, expectedRevision: number | undefined): Promise<void>;
+  /** Deletes the user's list under each of `versions` (the right to be forgotten, shared/users/forget.ts). */
+  removeLists(userId: string, versions: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -43,5 +43,7 @@ export interface ServingStore {
   ): Promise<void>;
   /** Newest first (by event timestamp), unexpired only, at most `limit` (default maxPerShopper). */
   recentActivity(shopperKey: string, limit?: number): Promise<ActivityEntry[]>;
+  /** Deletes every activity entry of the shopper, expired or not (the right to be forgotten, shared/users/forget.ts). */
+  forgetShopper(shopperKey: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -20,6 +20,7 @@ import {
   IMPRESSIONS,
   LIVE_COUNTERS,
 } from './aws-live.ts';
+import { awsUserStore, USERS_TABLE } from './aws-users.ts';
 import { readSettings } from './config.ts';
 import { recordServed } from './metrics.ts';
 import { composeServing, type Serving } from './serving.ts';
@@ -37,8 +38,19 @@ const LISTS_SERVED = [IMPRESSIONS, IMPRESSION_SAMPLE_RATE] as const;
  * them are read at cold start, so a missing one fails the start naming it.
  */
 export const SERVING_SETTINGS = {
-  recommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LISTS, COUNTERS, ...LISTS_SERVED],
-  sessionRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, ...LISTS_SERVED],
+  recommendations: [
+    LAKE,
+    DEPLOYMENT,
+    CATALOG,
+    ACTIVITY,
+    FEEDBACK,
+    LISTS,
+    COUNTERS,
+    USERS_TABLE,
+    LIVE_COUNTERS,
+    ...LISTS_SERVED,
+  ],
+  sessionRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LIVE_COUNTERS, ...LISTS_SERVED],
   similarItems: [LAKE, DEPLOYMENT, CATALOG, ...LISTS_SERVED],
   trending: [LAKE, DEPLOYMENT, CATALOG, LIVE_COUNTERS, ...LISTS_SERVED],
   feedback: [EVENTS, ACTIVITY, FEEDBACK, COUNTERS, DEPLOYMENT, LIVE_COUNTERS],
@@ -97,8 +109,9 @@ export function awsServing(fn: ServingFunction, env: NodeJS.ProcessEnv = process
       eventSink,
       ...(counters !== undefined ? { counters } : {}),
       ...(impressions !== undefined ? { impressions } : {}),
+      ...(has(USERS_TABLE) ? { users: awsUserStore(env) } : {}),
     },
-    { deploymentTtlMs: 5_000, catalogTtlMs: 30_000 },
+    { deploymentTtlMs: 5_000, catalogTtlMs: 30_000, liveTrendRefreshMs: 60_000 },
     // Each answer's source and variant as metrics, flushed by the handler's logMetrics (Lambda only).
     { onServed: recordServed },
   );

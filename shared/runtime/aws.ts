@@ -80,6 +80,7 @@ export function awsServingStore(
       getItems: CATALOG,
       appendActivity: ACTIVITY,
       removeActivity: ACTIVITY,
+      forgetShopper: ACTIVITY,
       recentActivity: ACTIVITY,
     },
     given as Record<string, string>,

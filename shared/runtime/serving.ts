@@ -1,16 +1,18 @@
 import type { ImpressionRecorder } from '../live/impressions.ts';
 import { decodeArtifact } from '../model/artifact-decode.ts';
 import type { FeedbackStore } from '../ports/feedback-store.ts';
-import { createLiveTrend } from '../live/trend-vector.ts';
 import type { LiveCounters } from '../ports/live-counters.ts';
 import type { ModelStore } from '../ports/model-store.ts';
 import type { PublicationStore } from '../ports/publication-store.ts';
 import type { RecordSink } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
+import type { UserStore } from '../ports/user-store.ts';
 import { createCatalogCache } from '../serving/catalog-cache.ts';
 import type { FeedbackDeps } from '../serving/feedback.ts';
+import { createLiveTrend } from '../serving/live-trend.ts';
 import { createDeploymentSource, createModelCache } from '../serving/model-cache.ts';
 import { createRecommender, type Recommender, type ServingDeps } from '../serving/recommender.ts';
+import { createShopperSource, type SegmentFile } from '../serving/shoppers.ts';
 import { logger } from './observability.ts';
 
 /** The adapters serving runs on: S3 + DynamoDB + Firehose on Lambda, files + node:sqlite + the local lake here. */
@@ -24,6 +26,8 @@ interface ServingPorts {
   counters?: LiveCounters;
   /** Where served lists are recorded (raw/impressions, sampled); absent: not recorded. */
   impressions?: ImpressionRecorder;
+  /** Profiles and preferences (issue 16): personal answers use them when given. */
+  users?: UserStore;
 }
 
 export interface ServingSettings {
@@ -31,6 +35,8 @@ export interface ServingSettings {
   deploymentTtlMs: number;
   /** How long catalog rows are reused. */
   catalogTtlMs: number;
+  /** How long one read of the live counters serves the blend's live trend (shared/serving/live-trend.ts). */
+  liveTrendRefreshMs: number;
 }
 
 /** What the serving handlers need: the recommender, feedback, and the experiment report's sources. */
@@ -67,9 +73,12 @@ export function composeServing(
     catalog: createCatalogCache({ store, ttlMs: settings.catalogTtlMs }),
     latestVersion: async () => (await models.list()).at(-1),
     onError,
-    // The counters serve live trending and, read once a minute, the blend's live trend of fresh events.
-    ...(counters !== undefined ? { counters, liveTrend: createLiveTrend(counters) } : {}),
+    // The counters serve live trending and, read once per refresh period, the blend's live trend of fresh events.
+    ...(counters !== undefined
+      ? { counters, liveTrend: createLiveTrend(counters, settings.liveTrendRefreshMs) }
+      : {}),
     ...(impressions !== undefined ? { impressions } : {}),
+    ...(ports.users !== undefined ? { shoppers: shopperSource(ports.users, models) } : {}),
     ...hooks,
   });
   const counting =
@@ -81,4 +90,15 @@ export function composeServing(
     feedback: { feedback, ingest: { eventSink: ports.eventSink, store, ...counting }, deployment },
     experiments: { feedback, deployment },
   };
+}
+
+/** Profiles and preferences from the user store, each version's cold-start segments from its artifact. */
+function shopperSource(users: UserStore, models: ModelStore) {
+  return createShopperSource({
+    users,
+    segments: async (version): Promise<SegmentFile> => {
+      if (!(await models.exists(version, 'segments.json'))) return undefined;
+      return JSON.parse(new TextDecoder().decode(await models.read(version, 'segments.json'))) as SegmentFile;
+    },
+  });
 }

@@ -15,7 +15,15 @@ import { rankPersonal } from './ranker.ts';
 import { recommendationIdFor } from './recommendation-id.ts';
 import { type BasketServing, rerankForShopper } from './rerank.ts';
 import { scratchFor } from './scoring.ts';
-import { backfill, fallbackItems, offerRanked, Selection } from './selection.ts';
+import { backfill, fallbackItems, offerRanked } from './selection.ts';
+import {
+  modelRow,
+  offerColdStart,
+  preferLiked,
+  type ShopperSource,
+  shopperContext,
+  shopperSelection,
+} from './shoppers.ts';
 import { ContentPools, similarItems } from './similar.ts';
 import { trendingAnswer } from './trending.ts';
 import {
@@ -62,6 +70,8 @@ export interface ServingDeps {
   counters?: Pick<LiveCounters, 'read'>;
   /** Where every served list is recorded (the lake's raw/impressions); absent: not recorded. */
   impressions?: ImpressionRecorder;
+  /** Shoppers' profiles and stated preferences (issue 16, shoppers.ts); without it serving ignores them. */
+  shoppers?: ShopperSource;
 }
 
 /** How an answer was made: the published list alone, fresh signals folded in, or the popular-items fallback. */
@@ -181,14 +191,15 @@ async function personal(
   const { k, filters, context } = request;
   const { assignment, model } = await resolve(s, shopperKey);
   const userId = 'userId' in who ? who.userId : undefined;
-  const [list, activity, exclusions] = await Promise.all([
+  const [list, activity, exclusions, shopper] = await Promise.all([
     userId !== undefined
       ? deps.publications.getRecommendations(model.version, userId)
       : Promise.resolve<ScoredItem[] | undefined>(undefined),
     deps.store.recentActivity(shopperKey, ACTIVITY_READ),
     deps.feedback.exclusions(shopperKey),
+    shopperContext(deps.shoppers, userId, model.version, s.report),
   ]);
-  const userIndex = userId !== undefined ? model.model.userIndex.get(userId) : undefined;
+  const userIndex = modelRow(model, userId, shopper);
   const digest = activityDigest(model, activity);
   const excluded = new RequestExclusions(model, request.exclude, activity, exclusions, context, userIndex);
   const mode = deps.freshness ?? 'blend';
@@ -209,8 +220,16 @@ async function personal(
   const rank = { model, k, userId, userIndex, list, fresh, context, excluded, mode, now, trend };
   const { ranked, explained, source } = rankPersonal(rank, scratch);
 
-  const selection = new Selection(k, filters, excluded);
-  await offerRanked(deps.catalog, selection, ranked, explained, k);
+  // Stated preferences and the cold start from the profile (shoppers.ts): no-ops for a shopper who stated nothing.
+  const selection = shopperSelection(k, filters, excluded, shopper);
+  await offerRanked(
+    deps.catalog,
+    selection,
+    ...(await preferLiked(deps.catalog, ranked, explained, shopper)),
+    k,
+  );
+  if (userIndex === undefined && list === undefined && fresh.length === 0)
+    await offerColdStart(deps.catalog, selection, model, shopper);
   if (!selection.full) await backfill(deps.catalog, model, selection, filters);
   const recommendationId = recommendationIdFor(assignment, s.newId());
   const { variant, experiment } = assignment;

@@ -4,6 +4,7 @@ import type { LakeZone } from '../ports/lake-description.ts';
 import { createCatalogCollector, createEventCollector } from './events.ts';
 import { createExposureCollector } from './exposures.ts';
 import { TrainingInputError } from './pipeline.ts';
+import { dropForgotten, readShoppers, type ShopperInput } from './shoppers-input.ts';
 
 /** What a trainer reads: the interaction records, the manifest's `data` block, the catalog, warnings. */
 export interface LoadedInteractions {
@@ -23,8 +24,12 @@ export interface LoadedInteractions {
     /** Exposures without a click added as weak negatives, and the impression lists they came from. */
     exposures?: number;
     impressionLists?: number;
+    /** Events of forgotten shoppers dropped (their tombstones in `raw/users/`). */
+    forgotten?: number;
   };
   catalog?: ContentItem[];
+  /** Profiles and tombstones of the users zone, when it was read. */
+  shoppers?: ShopperInput;
   warnings: string[];
 }
 
@@ -36,7 +41,7 @@ export type CountProgress = (label: string, done: number, total?: number) => voi
  * AWS (jobs/trainer) differ only in the LakeZone adapter. `describe` names the lake in the empty-lake error.
  */
 export async function readLakeInteractions(
-  zones: { events: LakeZone; items?: LakeZone; impressions?: LakeZone; describe: string },
+  zones: { events: LakeZone; items?: LakeZone; impressions?: LakeZone; users?: LakeZone; describe: string },
   onCount?: CountProgress,
 ): Promise<LoadedInteractions> {
   const keys = await zones.events.keys();
@@ -68,6 +73,9 @@ export async function readLakeInteractions(
     );
   }
   const items = catalog.items();
+  // The right to be forgotten: shoppers with a tombstone lose their events up to it (shoppers-input.ts).
+  const shoppers = zones.users !== undefined ? await readShoppers(zones.users) : undefined;
+  const forgotten = shoppers !== undefined ? dropForgotten(events.records, shoppers.tombstones) : 0;
   // The served lists: exposures without a click join the records as weak negatives (shared/training/exposures.ts).
   const exposures = createExposureCollector();
   if (zones.impressions !== undefined)
@@ -92,8 +100,10 @@ export async function readLakeInteractions(
       ...(zones.impressions !== undefined
         ? { exposures: negatives.length, impressionLists: exposures.lists }
         : {}),
+      ...(shoppers !== undefined ? { forgotten } : {}),
     },
     ...(items.length > 0 ? { catalog: items } : {}),
+    ...(shoppers !== undefined ? { shoppers } : {}),
     warnings: events.malformedSamples,
   };
 }

@@ -19,6 +19,8 @@ import {
 } from '../model/interactions.ts';
 import { fixedSpec, type ModelChoice } from '../model/model-choice.ts';
 import { fitModel, type ModelSpec, modelScorer, type TrainedModel } from '../model/trained-model.ts';
+import { shopperFiles } from './shopper-files.ts';
+import type { ShopperInput } from './shoppers-input.ts';
 import { autoTune } from './tuning.ts';
 import { carveValidation, DEFAULT_VALIDATION, describeSplit, type ValidationProtocol } from './validation.ts';
 
@@ -59,6 +61,8 @@ export interface TrainPipelineOptions {
   onProgress?: (message: string) => void;
   onRecommendations?: (done: number, total: number) => void;
   now?: () => number;
+  /** The lake's profiles: the cold start's segment lists are computed from them (shopper-files.ts). */
+  shoppers?: ShopperInput;
 }
 
 export interface TrainPipelineResult {
@@ -226,6 +230,7 @@ export function trainArtifact(
     ...(complements.stats.baskets > 0 ? { complements } : {}),
     trainingSeconds: (now() - started) / 1000,
     ...(options.onRecommendations !== undefined ? { onProgress: options.onRecommendations } : {}),
+    ...(options.shoppers !== undefined ? { extraFiles: shopperFiles(records, options.shoppers, log) } : {}),
   });
   const manifest = JSON.parse(files.get('manifest.json') as string) as ArtifactManifest;
   return { model, files, manifest, tried };

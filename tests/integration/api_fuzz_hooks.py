@@ -52,6 +52,12 @@ def map_case(context, case):
         for entry in entries:
             if isinstance(entry, dict) and "timestamp" in entry:
                 entry["timestamp"] = _past(entry["timestamp"])
+    # Shoppers (issue 16): a price range's min <= max, a rule between two fields.
+    if path == "/v1/users/{userId}/preferences" and isinstance(case.body, dict):
+        price = case.body.get("priceRange")
+        if isinstance(price, dict) and _number(price.get("min")) is not None and _number(price.get("max")) is not None:
+            if price["min"] > price["max"]:
+                price["min"], price["max"] = price["max"], price["min"]
     query = case.query or {}
     low, high = _number(query.get("minPrice")), _number(query.get("maxPrice"))
     if low is not None and high is not None and low > high:
@@ -76,6 +82,8 @@ def filter_case(context, case):
         limit, entries = EVENT_BYTES, _batch(case.body, "events")
     elif path == "/v1/items":
         limit, entries = ITEM_BYTES, _batch(case.body, "items")
+    elif path in ("/v1/users", "/v1/users/{userId}/preferences"):
+        return _size(case.body) < BODY_BYTES - MARGIN
     else:
         return True
     return _size(case.body) < BODY_BYTES - MARGIN and all(_size(e) < limit - MARGIN for e in entries)

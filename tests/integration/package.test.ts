@@ -73,6 +73,52 @@ const FUNCTIONS: Record<
     grants: { 'dynamodb:GetItem': ['CatalogTable'] },
   },
   Health: { method: 'GET', path: '/health', apiKey: false, env: [], grants: {} },
+  // Shoppers (issue 16).
+  PutUsers: {
+    method: 'PUT',
+    path: '/v1/users',
+    apiKey: true,
+    env: ['RECSYS_USERS_STREAM', 'RECSYS_USERS_TABLE'],
+    grants: { 'firehose:PutRecordBatch': ['UsersDeliveryStream'], 'dynamodb:PutItem': ['UsersTable'] },
+  },
+  GetUser: {
+    method: 'GET',
+    path: '/v1/users/{userId}',
+    apiKey: true,
+    env: ['RECSYS_USERS_TABLE'],
+    grants: { 'dynamodb:Query': ['UsersTable'] },
+  },
+  PutUserPreferences: {
+    method: 'PUT',
+    path: '/v1/users/{userId}/preferences',
+    apiKey: true,
+    env: ['RECSYS_USERS_TABLE'],
+    grants: { 'dynamodb:PutItem': ['UsersTable'], 'dynamodb:GetItem': ['UsersTable'] },
+  },
+  DeleteUser: {
+    method: 'DELETE',
+    path: '/v1/users/{userId}',
+    apiKey: true,
+    env: [
+      'RECSYS_USERS_STREAM',
+      'RECSYS_USERS_TABLE',
+      'RECSYS_LAKE_BUCKET',
+      'RECSYS_ACTIVITY_TABLE',
+      'RECSYS_FEEDBACK_TABLE',
+      'RECSYS_LISTS_TABLE',
+      'RECSYS_DEPLOYMENT_TABLE',
+    ],
+    grants: {
+      'firehose:PutRecordBatch': ['UsersDeliveryStream'],
+      's3:ListBucket': ['LakeBucket'],
+      's3:GetObject': ['LakeBucket'],
+      'dynamodb:DeleteItem': ['FeedbackTable', 'UsersTable'],
+      'dynamodb:PutItem': ['UsersTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+      'dynamodb:BatchWriteItem': ['ActivityTable', 'RecommendationListsTable'],
+      'dynamodb:GetItem': ['DeploymentTable'],
+    },
+  },
   GetRecommendations: {
     method: 'GET',
     path: '/v1/users/{userId}/recommendations',
@@ -87,6 +133,8 @@ const FUNCTIONS: Record<
       'RECSYS_COUNTERS_TABLE',
       'RECSYS_IMPRESSIONS_STREAM',
       'RECSYS_IMPRESSION_SAMPLE_RATE',
+      'RECSYS_USERS_TABLE',
+      'RECSYS_LIVE_COUNTERS_TABLE',
     ],
     grants: {
       'firehose:PutRecordBatch': ['ImpressionsDeliveryStream'],
@@ -94,7 +142,7 @@ const FUNCTIONS: Record<
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable', 'RecommendationListsTable'],
       'dynamodb:BatchGetItem': ['CatalogTable'],
-      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable', 'UsersTable', 'LiveCountersTable'],
       'dynamodb:PutItem': ['FeedbackTable'],
       'dynamodb:DeleteItem': ['FeedbackTable'],
       'dynamodb:UpdateItem': ['ExperimentCountersTable'],
@@ -112,6 +160,7 @@ const FUNCTIONS: Record<
       'RECSYS_FEEDBACK_TABLE',
       'RECSYS_IMPRESSIONS_STREAM',
       'RECSYS_IMPRESSION_SAMPLE_RATE',
+      'RECSYS_LIVE_COUNTERS_TABLE',
     ],
     grants: {
       'firehose:PutRecordBatch': ['ImpressionsDeliveryStream'],
@@ -119,7 +168,7 @@ const FUNCTIONS: Record<
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable'],
       'dynamodb:BatchGetItem': ['CatalogTable'],
-      'dynamodb:Query': ['ActivityTable', 'FeedbackTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable', 'LiveCountersTable'],
     },
   },
   GetSimilarItems: {
@@ -1004,6 +1053,7 @@ describe('Infrastructure: sls package --stage ci', () => {
       'FeedbackTable',
       'LiveCountersTable',
       'RecommendationListsTable',
+      'UsersTable',
     ]);
     expect(unprotected).toEqual([]);
     for (const [logicalId, table] of tables)

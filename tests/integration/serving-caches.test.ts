@@ -9,6 +9,7 @@ import { artifactDirectory, createLocalModelStore } from '../../shared/adapters/
 import type { EventType, StoredEvent } from '../../shared/domain/event.ts';
 import { decodeArtifact } from '../../shared/model/artifact-decode.ts';
 import { createCatalogCache } from '../../shared/serving/catalog-cache.ts';
+import { createLiveTrend } from '../../shared/serving/live-trend.ts';
 import { createDeploymentSource, createModelCache } from '../../shared/serving/model-cache.ts';
 import {
   createRecommender,
@@ -94,7 +95,7 @@ describe('Serving caches never change an answer', () => {
       },
       undefined,
     );
-    cached = localServing(runtime, { deploymentTtlMs: 0 }).recommender;
+    cached = localServing(runtime, { deploymentTtlMs: 0, liveTrendRefreshMs: 0 }).recommender;
     const models = createLocalModelStore({ root: join(dataDir, 'models') });
     const copy = <T>(value: T): T => (value === undefined ? value : structuredClone(value));
     uncached = createRecommender({
@@ -118,6 +119,8 @@ describe('Serving caches never change an answer', () => {
       feedback: runtime.feedback,
       catalog: createCatalogCache({ store: runtime.store, ttlMs: 0 }),
       latestVersion: async () => (await models.list()).at(-1),
+      counters: runtime.counters,
+      liveTrend: createLiveTrend(runtime.counters, 0),
     });
   }, 120_000);
 

@@ -20,6 +20,7 @@ export function pinnedPublications(publications: PublicationStore, version: stri
       reason: `compare ${version}`,
     }),
     putDeployment: () => Promise.reject(new Error('the compare view never changes the deployment record')),
+    removeLists: () => Promise.reject(new Error('the compare view never removes lists')),
     close: async () => {},
   };
 }

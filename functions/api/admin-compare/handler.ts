@@ -44,7 +44,7 @@ export const handler = createAdminCompareHandler(
               close: async () => {},
             },
           },
-          { deploymentTtlMs: 60_000, catalogTtlMs: 30_000 },
+          { deploymentTtlMs: 60_000, catalogTtlMs: 30_000, liveTrendRefreshMs: 60_000 },
         );
         servings.set(version, serving);
       }

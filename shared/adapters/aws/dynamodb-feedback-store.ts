@@ -124,6 +124,27 @@ export function createDynamoDbFeedbackStore(options: DynamoDbFeedbackStoreOption
       } while (start !== undefined);
       return out.sort((a, b) => (a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0));
     },
+    async forgetShopper(shopperKey) {
+      // Every exclusion, expired or not: TTL deletes lazily, and a forgotten shopper's rows must go now.
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: feedbackTable,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': `x#${shopperKey}` },
+            ProjectionExpression: 'pk, sk',
+            ExclusiveStartKey: start,
+          }),
+        );
+        await Promise.all(
+          (page.Items ?? []).map((row) =>
+            client.send(new DeleteCommand({ TableName: feedbackTable, Key: { pk: row.pk, sk: row.sk } })),
+          ),
+        );
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined);
+    },
     async close() {
       // The client belongs to the caller (one per Lambda container).
     },

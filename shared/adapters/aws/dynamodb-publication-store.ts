@@ -29,7 +29,9 @@ const DEFAULT_RETRY: RetryOptions = { maxAttempts: 8, baseDelayMs: 50, maxDelayM
 const BATCH_WRITE_MAX = 25;
 const DEPLOYMENT_KEY = 'deployment';
 
-type WriteRequest = { PutRequest: { Item: Record<string, unknown> } };
+type WriteRequest =
+  | { PutRequest: { Item: Record<string, unknown> } }
+  | { DeleteRequest: { Key: Record<string, unknown> } };
 
 /** The lists key: one partition per (version, user), so a read is one GetItem and versions never mix. */
 function listKey(modelVersion: string, userId: string): string {
@@ -153,6 +155,13 @@ export function createDynamoDbPublicationStore(options: DynamoDbPublicationStore
       }
     },
 
+    async removeLists(userId: string, versions: readonly string[]) {
+      const requests = [...new Set(versions)].map(
+        (v): WriteRequest => ({ DeleteRequest: { Key: { pk: listKey(v, userId) } } }),
+      );
+      for (let i = 0; i < requests.length; i += BATCH_WRITE_MAX)
+        await batchWrite(requests.slice(i, i + BATCH_WRITE_MAX));
+    },
     async close() {},
   };
 }

@@ -199,6 +199,27 @@ export function createDynamoDbServingStore(options: DynamoDbServingStoreOptions)
       return found.slice(0, wanted);
     },
 
+    async forgetShopper(shopperKey) {
+      // Every row, expired or not: TTL deletes lazily, and a forgotten shopper's rows must go now.
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await client.send(
+          new QueryCommand({
+            TableName: activityTable,
+            KeyConditionExpression: 'shopperKey = :k',
+            ExpressionAttributeValues: { ':k': shopperKey },
+            ProjectionExpression: 'shopperKey, sk',
+            ExclusiveStartKey: start,
+          }),
+        );
+        const deletes = (page.Items ?? []).map(
+          (row): WriteRequest => ({ DeleteRequest: { Key: { shopperKey, sk: row.sk } } }),
+        );
+        for (const requests of chunk(deletes, BATCH_WRITE_MAX)) await batchWrite(activityTable, requests);
+        start = page.LastEvaluatedKey;
+      } while (start !== undefined);
+    },
+
     async close() {
       // The client is the caller's (built once per Lambda container); closing it is theirs to do.
     },

@@ -43,7 +43,11 @@ export async function* readLakeZone(root: string, zonePrefix: string): AsyncGene
   for (const key of await listLakeObjects(root, zonePrefix)) yield* readLakeObject(root, key);
 }
 
-/** The DescribeLake port over the local lake: the raw events zone's newest object, object count and bytes. */
+/**
+ * The DescribeLake port over the local lake: the raw events zone's newest object, object count and bytes. The
+ * count includes the users zone's objects: a tombstone must change the fingerprint, so that forgetting a shopper
+ * makes the next retrain run even when no event came (issue 16).
+ */
 export function describeLocalLake(root: string): DescribeLake {
   return async () => {
     const keys = await listLakeObjects(root, 'raw/events');
@@ -51,6 +55,7 @@ export function describeLocalLake(root: string): DescribeLake {
     if (newestKey === undefined) return undefined;
     let bytes = 0;
     for (const key of keys) bytes += (await stat(join(root, key))).size;
-    return { newestKey, objects: keys.length, bytes };
+    const users = await listLakeObjects(root, 'raw/users');
+    return { newestKey, objects: keys.length + users.length, bytes };
   };
 }

@@ -120,6 +120,10 @@ export function createSqliteFeedbackStore(options: SqliteFeedbackStoreOptions): 
         conversions: Number(r.conversions),
       }));
     },
+    async forgetShopper(shopperKey) {
+      db.prepare('DELETE FROM feedback_exclusions WHERE shopper_key = ?').run(shopperKey);
+      exclusionCache?.delete(shopperKey);
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -148,6 +148,13 @@ export function createSqlitePublicationStore(options: SqlitePublicationStoreOpti
           : Number(swapDeployment.run(next.revision, json, expectedRevision).changes);
       if (changes !== 1) throw new DeploymentConflictError(expectedRevision, currentRevision());
     },
+    async removeLists(userId: string, versions: readonly string[]) {
+      const remove = db.prepare('DELETE FROM publication_lists WHERE model_version = ? AND user_id = ?');
+      for (const version of versions) {
+        remove.run(version, userId);
+        listCache?.delete(`${version}\u0000${userId}`);
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;

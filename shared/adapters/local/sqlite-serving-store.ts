@@ -231,6 +231,15 @@ export function createSqliteServingStore(options: SqliteServingStoreOptions): Se
       return entries;
     },
 
+    async forgetShopper(shopperKey) {
+      // Appends already accepted commit first, so that none of them lands after the delete.
+      if (pendingAppends.length > 0) commitAppends();
+      // The writer handles messages in order: an empty append answered means every earlier one is committed.
+      await appender.append([], Number.NaN);
+      db.prepare('DELETE FROM shopper_activity WHERE shopper_key = ?').run(shopperKey);
+      activityCache?.delete(shopperKey);
+    },
+
     async close() {
       if (!open) return;
       // Appends already accepted are committed, not dropped (their callers are still waiting).

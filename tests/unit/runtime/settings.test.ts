@@ -10,6 +10,10 @@ const RECOMMENDATIONS_ENV = {
   RECSYS_FEEDBACK_TABLE: 'feedback',
   RECSYS_LISTS_TABLE: 'lists',
   RECSYS_COUNTERS_TABLE: 'counters',
+  RECSYS_USERS_TABLE: 'users',
+  RECSYS_LIVE_COUNTERS_TABLE: 'live-counters',
+  RECSYS_IMPRESSIONS_STREAM: 'impressions',
+  RECSYS_IMPRESSION_SAMPLE_RATE: '1',
 };
 
 describe('settings: read one way, at start', () => {
@@ -39,11 +43,13 @@ describe('settings: read one way, at start', () => {
   });
 
   it('answers a call to a table the function is not given with the setting, without reaching AWS', async () => {
-    // Prepare: the similar-items function is given the lake, the deployment and the catalog only.
+    // Prepare: the similar-items function is given the lake, the deployment, the catalog and the impressions only.
     const serving = awsServing('similarItems', {
       RECSYS_LAKE_BUCKET: 'lake',
       RECSYS_DEPLOYMENT_TABLE: 'deployment',
       RECSYS_CATALOG_TABLE: 'catalog',
+      RECSYS_IMPRESSIONS_STREAM: 'impressions',
+      RECSYS_IMPRESSION_SAMPLE_RATE: '1',
     });
     // Act + Assess
     await expect(serving.experiments.feedback.exclusions('u:1')).rejects.toThrow(
@@ -86,7 +92,7 @@ describe('Lambda entry points: a missing setting fails the cold start with its n
   it('post-feedback and get-item: each names what it lacks', async () => {
     Object.assign(process.env, { RECSYS_EVENTS_STREAM: 'events', RECSYS_ACTIVITY_TABLE: 'activity' });
     await expect(import('../../../functions/api/post-feedback/handler.ts')).rejects.toThrow(
-      'environment variables RECSYS_FEEDBACK_TABLE, RECSYS_COUNTERS_TABLE, RECSYS_DEPLOYMENT_TABLE are required but not set',
+      'environment variables RECSYS_FEEDBACK_TABLE, RECSYS_COUNTERS_TABLE, RECSYS_DEPLOYMENT_TABLE, RECSYS_LIVE_COUNTERS_TABLE are required but not set',
     );
     await expect(import('../../../functions/api/get-item/handler.ts')).rejects.toThrow(
       'environment variable RECSYS_CATALOG_TABLE is required but not set',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSqliteLiveCounters } from '../../../shared/adapters/local/sqlite-live-counters.ts';
-import { createLiveTrend } from '../../../shared/live/trend-vector.ts';
 import { liveIncrements } from '../../../shared/live/windows.ts';
+import { createLiveTrend } from '../../../shared/serving/live-trend.ts';
 import type { ServingModel } from '../../../shared/serving/model-cache.ts';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
@@ -40,7 +40,7 @@ describe('Function: createLiveTrend', () => {
     ]);
 
     // Act
-    const trend = await createLiveTrend(counters)(model(['a', 'b', 'c']), NOW);
+    const trend = await createLiveTrend(counters, 60_000)(model(['a', 'b', 'c']), NOW);
 
     // Assess: the purchase's bucket middle is 3 days 3 hours old: 5 × 0.5^(75/72); the view's bucket starts now,
     // its middle 3 hours ahead (age 0).

@@ -1,11 +1,8 @@
+import { LIVE_WINDOWS, windowBuckets } from '../live/windows.ts';
 import type { LiveCounters } from '../ports/live-counters.ts';
-import type { ServingModel } from '../serving/model-cache.ts';
-import { LIVE_WINDOWS, windowBuckets } from './windows.ts';
+import type { ServingModel } from './model-cache.ts';
 
 const DAY_MS = 86_400_000;
-
-/** How long one read of the counters serves every request of a process: the trend moves over hours, not seconds. */
-export const LIVE_TREND_REFRESH_MS = 60_000;
 
 interface Snapshot {
   readAt: number;
@@ -27,7 +24,8 @@ interface Snapshot {
  */
 export function createLiveTrend(
   counters: Pick<LiveCounters, 'read'>,
-  refreshMs = LIVE_TREND_REFRESH_MS,
+  /** The trend moves over hours, not seconds: a minute on Lambda (DynamoDB queries), a second locally. */
+  refreshMs: number,
 ): (model: ServingModel, now: number) => Promise<Float32Array | undefined> {
   let snapshot: Snapshot | undefined;
   let pending: Promise<Snapshot> | undefined;
