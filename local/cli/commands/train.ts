@@ -87,7 +87,7 @@ function describeSpec(m: ArtifactManifest['model']): string {
     s.kind === 'recent-popularity'
       ? `recent-popularity(half-life ${s.halfLifeDays}d)`
       : s.params !== undefined
-        ? `${s.kind}${JSON.stringify(s.params)}`
+        ? `${s.kind}${JSON.stringify(s.params)}${s.halfLifeDays !== undefined ? ` on pairs decayed with a ${s.halfLifeDays}d half-life` : ''}`
         : s.kind;
   if (spec.kind === 'hybrid')
     return `hybrid (${spec.normalisation}): ${spec.components.map((c) => `${c.weight} × ${one(c.spec)}`).join(' + ')}`;
