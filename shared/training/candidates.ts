@@ -34,9 +34,10 @@ export function defaultCandidates(
       params: { lambda, maxItems: easeMaxItems },
       ...(halfLifeDays !== undefined ? { halfLifeDays } : {}),
     });
-    // Recency-weighted pairs weigh less than 1, hence the lower λ for a like regularisation.
-    c.push(ease(250), ...(recency ? [ease(125, 30)] : []), ease(500), ...(recency ? [ease(125, 90)] : []));
-    c.push(ease(1000));
+    // Recency-weighted pairs weigh less than 1, hence the lower λ for a like regularisation. First when the
+    // validation asks for the future: a busy machine may fit only one EASE, and that one should suit it.
+    if (recency) c.push(ease(125, 30), ease(250), ease(125, 90), ease(500), ease(1000));
+    else c.push(ease(250), ease(500), ease(1000));
   }
   c.push(
     {
