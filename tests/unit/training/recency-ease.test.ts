@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildInteractions, type InteractionRecord } from '../../../shared/model/interactions.ts';
+import { encodeArtifact } from '../../../shared/model/artifact.ts';
+import { decodeArtifact, loadedScorer } from '../../../shared/model/artifact-decode.ts';
+import {
+  buildInteractions,
+  DEFAULT_EVENT_WEIGHTS,
+  type InteractionRecord,
+} from '../../../shared/model/interactions.ts';
 import { pairRecency } from '../../../shared/model/recency.ts';
 import { topKExcluding } from '../../../shared/model/topk.ts';
 import { fitModel, modelScorer } from '../../../shared/model/trained-model.ts';
@@ -117,5 +123,45 @@ describe('autoTune: recency-weighted EASE', () => {
       'ease(l=500)',
       'ease(l=1000)',
     ]);
+  });
+});
+
+describe('recency-weighted EASE in the artifact', () => {
+  it('round-trips: the decoded model scores every shopper as the trained one and the manifest keeps the half-life', async () => {
+    const records = shiftedBaskets();
+    const data = buildInteractions(records);
+    const spec = { kind: 'ease' as const, params: { lambda: 5 }, halfLifeDays: 30 };
+    const model = fitModel(data, records, spec, { threads: 1 });
+    const zero = { precision: 0, recall: 0, ndcg: 0, map: 0, mrr: 0, hitRate: 0, coverage: 0 };
+    const files = encodeArtifact(model, {
+      version: '20241201T000000Z-0000abcd',
+      data: {
+        source: 'test',
+        ...{ events: records.length, duplicates: 0, malformed: 0, unknownTypes: 0, skipped: 0 },
+        ...{ users: data.stats.users, items: data.stats.items, interactions: data.stats.pairs },
+        from: null,
+        to: null,
+      },
+      eventWeights: { ...DEFAULT_EVENT_WEIGHTS },
+      validation: { k: 10, split: 'last:1', model: zero, baseline: zero },
+      holdout: [],
+      trainingSeconds: 1,
+    });
+    const loaded = await decodeArtifact(async (name) => {
+      const f = files.get(name)!;
+      return typeof f === 'string' ? new TextEncoder().encode(f) : f;
+    });
+    expect(loaded.manifest.model.spec).toEqual(spec);
+    expect(loaded.manifest.model.resolved?.ease?.transform).toBe('binary');
+    const scorer = loadedScorer(loaded);
+    const original = modelScorer(model);
+    const a = new Float32Array(model.itemIds.length);
+    const b = new Float32Array(model.itemIds.length);
+    for (let u = 0; u < model.userIds.length; u++) {
+      original.scoreUser(u, a);
+      scorer.scoreUser(u, b);
+      expect(Array.from(b)).toEqual(Array.from(a));
+    }
+    expect(topOf(model, 'asker')[0]).toBe('bulb');
   });
 });
