@@ -24,6 +24,7 @@ import { type QualitySet, qualitySets } from './lib/quality-sets.ts';
 const budgetSeconds = Number(process.argv[2] ?? 60);
 const TEMPORAL_TARGET = 0.125;
 const seed = 42;
+const RECENCY_MEMBER = 'ease l125 on recency pairs hl30d';
 
 type Row = EvaluationResult & { trainSeconds?: number };
 
@@ -36,6 +37,9 @@ function members(set: QualitySet, items: number): [string, ModelSpec][] {
   ];
   if (set.catalog !== undefined) m.push(['content tf-idf', { kind: 'content' }]);
   if (items <= EASE_DEFAULT_MAX_ITEMS) m.push(['ease l250', fixedSpec('ease', seed)]);
+  // auto searches it only under a future-facing validation (temporal, leave-last): beside, not in, the target.
+  if (items <= EASE_DEFAULT_MAX_ITEMS)
+    m.push([RECENCY_MEMBER, { kind: 'ease', params: { lambda: 125 }, halfLifeDays: 30 }]);
   return m;
 }
 
@@ -98,10 +102,14 @@ async function run(set: QualitySet) {
     );
   rows.push(auto);
   console.log(`validation: ${JSON.stringify(tuned.validationSplit)}; ${tuned.selection}`);
+  const future = set.temporal === true ? autoTemporal(set, ix.itemIds.length, testSet) : undefined;
+  if (future !== undefined) rows.push(future.row);
   console.log(formatResults(rows));
   const single = rows.filter((r) => !/^(blend|auto|ranker)/.test(r.name));
   const withRanker = rows.find((r) => r.name.startsWith('auto --ranker'))?.ndcg ?? auto.ndcg;
-  const best = single.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+  const bestOf = (rs: Row[]) => rs.reduce((a, b) => (b.ndcg > a.ndcg ? b : a));
+  const best = bestOf(single.filter((r) => r.name !== RECENCY_MEMBER));
+  const bestAny = bestOf(single);
   return {
     set: set.name,
     popularity: rows[0]!.ndcg,
@@ -111,7 +119,29 @@ async function run(set: QualitySet) {
     auto: auto.ndcg,
     withRanker,
     winner: label(tuned.spec),
+    ...(future !== undefined
+      ? { future: { ndcg: future.row.ndcg, winner: future.winner, best: bestAny } }
+      : {}),
   };
+}
+
+/** auto as a user who says the future is what matters gets it: `--validation temporal`, the first stage only. */
+function autoTemporal(set: QualitySet, items: number, testSet: ReturnType<typeof buildTestSet>) {
+  const t = performance.now();
+  const tuned = autoTune(set.train, {
+    budgetSeconds,
+    validation: { kind: 'temporal' },
+    seed,
+    ...(set.catalog !== undefined ? { catalog: set.catalog } : {}),
+    onProgress: (m) => console.log(`  [auto temporal ${((performance.now() - t) / 1000).toFixed(0)} s] ${m}`),
+  });
+  if (tuned.model.itemIds.length !== items) throw new Error('the tuned model has another item space');
+  const name = `auto --validation temporal → ${label(tuned.spec)}`;
+  const row: Row = {
+    ...evaluate({ ...modelScorer(tuned.model), name }, tuned.model.history, testSet, 10),
+    trainSeconds: (performance.now() - t) / 1000,
+  };
+  return { row, winner: label(tuned.spec) };
 }
 
 const summary = [];
@@ -122,9 +152,13 @@ for (const s of summary) {
   console.log(
     `${s.set}: popularity ${s.popularity.toFixed(4)}, best member ${s.best.name} ${s.best.ndcg.toFixed(4)}, blend ${s.blend?.toFixed(4) ?? '-'}, ranker ${s.ranker?.toFixed(4) ?? '-'}, auto ${s.auto.toFixed(4)} (${s.winner}) → ${met ? 'MET' : 'NOT met'}; auto --ranker ${s.withRanker.toFixed(4)}`,
   );
+  if (s.future !== undefined)
+    console.log(
+      `  auto --validation temporal ${s.future.ndcg.toFixed(4)} (${s.future.winner}), best of its members ${s.future.best.name} ${s.future.best.ndcg.toFixed(4)} → ${s.future.ndcg >= s.future.best.ndcg * 0.99 ? 'MET' : 'NOT met'}`,
+    );
   if (s.set.includes('temporal (README'))
     console.log(
-      `  temporal target nDCG@10 ≥ ${TEMPORAL_TARGET}: ${s.auto >= TEMPORAL_TARGET ? 'MET' : 'NOT met'}`,
+      `  temporal target nDCG@10 ≥ ${TEMPORAL_TARGET}: auto ${s.auto >= TEMPORAL_TARGET ? 'MET' : 'NOT met'}, auto --validation temporal ${(s.future?.ndcg ?? 0) >= TEMPORAL_TARGET ? 'MET' : 'NOT met'}`,
     );
 }
 

@@ -14,6 +14,8 @@ export interface QualitySet {
   train: InteractionRecord[];
   test: InteractionRecord[];
   catalog?: readonly ContentItem[];
+  /** The test is a global time cut: the future. auto is also run with `--validation temporal` on it. */
+  temporal?: boolean;
 }
 
 export async function qualitySets(only?: string): Promise<QualitySet[]> {
@@ -33,7 +35,12 @@ export async function qualitySets(only?: string): Promise<QualitySet[]> {
       if (got !== want) throw new Error(`split mismatch: ${key} is ${got}, the README says ${want}`);
     }
     if (wanted('online-retail temporal'))
-      out.push({ name: 'online-retail temporal (README, 2011-10-01)', ...pick(split), catalog: split.items });
+      out.push({
+        name: 'online-retail temporal (README, 2011-10-01)',
+        ...pick(split),
+        catalog: split.items,
+        temporal: true,
+      });
     if (wanted('online-retail random')) {
       const r = randomSplit(split.records, 0.75, 42);
       out.push({ name: 'online-retail random 75/25 per user (seed 42)', ...r, catalog: split.items });
@@ -48,6 +55,7 @@ export async function qualitySets(only?: string): Promise<QualitySet[]> {
     out.push({
       name: 'generated seasonal, temporal last 30 days',
       ...temporalSplit(generatedShop('seasonal'), SEASONAL_CUTOFF),
+      temporal: true,
     });
   return out;
 }

@@ -19,6 +19,7 @@ import {
   trending,
 } from './popularity.ts';
 import type { RankerModel } from './ranker.ts';
+import { pairRecency } from './recency.ts';
 import type { Scorer } from './scorer.ts';
 import type { Csr } from './sparse.ts';
 import { topKExcluding } from './topk.ts';
@@ -28,7 +29,11 @@ export type BaseSpec =
   | { kind: 'popularity' }
   | { kind: 'recent-popularity'; halfLifeDays: number }
   | { kind: 'ials'; params: IalsParams }
-  | { kind: 'ease'; params: EaseParams }
+  /**
+   * `halfLifeDays`: the Gram matrix weighs each pair by the recency of its last touch (recency.ts), so the
+   * item-item weights follow what is bought together lately; scoring still reads the plain history.
+   */
+  | { kind: 'ease'; params: EaseParams; halfLifeDays?: number }
   | { kind: 'item-knn'; params: ItemKnnParams }
   | { kind: 'content' };
 
@@ -143,7 +148,10 @@ export function fitModel(
       );
     } else if (part.kind === 'ease') {
       log('training EASE');
-      model.ease = trainEase(csr, part.params, { threads: options.threads });
+      model.ease =
+        part.halfLifeDays === undefined
+          ? trainEase(csr, part.params, { threads: options.threads })
+          : recencyEase(data, records, now, part.halfLifeDays, part.params, options.threads);
     } else if (part.kind === 'item-knn' && part.params.neighbours !== SERVING_NEIGHBOURS) {
       model.knn = trainItemKnn(csr, csc, part.params);
     } else if (part.kind === 'content' && model.contentNeighbours === undefined) {
@@ -151,6 +159,20 @@ export function fitModel(
     }
   }
   return model;
+}
+
+/** EASE fitted on recency-weighted pairs; its scorer reads the history as the plain spec would. */
+function recencyEase(
+  data: Interactions,
+  records: readonly InteractionRecord[],
+  now: number,
+  halfLifeDays: number,
+  params: EaseParams,
+  threads: number | undefined,
+): EaseModel {
+  const weighted = pairRecency(data, records, now, halfLifeDays);
+  const fitted = trainEase(weighted, { ...params, transform: 'linear' }, { threads });
+  return { ...fitted, params: { ...fitted.params, transform: params.transform ?? 'binary' } };
 }
 
 function baseScorer(model: TrainedModel, spec: BaseSpec): Scorer {

@@ -6,12 +6,18 @@ import type { BaseSpec, ModelSpec } from '../model/trained-model.ts';
  * comes before iALS: on retail baskets it is both stronger and, with the blocked parallel inverse, cheaper
  * for catalogs of a few thousand items; iALS runs when the budget allows (and always when EASE cannot). The
  * lowest λ first: it was the best EASE on both Online Retail protocols, and a busy machine may fit only one.
+ *
+ * `recency` (a validation that asks for the future: temporal, leave-last) adds EASE on recency-weighted pairs
+ * (trained-model.ts). Only there: it learns what is bought together lately, which is what a temporal future
+ * asks and not what a random hold-out does. On Online Retail's training part it scored 0.141 vs plain EASE's
+ * 0.133 on a temporal validation and 0.172 vs 0.219 on the mixed one; on the random 75/25 test 0.217 vs 0.297.
  */
 export function defaultCandidates(
   items: number,
   easeMaxItems: number,
   withContent: boolean,
   seed: number,
+  recency = false,
 ): BaseSpec[] {
   const c: BaseSpec[] = [
     { kind: 'popularity' },
@@ -23,8 +29,15 @@ export function defaultCandidates(
   ];
   if (withContent) c.push({ kind: 'content' });
   if (items <= easeMaxItems) {
-    for (const lambda of [250, 500, 1000])
-      c.push({ kind: 'ease', params: { lambda, maxItems: easeMaxItems } });
+    const ease = (lambda: number, halfLifeDays?: number): BaseSpec => ({
+      kind: 'ease',
+      params: { lambda, maxItems: easeMaxItems },
+      ...(halfLifeDays !== undefined ? { halfLifeDays } : {}),
+    });
+    // Recency-weighted pairs weigh less than 1, hence the lower λ for a like regularisation. First when the
+    // validation asks for the future: a busy machine may fit only one EASE, and that one should suit it.
+    if (recency) c.push(ease(125, 30), ease(250), ease(125, 90), ease(500), ease(1000));
+    else c.push(ease(250), ease(500), ease(1000));
   }
   c.push(
     {
@@ -62,7 +75,7 @@ export function label(spec: ModelSpec): string {
     case 'ials':
       return `ials(f=${spec.params.factors},reg=${spec.params.regularization},a=${spec.params.alpha})`;
     case 'ease':
-      return `ease(l=${spec.params.lambda})`;
+      return `ease(l=${spec.params.lambda}${spec.halfLifeDays !== undefined ? `,hl=${spec.halfLifeDays}d` : ''})`;
     case 'item-knn':
       return `item-knn(k=${spec.params.neighbours},shrink=${spec.params.shrink})`;
     case 'hybrid':
@@ -88,5 +101,7 @@ const KIND_COMPLEXITY: Record<ModelSpec['kind'], number> = {
  */
 export function complexity(spec: ModelSpec): number {
   if (spec.kind === 'hybrid') return KIND_COMPLEXITY.hybrid + spec.components.length / 10;
+  // One parameter more than plain EASE: within the noise of each other, the plain one wins.
+  if (spec.kind === 'ease' && spec.halfLifeDays !== undefined) return KIND_COMPLEXITY.ease + 0.5;
   return KIND_COMPLEXITY[spec.kind];
 }

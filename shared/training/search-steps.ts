@@ -48,6 +48,7 @@ export function fitMembers(s: Search): { members: Member[]; families: Member[] }
       s.options.easeMaxItems ?? EASE_DEFAULT_MAX_ITEMS,
       s.options.catalog !== undefined,
       s.seed,
+      futureFacing(s.options.validation),
     );
   const members: Member[] = [];
   const bestOf = new Map<string, Member>();
@@ -178,6 +179,11 @@ export function firstStage(
     base,
     perUser: member?.perUser ?? blendMetrics({ mats: [base], set: s.set, n: s.n, k: s.k }, [1]).perUser,
   };
+}
+
+/** A validation that holds out only what came last (globally or per shopper): recency candidates can win it. */
+function futureFacing(v: TuneOptions['validation']): boolean {
+  return v?.kind === 'temporal' || v?.kind === 'leave-last';
 }
 
 const EMPTY = new Float32Array(0);

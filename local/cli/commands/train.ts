@@ -87,7 +87,7 @@ function describeSpec(m: ArtifactManifest['model']): string {
     s.kind === 'recent-popularity'
       ? `recent-popularity(half-life ${s.halfLifeDays}d)`
       : s.params !== undefined
-        ? `${s.kind}${JSON.stringify(s.params)}`
+        ? `${s.kind}${JSON.stringify(s.params)}${s.halfLifeDays !== undefined ? ` on pairs decayed with a ${s.halfLifeDays}d half-life` : ''}`
         : s.kind;
   if (spec.kind === 'hybrid')
     return `hybrid (${spec.normalisation}): ${spec.components.map((c) => `${c.weight} × ${one(c.spec)}`).join(' + ')}`;
@@ -232,6 +232,8 @@ holdout lists use the same split):
                       the last weeks; and a model must predict what comes next and fill in what is missing alike.
   leave-last[:SHARE]  per shopper, only the newest SHARE (0.2) of his distinct items, at least one.
   temporal[:DAYS]     one global cut: the last DAYS (default 70, at most a quarter of the span).
+                      With it or leave-last the search also tries EASE on recency-weighted pairs (what is bought
+                      together lately): it wins where the future is what matters and loses on a random hold-out.
   random[:SHARE]      per shopper, a seeded random SHARE (0.25) of his items, whatever their time.
 Every candidate gets a bootstrap interval over the validated shoppers; among those whose paired difference to the
 best is within the noise, the simplest wins (popularity < recent popularity < item-kNN/content < EASE < iALS <
