@@ -36,6 +36,8 @@ export interface EventWeightsConfig {
   searchWindowMinutes: number;
   /** Confidence of an exposure without a click (shared/training/exposures.ts); absent: 0, not used. */
   exposureWithoutClick?: number;
+  /** Content cosine from which a co-purchased item is a near-substitute (co-purchase.ts); absent: its default. */
+  complementSubstituteSimilarity?: number;
 }
 
 export const EVENT_WEIGHTS_CONFIG: Readonly<EventWeightsConfig> = Object.freeze(

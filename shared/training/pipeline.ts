@@ -12,6 +12,7 @@ import { CatalogTooLargeError, EASE_DEFAULT_MAX_ITEMS } from '../model/ease.ts';
 import {
   buildInteractions,
   DEFAULT_EVENT_WEIGHTS,
+  EVENT_WEIGHTS_CONFIG,
   type EventWeights,
   type InteractionRecord,
   type RatingsMeaning,
@@ -201,8 +202,10 @@ export function trainArtifact(
   };
   // In the final model's item space, where its content neighbours (the near-substitute test) live.
   const itemIndex = new Map(model.itemIds.map((id, j) => [id, j]));
+  const substituteSimilarity = EVENT_WEIGHTS_CONFIG.complementSubstituteSimilarity;
   const complements = trainComplements(basketsOf(records, itemIndex), model.itemIds.length, {
     ...(model.contentNeighbours !== undefined ? { substitutes: model.contentNeighbours } : {}),
+    ...(substituteSimilarity !== undefined ? { substituteSimilarity } : {}),
   });
   log(
     `bought together: ${complements.stats.items} items with complements from ${complements.stats.baskets} baskets`,

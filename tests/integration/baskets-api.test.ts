@@ -5,6 +5,7 @@ import { dataDirLayout } from '../../local/data-dir.ts';
 import { createTypeScriptTrainingEngine } from '../../local/training/typescript-engine.ts';
 import { artifactDirectory, createLocalModelStore } from '../../shared/adapters/local/model-store.ts';
 import { decodeArtifact } from '../../shared/model/artifact-decode.ts';
+import { EVENT_WEIGHTS_CONFIG } from '../../shared/model/interactions.ts';
 import { createCatalogCache } from '../../shared/serving/catalog-cache.ts';
 import { createDeploymentSource, createModelCache } from '../../shared/serving/model-cache.ts';
 import { createRecommender } from '../../shared/serving/recommender.ts';
@@ -73,7 +74,12 @@ describe('Baskets through the local API', () => {
   it('training reads orderIds into complements and search follow-ups into interest (the artifact says so)', async () => {
     const dir = join(dataDirLayout(api.runtime.dataDir).models, version);
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
-    expect(manifest.complements).toMatchObject({ baskets: plantedBaskets().length, substitutesExcluded: 2 });
+    expect(manifest.complements).toMatchObject({
+      baskets: plantedBaskets().length,
+      substitutesExcluded: 2,
+      // The training config's threshold (event-weights.json), recorded for serving's cart test.
+      substituteSimilarity: EVENT_WEIGHTS_CONFIG.complementSubstituteSimilarity,
+    });
     expect(manifest.data).toMatchObject({ searchFollowUps: 1, skippedNoItem: 1 });
     expect(manifest.eventWeights.search).toBe(2);
     const lines = (await readFile(join(dir, 'complements.jsonl'), 'utf8'))
