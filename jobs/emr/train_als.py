@@ -25,11 +25,16 @@ from datetime import datetime, timezone
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
-from pyspark import StorageLevel
+from pyspark import StorageLevel, cloudpickle
 from pyspark.ml.recommendation import ALS
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+
+if __name__ != "__main__":
+    # Imported (as the tests do): the executors' Python workers cannot import this file, so the module's
+    # functions that closures call (top_k_rows) travel by value, as they do when spark-submit runs it.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 SCHEMA_VERSION = 1
 DAY_MS = 86_400_000
@@ -349,11 +354,37 @@ def item_matrix(model, n_items: int, rank: int) -> np.ndarray:
     return out
 
 
+def top_k_rows(s: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The k best finite scores of each row of s (block × items), best first, ties to the lower column (as
+    the TypeScript top-k), as (row, column, score) arrays ordered by row then rank. Exact, without a partial
+    sort of every full row (argpartition over block × items was most of the scoring time): the k-th largest
+    of a row's group maxima (groups of g adjacent columns) is a lower bound of its k-th best score — the k
+    groups with the largest maxima hold k scores at least that high — so only the scores at or above it, a
+    few per k, are sorted."""
+    b, n = s.shape
+    take = min(k, n)
+    g = max(1, n // (8 * take))
+    m0 = n // g
+    maxima = s[:, : m0 * g].reshape(b, m0, g).max(axis=2)
+    if m0 * g < n:
+        maxima = np.concatenate([maxima, s[:, m0 * g :].max(axis=1, keepdims=True)], axis=1)
+    m = maxima.shape[1]
+    low = np.finfo(np.float32).min  # −inf (excluded items) and NaN never pass
+    t = np.partition(maxima, m - take, axis=1)[:, m - take] if m > take else np.full(b, low, dtype=np.float32)
+    rows, cols = np.nonzero(s >= np.maximum(t, low)[:, None])
+    vals = s[rows, cols]
+    order = np.lexsort((cols, -vals, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    keep = rank < take
+    return rows[keep], cols[keep], vals[keep]
+
+
 def top_lines(spark: SparkSession, rows: DataFrame, partitions: int, n: int, item_factors: np.ndarray, make_line) -> DataFrame:
     """One JSON line per user from his top-n, the user's training items removed exactly, whatever the length
     of his history: executors take `rows` (u, features, hist, and whatever make_line reads) in blocks, score
     each block against the broadcast item factors with one matrix product (numpy), set the block's own items
-    to −inf and keep the n best by argpartition. Memory per task is block × items floats. make_line(row,
+    to −inf and keep the n best (top_k_rows). Memory per task is block × items floats. make_line(row,
     items, scores) gets the list best first (ties to the lower index, as the TypeScript top-k) and returns the
     line or None. Scoring and formatting are one pass: the lists never go back to the JVM as arrays of structs
     to be read into Python again. (recommendForAllUsers would need n + the longest history as its k: on 5M
@@ -363,19 +394,17 @@ def top_lines(spark: SparkSession, rows: DataFrame, partitions: int, n: int, ite
 
     def score(buf: list) -> Iterator[tuple]:
         v = b_v.value
-        n_items = v.shape[0]
-        take = min(n, n_items)
         s = np.asarray([r["features"] for r in buf], dtype=np.float32) @ v.T
         for k, r in enumerate(buf):
             if r["hist"]:
                 s[k, r["hist"]] = -np.inf
-        best = np.argpartition(-s, take - 1, axis=1)[:, :take] if take < n_items else np.tile(np.arange(n_items), (len(buf), 1))
-        top = np.take_along_axis(s, best, axis=1)
+        rows, cols, vals = top_k_rows(s, n)
+        ends = np.cumsum(np.bincount(rows, minlength=len(buf))).tolist()
+        cols, vals = cols.tolist(), vals.tolist()
+        start = 0
         for k, r in enumerate(buf):
-            idx, sc = best[k], top[k]
-            order = np.lexsort((idx, -sc))
-            order = order[np.isfinite(sc[order])]
-            line = make_line(r, idx[order].tolist(), sc[order].tolist())
+            line = make_line(r, cols[start : ends[k]], vals[start : ends[k]])
+            start = ends[k]
             if line is not None:
                 yield (line,)
 
@@ -580,9 +609,13 @@ def cosine_neighbours(item_factors: np.ndarray, item_ids: List[str], spark: Spar
                 cand_s = np.concatenate([best_s, sc], axis=1)
                 cand_i = np.concatenate([best_i, np.broadcast_to(np.arange(c, ce), sc.shape)], axis=1)
                 if cand_s.shape[1] > k:
-                    part = np.argpartition(-cand_s, k - 1, axis=1)[:, :k]
-                    cand_s = np.take_along_axis(cand_s, part, axis=1)
-                    cand_i = np.take_along_axis(cand_i, part, axis=1)
+                    rows, cols, vals = top_k_rows(cand_s, k)
+                    pos = np.arange(len(rows)) - np.searchsorted(rows, rows)
+                    kept_s = np.full((e - s, k), -np.inf, dtype=np.float32)
+                    kept_s[rows, pos] = vals
+                    kept_i = np.zeros((e - s, k), dtype=np.int64)
+                    kept_i[rows, pos] = cand_i[rows, cols]
+                    cand_s, cand_i = kept_s, kept_i
                 best_s, best_i = cand_s, cand_i
             order = np.argsort(-best_s, axis=1, kind="stable")
             for r in range(e - s):
