@@ -25,11 +25,16 @@ from datetime import datetime, timezone
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
-from pyspark import StorageLevel
+from pyspark import StorageLevel, cloudpickle
 from pyspark.ml.recommendation import ALS
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+
+if __name__ != "__main__":
+    # Imported (as the tests do): the executors' Python workers cannot import this file, so the module's
+    # functions that closures call (top_k_rows) travel by value, as they do when spark-submit runs it.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 SCHEMA_VERSION = 1
 DAY_MS = 86_400_000
@@ -42,7 +47,7 @@ LINES_PER_PART = 10_000
 # past this cap a very heavy user may get fewer than 50 (counted and logged) rather than every user paying
 # for a top-k heap the size of the catalog.
 MAX_EXCLUSION_MARGIN = 1000
-# Users scored per matrix product in top_excluding: 512 × 1M items × 4 bytes = 2 GiB at the extreme; 20k items, 40 MB.
+# Users scored per matrix product in top_lines: 512 × 1M items × 4 bytes = 2 GiB at the extreme; 20k items, 40 MB.
 TOP_BLOCK_USERS = 512
 # Fewer holdout users than this and the temporal split says nothing: fall back to leave-last-1 per user
 # (the same rule as the TS tuner's carve()).
@@ -338,9 +343,12 @@ def fit_als(m: Matrix, p: AlsParams):
     return als.fit(data)
 
 
-def history_lists(pairs: DataFrame) -> DataFrame:
-    """u → array of training item indices (what the lists must exclude)."""
-    return pairs.groupBy("u").agg(F.collect_list("i").alias("hist"))
+def history_rows(pairs: DataFrame) -> DataFrame:
+    """u → the user's training items ascending (`hist`, what the lists must exclude) and their confidences
+    (`vals`): one row per user, so the history CSR and the exclusions cross to Python as a few arrays per
+    user rather than one Row per pair."""
+    grouped = pairs.groupBy("u").agg(F.sort_array(F.collect_list(F.struct("i", "conf"))).alias("h"))
+    return grouped.select("u", F.col("h.i").alias("hist"), F.col("h.conf").alias("vals"))
 
 
 def item_matrix(model, n_items: int, rank: int) -> np.ndarray:
@@ -351,34 +359,59 @@ def item_matrix(model, n_items: int, rank: int) -> np.ndarray:
     return out
 
 
-def top_excluding(spark: SparkSession, model, users: Optional[DataFrame], hist: DataFrame, n: int, item_factors: np.ndarray) -> DataFrame:
-    """Top-n per user with the user's training items removed exactly, whatever the length of their history:
-    executors take users in blocks, score each block against the broadcast item factors with one matrix
-    product (numpy), set the block's own items to −inf and keep the n best by argpartition. Memory per task is
-    block × items floats. (recommendForAllUsers would need n + the longest history as its k: on 5M events its
-    priority queues of ~1,000 per user took half an hour and 9 GB in local mode.)"""
+def top_k_rows(s: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The k best finite scores of each row of s (block × items), best first, ties to the lower column (as
+    the TypeScript top-k), as (row, column, score) arrays ordered by row then rank. Exact, without a partial
+    sort of every full row (argpartition over block × items was most of the scoring time): the k-th largest
+    of a row's group maxima (groups of g adjacent columns) is a lower bound of its k-th best score — the k
+    groups with the largest maxima hold k scores at least that high — so only the scores at or above it, a
+    few per k, are sorted."""
+    b, n = s.shape
+    take = min(k, n)
+    g = max(1, n // (8 * take))
+    m0 = n // g
+    maxima = s[:, : m0 * g].reshape(b, m0, g).max(axis=2)
+    if m0 * g < n:
+        maxima = np.concatenate([maxima, s[:, m0 * g :].max(axis=1, keepdims=True)], axis=1)
+    m = maxima.shape[1]
+    low = np.finfo(np.float32).min  # −inf (excluded items) and NaN never pass
+    t = np.partition(maxima, m - take, axis=1)[:, m - take] if m > take else np.full(b, low, dtype=np.float32)
+    rows, cols = np.nonzero(s >= np.maximum(t, low)[:, None])
+    vals = s[rows, cols]
+    order = np.lexsort((cols, -vals, rows))
+    rows, cols, vals = rows[order], cols[order], vals[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    keep = rank < take
+    return rows[keep], cols[keep], vals[keep]
+
+
+def top_lines(spark: SparkSession, rows: DataFrame, partitions: int, n: int, item_factors: np.ndarray, make_line) -> DataFrame:
+    """One JSON line per user from his top-n, the user's training items removed exactly, whatever the length
+    of his history: executors take `rows` (u, features, hist, and whatever make_line reads) in blocks, score
+    each block against the broadcast item factors with one matrix product (numpy), set the block's own items
+    to −inf and keep the n best (top_k_rows). Memory per task is block × items floats. make_line(row,
+    items, scores) gets the list best first (ties to the lower index, as the TypeScript top-k) and returns the
+    line or None. Scoring and formatting are one pass: the lists never go back to the JVM as arrays of structs
+    to be read into Python again. (recommendForAllUsers would need n + the longest history as its k: on 5M
+    events its priority queues of ~1,000 per user took half an hour and 9 GB in local mode.)"""
     b_v = spark.sparkContext.broadcast(item_factors)
-    uf = model.userFactors.select(F.col("id").alias("u"), "features")
-    if users is not None:
-        uf = uf.join(users, "u", "left_semi")
-    rows = uf.join(hist, "u", "left")
     block = TOP_BLOCK_USERS
 
     def score(buf: list) -> Iterator[tuple]:
         v = b_v.value
-        n_items = v.shape[0]
-        take = min(n, n_items)
         s = np.asarray([r["features"] for r in buf], dtype=np.float32) @ v.T
         for k, r in enumerate(buf):
             if r["hist"]:
                 s[k, r["hist"]] = -np.inf
-        best = np.argpartition(-s, take - 1, axis=1)[:, :take] if take < n_items else np.tile(np.arange(n_items), (len(buf), 1))
+        rows, cols, vals = top_k_rows(s, n)
+        ends = np.cumsum(np.bincount(rows, minlength=len(buf))).tolist()
+        cols, vals = cols.tolist(), vals.tolist()
+        start = 0
         for k, r in enumerate(buf):
-            idx = best[k]
-            sc = s[k, idx]
-            # Best first, ties to the lower index (as the TypeScript top-k).
-            order = np.lexsort((idx, -sc))
-            yield (r["u"], [(int(idx[o]), float(sc[o])) for o in order if np.isfinite(sc[o])])
+            line = make_line(r, cols[start : ends[k]], vals[start : ends[k]])
+            start = ends[k]
+            if line is not None:
+                yield (line,)
 
     def run(it: Iterable) -> Iterator[tuple]:
         buf = []
@@ -390,21 +423,9 @@ def top_excluding(spark: SparkSession, model, users: Optional[DataFrame], hist: 
         if buf:
             yield from score(buf)
 
-    schema = T.StructType(
-        [
-            T.StructField("u", T.IntegerType()),
-            T.StructField(
-                "recs",
-                T.ArrayType(T.StructType([T.StructField("i", T.IntegerType()), T.StructField("rating", T.FloatType())])),
-            ),
-        ]
-    )
-    return spark.createDataFrame(rows.rdd.mapPartitions(run), schema)
-
-
-def exclusion_margin(hist: DataFrame) -> int:
-    longest = hist.select(F.max(F.size("hist"))).first()[0] or 0
-    return min(int(longest), MAX_EXCLUSION_MARGIN)
+    # An explicit count, which adaptive execution keeps: coalesced to one partition, scoring would use one core.
+    scored = rows.repartition(partitions).rdd.mapPartitions(run)
+    return spark.createDataFrame(scored, T.StructType([T.StructField("value", T.StringType())]))
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -432,12 +453,12 @@ class ArtifactWriter:
         self.files.append(name)
         return p
 
-    def write_text_parts(self, name: str, lines: DataFrame, rows: int) -> int:
+    def write_text_parts(self, name: str, lines: DataFrame) -> int:
         """`name/part-00000.jsonl`…, ≤ LINES_PER_PART lines each. Spark writes `part-…-c000.txt` names into a
         scratch folder; they are renamed in order to the artifact's names."""
         tmp = f"{self.out}/_tmp_{name}"
-        parts = max(1, math.ceil(rows / (LINES_PER_PART * 0.9)))
-        lines.repartition(parts).write.mode("overwrite").option("maxRecordsPerFile", LINES_PER_PART).text(tmp)
+        # Written as partitioned (no shuffle of the finished lines): maxRecordsPerFile cuts the parts.
+        lines.write.mode("overwrite").option("maxRecordsPerFile", LINES_PER_PART).text(tmp)
         jvm = self.spark._jvm
         conf = self.spark._jsc.hadoopConfiguration()
         src_dir = jvm.org.apache.hadoop.fs.Path(tmp)
@@ -534,27 +555,30 @@ def write_factors(w: ArtifactWriter, factors: DataFrame, n: int, rank: int, name
     return out
 
 
-def write_history(w: ArtifactWriter, m: Matrix, partitions: int) -> None:
-    """CSR of the training matrix; rows by user index, column indices ascending within a row."""
+def write_history(w: ArtifactWriter, hist: DataFrame, n_users: int, partitions: int) -> None:
+    """CSR of the training matrix from history_rows: rows by user index, column indices ascending within a
+    row (every indexed user has a row: he has a positive pair)."""
 
     def pack(rows):
-        u, i, v = [], [], []
+        lens, i, v = [], [], []
         for r in rows:
-            u.append(r["u"])
-            i.append(r["i"])
-            v.append(r["conf"])
-        if u:
-            yield np.asarray(u, dtype=np.int64), np.asarray(i, dtype="<i4"), np.asarray(v, dtype="<f4")
+            lens.append(len(r["hist"]))
+            i.extend(r["hist"])
+            v.extend(r["vals"])
+        if lens:
+            yield np.asarray(lens, dtype=np.int64), np.asarray(i, dtype="<i4"), np.asarray(v, dtype="<f4")
 
-    counts = np.zeros(m.n_users, dtype=np.int64)
-    df = m.pairs.select("u", "i", "conf").withColumn("key", F.col("u").cast("long") * m.n_items + F.col("i"))
+    counts = []
     with open(w.path("history.indices.i32"), "wb") as fi, open(w.path("history.values.f32"), "wb") as fv:
-        for u, i, v in ordered_chunks(df, "key", partitions, pack):
-            counts += np.bincount(u, minlength=m.n_users)
+        for lens, i, v in ordered_chunks(hist.select("u", "hist", "vals"), "u", partitions, pack):
+            counts.append(lens)
             fi.write(i.tobytes())
             fv.write(v.tobytes())
-    indptr = np.zeros(m.n_users + 1, dtype="<i4")
-    np.cumsum(counts, out=indptr[1:])
+    lens = np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
+    if len(lens) != n_users:
+        raise RuntimeError(f"train_als: history has {len(lens)} rows for {n_users} users")
+    indptr = np.zeros(n_users + 1, dtype="<i4")
+    np.cumsum(lens, out=indptr[1:])
     with open(w.path("history.indptr.i32"), "wb") as f:
         f.write(indptr.tobytes())
 
@@ -590,9 +614,13 @@ def cosine_neighbours(item_factors: np.ndarray, item_ids: List[str], spark: Spar
                 cand_s = np.concatenate([best_s, sc], axis=1)
                 cand_i = np.concatenate([best_i, np.broadcast_to(np.arange(c, ce), sc.shape)], axis=1)
                 if cand_s.shape[1] > k:
-                    part = np.argpartition(-cand_s, k - 1, axis=1)[:, :k]
-                    cand_s = np.take_along_axis(cand_s, part, axis=1)
-                    cand_i = np.take_along_axis(cand_i, part, axis=1)
+                    rows, cols, vals = top_k_rows(cand_s, k)
+                    pos = np.arange(len(rows)) - np.searchsorted(rows, rows)
+                    kept_s = np.full((e - s, k), -np.inf, dtype=np.float32)
+                    kept_s[rows, pos] = vals
+                    kept_i = np.zeros((e - s, k), dtype=np.int64)
+                    kept_i[rows, pos] = cand_i[rows, cols]
+                    cand_s, cand_i = kept_s, kept_i
                 best_s, best_i = cand_s, cand_i
             order = np.argsort(-best_s, axis=1, kind="stable")
             for r in range(e - s):
@@ -609,19 +637,6 @@ def cosine_neighbours(item_factors: np.ndarray, item_ids: List[str], spark: Spar
     return spark.sparkContext.parallelize(starts, slices).mapPartitions(run).toLocalIterator(prefetchPartitions=True)
 
 
-def json_lines_of_lists(recs: DataFrame, users: DataFrame, item_ids_b) -> DataFrame:
-    """(u, recs array<struct<i, rating>>) → one JSON line per user with ids in place of indices."""
-    joined = recs.join(users.withColumnRenamed("idx", "u"), "u").select("userId", "recs")
-
-    def to_line(rows):
-        ids = item_ids_b.value
-        for r in rows:
-            items = [[ids[x["i"]], round(float(x["rating"]), 6)] for x in r["recs"]]
-            yield (json.dumps({"userId": r["userId"], "items": items}, separators=(",", ":")),)
-
-    return joined.rdd.mapPartitions(to_line).toDF(T.StructType([T.StructField("value", T.StringType())]))
-
-
 # ---------------------------------------------------------------------------------------------- holdout
 
 
@@ -633,17 +648,17 @@ class Holdout:
     lines: Optional[DataFrame]
 
 
-def holdout_lists(spark: SparkSession, events: DataFrame, cfg: WeightsConfig, p: AlsParams, days: int, k: int) -> Holdout:
+def holdout_lists(spark: SparkSession, events: DataFrame, newest: int, cfg: WeightsConfig, p: AlsParams, days: int, k: int) -> Holdout:
     """The TS validation split: events of the last `days` before the newest event are held out; relevant are
     the held-out items of known users and items that are new pairs (not in the user's training matrix) and
     evidence of interest. A candidate ALS fitted without them ranks top-k, and popularity on the same split
     gives the baseline, both excluding each user's training items."""
-    newest = events.agg(F.max("ts")).first()[0]
     cutoff = newest - days * DAY_MS
     train, test = events.where(F.col("ts") < cutoff), events.where(F.col("ts") >= cutoff)
     method = f"temporal:{days}d"
     m, rel = _holdout_split(spark, train, test, cfg, p)
-    if rel.select("u").distinct().count() < MIN_HOLDOUT_USERS:
+    n_users = rel.select("u").distinct().count()
+    if n_users < MIN_HOLDOUT_USERS:
         # Leave-last-1: per user, the pair first touched last is held out (users with one pair keep it).
         pair_first = events.where(F.col("userId").isNotNull()).groupBy("userId", "itemId").agg(F.min("ts").alias("first"))
         from pyspark.sql.window import Window
@@ -655,58 +670,53 @@ def holdout_lists(spark: SparkSession, events: DataFrame, cfg: WeightsConfig, p:
         train = events.join(held, ["userId", "itemId"], "left_anti")
         method = "leave-last-1"
         m, rel = _holdout_split(spark, train, test, cfg, p)
-    n_users = rel.select("u").distinct().count()
+        n_users = rel.select("u").distinct().count()
     n_pairs = rel.count()
     if n_users == 0 or m is None:
         return Holdout(method, 0, 0, None)
     model = fit_als(m, p)
-    hist = history_lists(m.pairs)
-    test_users = rel.select("u").distinct()
-    test_hist = hist.join(test_users, "u", "left_semi")
-    margin = exclusion_margin(test_hist)
-    recs = top_excluding(spark, model, test_users, hist, k, item_matrix(model, m.n_items, p.rank))
+    relevant = rel.groupBy("u").agg(F.collect_set("i").alias("relevant"))
+    rows = (
+        model.userFactors.select(F.col("id").alias("u"), "features")
+        .join(relevant, "u")
+        .join(history_rows(m.pairs).select("u", "hist"), "u", "left")
+        .join(m.users.withColumnRenamed("idx", "u"), "u")
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
+    margin = min(int(rows.select(F.max(F.size("hist"))).first()[0] or 0), MAX_EXCLUSION_MARGIN)
     # Popularity on the training split (distinct users per item), ties by item index, top k + the longest
     # history among test users: enough for every user's list after removing their own items.
     pop = m.pairs.groupBy("i").agg(F.count("*").alias("n")).orderBy(F.col("n").desc(), F.col("i")).limit(min(m.n_items, k + margin)).collect()
-    pop_order = [r["i"] for r in pop]
     item_ids = [r["itemId"] for r in m.items.orderBy("idx").collect()]
     b_ids = spark.sparkContext.broadcast(item_ids)
-    b_pop = spark.sparkContext.broadcast(pop_order)
-    relevant = rel.groupBy("u").agg(F.collect_set("i").alias("relevant"))
-    joined = (
-        relevant.join(recs, "u", "left")
-        .join(test_hist, "u", "left")
-        .join(m.users.withColumnRenamed("idx", "u"), "u")
-        .select("userId", "relevant", "recs", "hist")
-    )
+    b_pop = spark.sparkContext.broadcast([r["i"] for r in pop])
 
-    def to_line(rows):
+    def to_line(r, recommended: List[int], _scores: List[float]) -> str:
         ids, popular = b_ids.value, b_pop.value
-        for r in rows:
-            own = set(r["hist"] or [])
-            baseline = []
-            for i in popular:
-                if i not in own:
-                    baseline.append(ids[i])
-                    if len(baseline) == k:
-                        break
-            line = {
-                "userId": r["userId"],
-                "relevant": sorted(ids[i] for i in r["relevant"]),
-                "recommended": [ids[x["i"]] for x in (r["recs"] or [])],
-                "baseline": baseline,
-            }
-            yield (json.dumps(line, separators=(",", ":")),)
+        own = set(r["hist"] or [])
+        baseline = []
+        for i in popular:
+            if i not in own:
+                baseline.append(ids[i])
+                if len(baseline) == k:
+                    break
+        line = {
+            "userId": r["userId"],
+            "relevant": sorted(ids[i] for i in r["relevant"]),
+            "recommended": [ids[i] for i in recommended],
+            "baseline": baseline,
+        }
+        return json.dumps(line, separators=(",", ":"))
 
-    lines = joined.rdd.mapPartitions(to_line).toDF(T.StructType([T.StructField("value", T.StringType())]))
+    lines = top_lines(spark, rows, p.partitions, k, item_matrix(model, m.n_items, p.rank), to_line)
     return Holdout(method, n_users, n_pairs, lines)
 
 
 def _holdout_split(spark, train: DataFrame, test: DataFrame, cfg: WeightsConfig, p: AlsParams):
     train_w = train.where(F.col("userId").isNotNull() & (F.col("w") != 0) & ~F.isnan("w"))
-    if train_w.limit(1).count() == 0:
-        return None, spark.createDataFrame([], "u int, i int")
     now = train_w.agg(F.max("ts")).first()[0]
+    if now is None:
+        return None, spark.createDataFrame([], "u int, i int")
     m = build_matrix(spark, confidences(decay(train_w, cfg.half_life_days, now)), p.partitions)
     rel = (
         test.where(~F.col("type").isin(*NOT_RELEVANT) & F.col("userId").isNotNull() & F.col("itemId").isNotNull())
@@ -824,27 +834,40 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
 
     raw = read_glue_table(spark, args.glue_table) if args.glue_table else read_lake(spark, args.events)
     source = f"glue:{args.glue_table}" if args.glue_table else (args.events if not is_local(args.events) else f"lake:{args.events}")
-    # Cached once: counting, the holdout fit and the final fit all read it; the lake is read once.
-    classified = classify(raw, cfg).persist(StorageLevel.MEMORY_AND_DISK)
+    # Cached once, and only the columns training reads (the lines' other fields and the corrupt-record text
+    # would double the cache for nothing): counting and deduplicating read it; the lake is parsed once.
+    classified = classify(raw, cfg).select("status", "eventId", "type", "userId", "itemId", "value", "ts")
+    classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     counts = {r["status"]: r["count"] for r in classified.groupBy("status").count().collect()}
     total = sum(counts.values())
-    valid = classified.where(F.col("status") == "ok").select("eventId", "type", "userId", "itemId", "value", "ts")
+    valid = classified.where(F.col("status") == "ok").drop("status")
     valid_n = counts.get("ok", 0)
-    deduped = weighted(valid.dropDuplicates(["eventId"]), cfg).persist(StorageLevel.MEMORY_AND_DISK)
-    unique_n = deduped.count()
+    # eventId is dropped once it has served: the holdout fit, the final fit and trending read this cache.
+    deduped = weighted(valid.dropDuplicates(["eventId"]), cfg).drop("eventId").persist(StorageLevel.MEMORY_AND_DISK)
+    is_trainable = F.col("userId").isNotNull() & (F.col("w") != 0) & ~F.isnan("w")
+    # One pass for every figure the log and the manifest need (each job costs a scheduling round trip).
+    stats = deduped.agg(
+        F.count("*").alias("n"),
+        F.min("ts").alias("first"),
+        F.max("ts").alias("last"),
+        F.count(F.when(is_trainable, 1)).alias("trainable"),
+        F.max(F.when(is_trainable, F.col("ts"))).alias("now"),
+    ).first()
+    unique_n = stats["n"]
     classified.unpersist()
     log(f"{total} lines: {valid_n} valid, {counts.get('malformed', 0)} malformed, "
         f"{counts.get('unknownType', 0)} unknown types, {valid_n - unique_n} duplicates")
     if unique_n == 0:
         raise SystemExit("train_als: no valid events to train on")
 
-    trainable = deduped.where(F.col("userId").isNotNull() & (F.col("w") != 0) & ~F.isnan("w"))
-    span = deduped.agg(F.min("ts"), F.max("ts")).first()
-    now_ms = trainable.agg(F.max("ts")).first()[0]
-    skipped = unique_n - trainable.count()
+    trainable = deduped.where(is_trainable)
+    now_ms = stats["now"]
+    skipped = unique_n - stats["trainable"]
+    if now_ms is None:
+        raise SystemExit("train_als: no event with a user and a non-zero weight to train on")
 
     log(f"holdout split: last {args.holdout_days} days")
-    hold = holdout_lists(spark, deduped, cfg, p, args.holdout_days, args.k)
+    hold = holdout_lists(spark, deduped, stats["last"], cfg, p, args.holdout_days, args.k)
     log(f"holdout ({hold.method}): {hold.users} users, {hold.pairs} pairs")
 
     m = build_matrix(spark, confidences(decay(trainable, cfg.half_life_days, now_ms)), p.partitions)
@@ -854,7 +877,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     w = ArtifactWriter(spark, args.out)
     write_ids(w, m.users, "userId", "users.txt", p.partitions)
     write_ids(w, m.items, "itemId", "items.txt", p.partitions)
-    write_history(w, m, p.partitions)
+    hist = history_rows(m.pairs).persist(StorageLevel.MEMORY_AND_DISK)
+    write_history(w, hist, m.n_users, p.partitions)
     pop = m.pairs.groupBy("i").agg(F.count("*").alias("n")).collect()
     popularity = np.zeros(m.n_items, dtype="<f4")
     for r in pop:
@@ -872,20 +896,29 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
             f.write(line)
 
     log("recommendations: top-50 per user, training items excluded")
-    hist = history_lists(m.pairs).persist(StorageLevel.MEMORY_AND_DISK)
-    recs = top_excluding(spark, model, None, hist, RECOMMENDATIONS_PER_USER, item_factors).persist(StorageLevel.MEMORY_AND_DISK)
-    # Short only when the catalogue minus the user's own items would have allowed a full list.
-    short = (
-        recs.join(hist, "u")
-        .where(F.size("recs") < F.least(F.lit(RECOMMENDATIONS_PER_USER), F.lit(m.n_items) - F.size("hist")))
-        .count()
-    )
-    if short:
-        log(f"{short} users got fewer than {RECOMMENDATIONS_PER_USER} items although the catalogue had more")
     b_ids = spark.sparkContext.broadcast(item_ids)
-    w.write_text_parts("recommendations", json_lines_of_lists(recs, m.users, b_ids), m.n_users)
+    n_items = m.n_items
+    # Counted for the log only (an accumulator may count a retried task twice).
+    short = spark.sparkContext.accumulator(0)
+
+    def rec_line(r, items: List[int], scores: List[float]) -> str:
+        # Short only when the catalogue minus the user's own items would have allowed a full list.
+        if len(items) < min(RECOMMENDATIONS_PER_USER, n_items - len(r["hist"] or [])):
+            short.add(1)
+        ids = b_ids.value
+        pairs = [[ids[i], round(s, 6)] for i, s in zip(items, scores)]
+        return json.dumps({"userId": r["userId"], "items": pairs}, separators=(",", ":"))
+
+    rows = (
+        model.userFactors.select(F.col("id").alias("u"), "features")
+        .join(hist.select("u", "hist"), "u", "left")
+        .join(m.users.withColumnRenamed("idx", "u"), "u")
+    )
+    w.write_text_parts("recommendations", top_lines(spark, rows, p.partitions, RECOMMENDATIONS_PER_USER, item_factors, rec_line))
+    if short.value:
+        log(f"{short.value} users got fewer than {RECOMMENDATIONS_PER_USER} items although the catalogue had more")
     if hold.lines is not None:
-        w.write_text_parts("holdout", hold.lines, hold.users)
+        w.write_text_parts("holdout", hold.lines)
     else:
         # The gate must find the file list complete even when no user could be held out.
         open(w.path("holdout/part-00000.jsonl"), "w").close()
@@ -906,8 +939,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
             "users": m.n_users,
             "items": m.n_items,
             "interactions": m.nnz,
-            "from": iso_ms(span[0]),
-            "to": iso_ms(span[1]),
+            "from": iso_ms(stats["first"]),
+            "to": iso_ms(stats["last"]),
         },
         "eventWeights": cfg.raw_weights,
         # Metrics (model, baseline) are computed from holdout/ by the TypeScript gate code, not here:

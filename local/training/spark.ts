@@ -36,6 +36,8 @@ export interface SparkTrainOptions {
   venvDir?: string;
   /** The artifact version (the retrain state machine fixes it up front); default: now + random suffix. */
   version?: string;
+  /** Another copy of the job script (bench:spark --against runs an older revision); default jobs/emr/train_als.py. */
+  jobPath?: string;
 }
 
 export class SparkUnavailableError extends Error {
@@ -95,7 +97,7 @@ export async function trainWithSpark(options: SparkTrainOptions): Promise<{ arti
     `spark.sql.shuffle.partitions=${partitions}`,
     '--conf',
     `spark.default.parallelism=${partitions}`,
-    SPARK_JOB,
+    options.jobPath ?? SPARK_JOB,
     '--events',
     resolve(options.lakeRoot, 'raw/events'),
     '--out',

@@ -272,3 +272,19 @@ def test_decay_halves_at_the_half_life(spark):
     df = spark.createDataFrame([("a", "x", 1.0, 0), ("a", "y", 1.0, 10 * 86_400_000)], "userId string, itemId string, w double, ts long")
     got = {r["itemId"]: r["w"] for r in train_als.decay(df, 10.0, 10 * 86_400_000).collect()}
     assert math.isclose(got["x"], 0.5) and got["y"] == 1.0
+
+
+def test_top_k_rows_is_the_exact_top_k_with_ties_to_the_lower_index():
+    # A plain restatement: every finite score sorted by (score desc, column asc), the first k kept.
+    rng = np.random.default_rng(5)
+    for trial in range(200):
+        b, n, k = int(rng.integers(1, 12)), int(rng.integers(1, 300)), int(rng.integers(1, 60))
+        s = rng.standard_normal((b, n)).astype(np.float32)
+        if trial % 2 == 0:
+            s = np.round(s, 1)  # many ties, also at the k-th place
+        s[rng.random((b, n)) < rng.random()] = -np.inf  # excluded items
+        rows, cols, vals = train_als.top_k_rows(s, k)
+        for r in range(b):
+            want = sorted((c for c in range(n) if np.isfinite(s[r, c])), key=lambda c: (-s[r, c], c))[:k]
+            assert cols[rows == r].tolist() == want, (trial, r)
+            assert vals[rows == r].tolist() == s[r, want].tolist()
