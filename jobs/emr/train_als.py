@@ -178,6 +178,60 @@ def read_lake(spark: SparkSession, events_path: str) -> DataFrame:
     )
 
 
+USERS_SCHEMA = T.StructType([
+    T.StructField("userId", T.StringType()),
+    T.StructField("tombstone", T.BooleanType()),
+    T.StructField("forgottenAt", T.StringType()),
+])
+
+
+def users_zone(args: argparse.Namespace) -> Optional[str]:
+    """Where the shoppers' profiles and tombstones are: --users, else beside the events zone (raw/users/)."""
+    if args.users:
+        return None if args.users == "none" else args.users
+    if not args.events:
+        return None
+    base = args.events.rstrip("/")
+    return base[: -len("raw/events")] + "raw/users" if base.endswith("raw/events") else None
+
+
+def read_tombstones(spark: SparkSession, users_path: Optional[str]) -> Optional[DataFrame]:
+    """userId → the latest `forgottenAt` (epoch ms) of the tombstones in the users zone (shared/training/
+    shoppers-input.ts reads the same lines); None when the zone does not exist yet (no shopper was ever
+    written). Profiles are not read here: cold-start segments are the TypeScript trainer's."""
+    if users_path is None:
+        return None
+    if is_local(users_path) and not os.path.isdir(local_path(users_path)):
+        return None
+    try:
+        lines = (
+            spark.read.schema(USERS_SCHEMA)
+            .option("recursiveFileLookup", "true")
+            .option("pathGlobFilter", "*.gz")
+            .option("ignoreCorruptFiles", "true")
+            .json(users_path)
+        )
+    except Exception as e:  # an S3 prefix with no object: Spark's "Path does not exist"
+        if "Path does not exist" in str(e):
+            return None
+        raise
+    return (
+        lines.where(F.col("tombstone") & F.col("userId").isNotNull())
+        .select("userId", F.unix_millis(F.col("forgottenAt").cast("timestamp")).alias("forgotten_ts"))
+        .where(F.col("forgotten_ts").isNotNull())
+        .groupBy("userId")
+        .agg(F.max("forgotten_ts").alias("forgotten_ts"))
+    )
+
+
+def drop_forgotten(events: DataFrame, tombstones: DataFrame) -> DataFrame:
+    """The right to be forgotten: a shopper's events up to their latest tombstone are not trained on (one who
+    came back after it trains on what came after)."""
+    joined = events.join(F.broadcast(tombstones), on="userId", how="left")
+    keep = F.col("forgotten_ts").isNull() | (F.col("ts") > F.col("forgotten_ts"))
+    return joined.where(keep).drop("forgotten_ts")
+
+
 def read_glue_table(spark: SparkSession, table: str) -> DataFrame:
     """The crawled table through the Glue Data Catalog (EMR's Hive metastore client). The crawler lower-cases
     column names and may have missed a field that no sampled line had; Spark resolves names
@@ -775,6 +829,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     src = a.add_mutually_exclusive_group(required=True)
     src.add_argument("--events", help="raw events zone: a local path or s3://bucket/raw/events/")
     src.add_argument("--glue-table", help="db.table crawled from the raw events zone (Glue Data Catalog)")
+    a.add_argument("--users", help="shoppers' zone with the tombstones (default: raw/users beside --events; 'none' to skip)")
     a.add_argument("--items", help="catalog zone (accepted beside --events; ALS does not read it)")
     a.add_argument("--model", default="als",
                    help="the retrain's model choice: als, or auto (here: ALS with popularity and trending); "
@@ -842,6 +897,13 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     total = sum(counts.values())
     valid = classified.where(F.col("status") == "ok").drop("status")
     valid_n = counts.get("ok", 0)
+    tombstones = read_tombstones(spark, users_zone(args))
+    forgotten = 0
+    if tombstones is not None:
+        kept = drop_forgotten(valid, tombstones)
+        forgotten = valid_n - kept.count()
+        valid, valid_n = kept, valid_n - forgotten
+        log(f"right to be forgotten: {forgotten} events of forgotten shoppers dropped")
     # eventId is dropped once it has served: the holdout fit, the final fit and trending read this cache.
     deduped = weighted(valid.dropDuplicates(["eventId"]), cfg).drop("eventId").persist(StorageLevel.MEMORY_AND_DISK)
     is_trainable = F.col("userId").isNotNull() & (F.col("w") != 0) & ~F.isnan("w")
@@ -941,6 +1003,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
             "interactions": m.nnz,
             "from": iso_ms(stats["first"]),
             "to": iso_ms(stats["last"]),
+            **({"forgotten": forgotten} if tombstones is not None else {}),
         },
         "eventWeights": cfg.raw_weights,
         # Metrics (model, baseline) are computed from holdout/ by the TypeScript gate code, not here:

@@ -288,3 +288,32 @@ def test_top_k_rows_is_the_exact_top_k_with_ties_to_the_lower_index():
             want = sorted((c for c in range(n) if np.isfinite(s[r, c])), key=lambda c: (-s[r, c], c))[:k]
             assert cols[rows == r].tolist() == want, (trial, r)
             assert vals[rows == r].tolist() == s[r, want].tolist()
+
+
+def test_a_forgotten_shoppers_events_up_to_the_tombstone_are_not_trained_on(spark, weights_path, tmp_path):
+    # Prepare: a small lake, and a tombstone for one shopper after all his events (raw/users/, as DELETE writes it)
+    root = str(tmp_path / "lake")
+    generate(root, events=1500, users=40, items=30, days=20, seed=5, end=END)
+    lines = [json.loads(line) for line in read_lake_lines(root)]
+    forgotten = lines[0]["userId"]
+    theirs = sum(1 for e in lines if e.get("userId") == forgotten)
+    tombstone = {"userId": forgotten, "tombstone": True, "forgottenAt": "2026-03-02T00:00:00.000Z"}
+    users_dir = os.path.join(root, "raw/users/year=2026/month=03/day=02")
+    os.makedirs(users_dir)
+    with gzip.open(os.path.join(users_dir, "recsys-users-1-2026-03-02-00-00-00-t1.gz"), "wt", encoding="utf-8") as f:
+        f.write(json.dumps(tombstone) + "\n")
+    out = str(tmp_path / "models" / "20260302T000000Z-0f0f0f0f")
+    args = train_als.parse_args(
+        ["--events", os.path.join(root, "raw/events"), "--out", out, "--config", weights_path,
+         "--rank", "4", "--iterations", "2", "--partitions", "2", "--holdout-days", "5"]
+    )
+
+    # Act
+    manifest = train_als.run(spark, args)
+
+    # Assess: every event of the shopper dropped (the manifest counts them), and no row of his in the model
+    assert manifest["data"]["forgotten"] == theirs > 0
+    with open(os.path.join(out, "users.txt"), encoding="utf-8") as f:
+        users = f.read().split("\n")
+    assert forgotten not in users
+    assert len([u for u in users if u]) == manifest["data"]["users"]
