@@ -68,9 +68,16 @@ async function train(args: TrainerArgs, log: (line: string) => void): Promise<vo
     {
       events,
       ...(args.items !== undefined ? { items: s3LakeZone({ client, uri: args.items }) } : {}),
-      // Profiles and tombstones sit beside the events (raw/users/): the right to be forgotten and the cold start.
+      // Beside the events: profiles and tombstones (raw/users/: the right to be forgotten, the cold start) and the
+      // served lists (raw/impressions/: exposures without a click as weak negatives), as the local trainer reads them.
       ...(/\/raw\/events\/?$/.test(args.events)
-        ? { users: s3LakeZone({ client, uri: args.events.replace(/\/raw\/events\/?$/, '/raw/users/') }) }
+        ? {
+            users: s3LakeZone({ client, uri: args.events.replace(/\/raw\/events\/?$/, '/raw/users/') }),
+            impressions: s3LakeZone({
+              client,
+              uri: args.events.replace(/\/raw\/events\/?$/, '/raw/impressions/'),
+            }),
+          }
         : {}),
       describe: lake,
     },

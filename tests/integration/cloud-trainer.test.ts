@@ -193,6 +193,47 @@ describe('Job: the TypeScript trainer bundle (jobs/trainer) against moto S3', ()
     180_000,
   );
 
+  it('reads the served lists beside the events (raw/impressions/): exposures without a click as weak negatives', async () => {
+    // Prepare: u0's first item shown to u0 twice after his last event, and ignored
+    const mine = plantedRecords(80).filter((r) => r.userId === 'u0');
+    const after = Math.max(...mine.map((r) => new Date(r.timestamp).getTime())) + 60_000;
+    const lakeDir = join(dir.path, 'impressions-lake');
+    const impressions = createLakeWriter({
+      root: lakeDir,
+      zonePrefix: 'raw/impressions',
+      streamName: 'recsys-ci-impressions',
+    });
+    await impressions.put(
+      ['r1', 'r2'].map((id, n) => ({
+        id,
+        json: JSON.stringify({
+          recommendationId: id,
+          list: 'user',
+          shopper: 'u:u0',
+          items: [mine[0]!.itemId],
+          timestamp: new Date(after + n * 1000).toISOString(),
+        }),
+      })),
+    );
+    await impressions.close();
+    for (const entry of await readdir(join(lakeDir, 'raw'), { recursive: true }))
+      if (entry.endsWith('.gz'))
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: `raw/${entry}`,
+            Body: await readFile(join(lakeDir, 'raw', entry)),
+          }),
+        );
+
+    // Act
+    const run = await runBundle(bundle, trainArgs('popularity', version(7)), moto.endpoint);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect((await manifestOf(version(7))).data).toMatchObject({ impressionLists: 2, exposures: 2 });
+  }, 120_000);
+
   it('exits 1 with the lake named when the events zone is empty', async () => {
     const args = trainArgs('als', version(3)).map((a) => a.replace('/raw/events/', '/raw/nothing/'));
     const run = await runBundle(bundle, args, moto.endpoint);
