@@ -28,7 +28,8 @@ export class LiveCounts {
 
   /** Counts (weight > 0) or un-counts (weight < 0) one event of `type` on `itemId` at `t`. */
   add(itemId: string, type: EventType, t: number, sign: 1 | -1 = 1): void {
-    const w = DEFAULT_EVENT_WEIGHTS[type];
+    // A search's weight is training's bonus for the items chosen after it (search-interest.ts), not a count.
+    const w = type === 'search' ? 0 : DEFAULT_EVENT_WEIGHTS[type];
     if (typeof w !== 'number' || !(w > 0)) return;
     this.log.push({ itemId, weight: sign * w, t });
     if (t > this.latest) this.latest = t;

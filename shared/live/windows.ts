@@ -43,7 +43,8 @@ export function liveIncrements(events: readonly CountedEvent[], now: number, sig
   };
   for (const e of events) {
     add(EVENTS_PER_DAY, 0, `${e.timestamp.slice(0, 10)}#${e.type}`, sign);
-    const weight = DEFAULT_EVENT_WEIGHTS[e.type];
+    // A search's weight is training's bonus for the items chosen after it (search-interest.ts), not a count.
+    const weight = e.type === 'search' ? 0 : DEFAULT_EVENT_WEIGHTS[e.type];
     if (e.itemId === undefined || !(weight > 0) || !Number.isFinite(weight)) continue;
     let t = Date.parse(e.timestamp);
     if (!Number.isFinite(t) || t > now + FUTURE_SLACK_MS) continue;

@@ -44,6 +44,8 @@ export function createLiveTrend(
       for (const [item, amount] of counts.get(bucket) ?? [])
         scores.set(item, (scores.get(item) ?? 0) + amount * share * decay);
     }
+    // Refunds (a batch the lake refused) can leave a counter at zero: only what still counts stays.
+    for (const [item, score] of scores) if (!(score > 1e-9)) scores.delete(item);
     return { readAt: now, halfLifeDays, scores };
   };
 
@@ -66,11 +68,13 @@ export function createLiveTrend(
     else if (now - s.readAt >= refreshMs)
       // Stale: this request takes the last read, the next ones the new; a failed refresh is retried by the next.
       refresh().catch(() => {});
+    // Nothing counted in the window (a new stage, a quiet week): no trend, and the published lists serve as they are.
+    if (s.scores.size === 0) return undefined;
     if (s.vector?.model === model) return s.vector.values;
     const values = new Float32Array(model.model.itemIds.length);
     for (const [item, score] of s.scores) {
       const j = model.model.itemIndex.get(item);
-      if (j !== undefined && score > 0) values[j] = score;
+      if (j !== undefined) values[j] = score;
     }
     s.vector = { model, values };
     return values;

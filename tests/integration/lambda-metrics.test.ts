@@ -15,6 +15,7 @@ import { type Dynalite, startDynalite } from '../helpers/dynalite.ts';
 import { makeEvent } from '../helpers/events.ts';
 import { type MotoServer, startMotoServer } from '../helpers/moto-server.ts';
 import { KNN, shopItem, testArtifactFiles } from '../helpers/serving-model.ts';
+import { createUsersTable } from '../helpers/users-table.ts';
 
 type Handler = (event: unknown, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -97,19 +98,21 @@ describe('Lambda entry points: EMF metrics (moto_server, dynalite)', () => {
     const serving = await dynamo.createTablesFromResources();
     const publication = await dynamo.createPublicationTables();
     const feedback = await dynamo.createFeedbackTables();
+    const [liveCounters, users] = [await dynamo.createLiveCountersTable(), await createUsersTable(dynamo)];
     const s3 = new S3Client(awsClientConfig(moto.endpoint));
     await s3.send(new CreateBucketCommand({ Bucket: 'lake' }));
-    await new FirehoseClient(awsClientConfig(moto.endpoint)).send(
-      new CreateDeliveryStreamCommand({
-        DeliveryStreamName: 'recsys-metrics-events',
-        DeliveryStreamType: 'DirectPut',
-        ExtendedS3DestinationConfiguration: {
-          BucketARN: 'arn:aws:s3:::lake',
-          RoleARN: 'arn:aws:iam::123456789012:role/firehose',
-          Prefix: 'raw/events/',
-        },
-      }),
-    );
+    for (const zone of ['events', 'impressions'])
+      await new FirehoseClient(awsClientConfig(moto.endpoint)).send(
+        new CreateDeliveryStreamCommand({
+          DeliveryStreamName: `recsys-metrics-${zone}`,
+          DeliveryStreamType: 'DirectPut',
+          ExtendedS3DestinationConfiguration: {
+            BucketARN: 'arn:aws:s3:::lake',
+            RoleARN: 'arn:aws:iam::123456789012:role/firehose',
+            Prefix: `raw/${zone}/`,
+          },
+        }),
+      );
     await new SageMakerClient(awsClientConfig(moto.endpoint)).send(
       new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'recsys-metrics' }),
     );
@@ -131,6 +134,10 @@ describe('Lambda entry points: EMF metrics (moto_server, dynalite)', () => {
       RECSYS_DEPLOYMENT_TABLE: publication.deploymentTable,
       RECSYS_FEEDBACK_TABLE: feedback.feedbackTable,
       RECSYS_COUNTERS_TABLE: feedback.countersTable,
+      RECSYS_LIVE_COUNTERS_TABLE: liveCounters,
+      RECSYS_USERS_TABLE: users,
+      RECSYS_IMPRESSIONS_STREAM: 'recsys-metrics-impressions',
+      RECSYS_IMPRESSION_SAMPLE_RATE: '1',
       RECSYS_MODEL_PACKAGE_GROUP: 'recsys-metrics',
       // The evaluate function's stage policy, as serverless.yml sets it from the stage's params.
       RECSYS_GATE_POLICY:
@@ -277,7 +284,9 @@ describe('Lambda entry points: EMF metrics (moto_server, dynalite)', () => {
   });
 
   it('recommendations, then a click: precomputed and fold-in sources, exposures and clicks per variant', async () => {
-    // Prepare
+    // Prepare: counters with nothing live yet (earlier tests' events counted elsewhere), so a shopper with nothing
+    // fresh is served the published list as it is.
+    process.env.RECSYS_LIVE_COUNTERS_TABLE = await dynamo.createLiveCountersTable();
     await deployModel();
     const recommendations = (await import('../../functions/api/get-recommendations/handler.ts')) as {
       handler: Handler;

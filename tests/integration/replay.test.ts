@@ -218,7 +218,7 @@ describe('Replay through ingestion and serving', () => {
     const atTwoDays = Array.from(live.vector(m, T0 + 2 * DAY, 1));
     live.add('b', 'purchase', T0 + 2 * DAY);
     live.add('b', 'purchase', T0 + 2 * DAY, -1);
-    live.add('c', 'search', T0 + 2 * DAY); // weight 0: not counted
+    live.add('c', 'search', T0 + 2 * DAY); // a search: training's follow-up bonus, not counted
     const afterForget = Array.from(live.vector(m, T0 + 2 * DAY, 1));
     const earlier = Array.from(live.vector(m, T0 + DAY / 2, 1));
     const slower = Array.from(live.vector(m, T0 + 2 * DAY, 2));

@@ -49,7 +49,7 @@ describe('Function: createLiveTrend', () => {
     await counters.close();
   });
 
-  it('reads the counters once per refresh period, answering from the last read while the next runs, and not for a model whose trend weight is 0', async () => {
+  it('reads the counters once per refresh period, answering from the last read while the next runs, and not for a model whose trend weight is 0 or when nothing is counted', async () => {
     // Prepare
     const clock = { now: NOW };
     const { counters, record } = counting(clock);
@@ -74,10 +74,13 @@ describe('Function: createLiveTrend', () => {
     await new Promise((resolve) => setTimeout(resolve, 10));
     const refreshed = await trend(m, NOW + 61_000);
     const off = await trend(model(['a'], { weight: 0, halfLifeDays: 3 }), NOW + 60_000);
+    const quiet = await createLiveTrend(createSqliteLiveCounters({ path: ':memory:' }), 0)(m, NOW);
 
     // Assess
     expect([first?.[0], cached?.[0], stale?.[0], refreshed?.[0]]).toEqual([1, 1, 1, 2]);
     expect(off).toBeUndefined();
+    // Nothing counted: no trend at all, so published lists serve as they are.
+    expect(quiet).toBeUndefined();
     expect(reads).toBe(2);
     await counters.close();
   });
