@@ -21,6 +21,7 @@ const TABLES = [
   'RecommendationListsTable',
   'DeploymentTable',
   'UsersTable',
+  'LiveCountersTable',
 ];
 
 /** The variants an experiment started by `recsys experiment start` has (shared/serving/experiments.ts). */

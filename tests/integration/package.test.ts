@@ -142,7 +142,7 @@ const FUNCTIONS: Record<
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable', 'RecommendationListsTable'],
       'dynamodb:BatchGetItem': ['CatalogTable'],
-      'dynamodb:Query': ['ActivityTable', 'FeedbackTable', 'UsersTable', 'LiveCountersTable'],
+      'dynamodb:Query': ['ActivityTable', 'FeedbackTable', 'LiveCountersTable', 'UsersTable'],
       'dynamodb:PutItem': ['FeedbackTable'],
       'dynamodb:DeleteItem': ['FeedbackTable'],
       'dynamodb:UpdateItem': ['ExperimentCountersTable'],
