@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CounterIncrement, LiveCounters } from '../../ports/live-counters.ts';
+import { forEachConcurrently } from './concurrency.ts';
 
 export interface DynamoDbLiveCountersOptions {
   client: DynamoDBDocumentClient;
@@ -72,16 +73,4 @@ export function createDynamoDbLiveCounters(options: DynamoDbLiveCountersOptions)
     },
     async close() {},
   };
-}
-
-async function forEachConcurrently<T>(
-  values: readonly T[],
-  limit: number,
-  work: (value: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < values.length) await work(values[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
 }

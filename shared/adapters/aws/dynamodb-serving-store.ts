@@ -9,6 +9,7 @@ import {
 import type { StoredEvent } from '../../domain/event.ts';
 import type { Item } from '../../domain/item.ts';
 import { ACTIVITY_LIMITS, type ActivityEntry, type ServingStore } from '../../ports/serving-store.ts';
+import { forEachConcurrently } from './concurrency.ts';
 
 export interface RetryOptions {
   /** Attempts per batch call, the first included, before UnprocessedItemsError. */
@@ -277,18 +278,6 @@ function chunk<T>(values: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
   return out;
-}
-
-async function forEachConcurrently<T>(
-  values: readonly T[],
-  limit: number,
-  work: (value: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < values.length) await work(values[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
 }
 
 /** Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): spreads retries of parallel callers. */
