@@ -145,3 +145,30 @@ export function pathParam(event: APIGatewayProxyEvent, name: string): string {
   if (!checked.success) throw invalidPathParam(name, checked.error.issues[0]!.message);
   return value;
 }
+
+/** What an upsert of a batch (items, profiles) reports: kept, refused by validation, not stored for now. */
+export interface UpsertOutcome {
+  upserted: number;
+  rejected: { index: number; errors: { path: string; message: string }[] }[];
+  unavailable: readonly unknown[];
+}
+
+/**
+ * The answer of a batch upsert route: 503 with Retry-After when some records could not be stored (the client
+ * resends them), 400 naming every field when none was valid, else 200 with what was kept and refused.
+ */
+export function upsertResponse(
+  result: UpsertOutcome,
+  batch: { field: string; code: string; noun: string },
+): APIGatewayProxyResult {
+  const { upserted, rejected, unavailable } = result;
+  if (unavailable.length > 0)
+    return jsonResponse(503, { upserted, rejected, unavailable }, { 'retry-after': '2' });
+  if (upserted === 0)
+    throw new HttpError(400, batch.code, `no ${batch.noun} in the batch is valid`, {
+      details: rejected.flatMap((r) =>
+        r.errors.map((e) => ({ path: `${batch.field}[${r.index}].${e.path}`, message: e.message })),
+      ),
+    });
+  return jsonResponse(200, { upserted, rejected });
+}
