@@ -14,8 +14,6 @@ export interface QualitySet {
   train: InteractionRecord[];
   test: InteractionRecord[];
   catalog?: readonly ContentItem[];
-  /** The test is a global time cut: the future. auto is also run with `--validation temporal` on it. */
-  temporal?: boolean;
 }
 
 export async function qualitySets(only?: string): Promise<QualitySet[]> {
@@ -39,7 +37,6 @@ export async function qualitySets(only?: string): Promise<QualitySet[]> {
         name: 'online-retail temporal (README, 2011-10-01)',
         ...pick(split),
         catalog: split.items,
-        temporal: true,
       });
     if (wanted('online-retail random')) {
       const r = randomSplit(split.records, 0.75, 42);
@@ -55,7 +52,6 @@ export async function qualitySets(only?: string): Promise<QualitySet[]> {
     out.push({
       name: 'generated seasonal, temporal last 30 days',
       ...temporalSplit(generatedShop('seasonal'), SEASONAL_CUTOFF),
-      temporal: true,
     });
   return out;
 }

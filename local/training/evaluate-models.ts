@@ -19,7 +19,11 @@ import type { Scorer } from '../../shared/model/scorer.ts';
 import { fitModel, modelScorer } from '../../shared/model/trained-model.ts';
 import { TrainingInputError } from '../../shared/training/pipeline.ts';
 import { autoTune } from '../../shared/training/tuning.ts';
-import type { ValidationProtocol } from '../../shared/training/validation.ts';
+import {
+  formatValidation,
+  mirrorValidation,
+  type ValidationProtocol,
+} from '../../shared/training/validation.ts';
 
 export type SplitSpec =
   | { kind: 'temporal'; cutoff: string }
@@ -65,7 +69,10 @@ export interface EvaluateModelsOptions {
   k: number;
   seed?: number;
   budgetSeconds?: number;
-  /** The auto/hybrid search's validation inside the training part. */
+  /**
+   * The auto/hybrid search's validation inside the training part. Default: the one that mirrors this split
+   * (mirrorValidation): the tuner is asked the question the test asks.
+   */
   validation?: ValidationProtocol;
   ratings?: RatingsMeaning;
   catalog?: readonly ContentItem[];
@@ -79,6 +86,8 @@ export interface EvaluateModelsResult {
   testUsers: number;
   testPairs: number;
   results: (EvaluationResult & { trainSeconds?: number })[];
+  /** How auto/hybrid validated, when one was evaluated: the `--validation` text and why it was chosen. */
+  validation?: { protocol: string; reason: string };
 }
 
 /**
@@ -109,6 +118,19 @@ export function evaluateModels(
     );
   const catalog = options.catalog !== undefined && options.catalog.length > 0 ? options.catalog : undefined;
   const scorers: { scorer: Scorer; trainSeconds: number }[] = [];
+  const tunes = options.models.some((m) => m === 'auto' || m === 'hybrid');
+  const mirrored =
+    tunes && options.validation === undefined ? mirrorValidation(train, test, options.seed) : undefined;
+  const validation = options.validation ?? mirrored?.protocol;
+  const validationNote =
+    validation === undefined
+      ? undefined
+      : {
+          protocol: formatValidation(validation),
+          reason: mirrored?.reason ?? 'given with --validation',
+        };
+  if (validationNote !== undefined)
+    log(`auto/hybrid validate with ${validationNote.protocol}: ${validationNote.reason}`);
   for (const choice of options.models) {
     if (choice === 'popularity') continue;
     const t0 = performance.now();
@@ -121,7 +143,7 @@ export function evaluateModels(
         seed: options.seed ?? 42,
         budgetSeconds: options.budgetSeconds ?? 120,
         interaction: { ratings },
-        ...(options.validation !== undefined ? { validation: options.validation } : {}),
+        ...(validation !== undefined ? { validation } : {}),
         ...(catalog !== undefined ? { catalog } : {}),
         onProgress: (m) => log(`  ${m}`),
       });
@@ -173,5 +195,6 @@ export function evaluateModels(
     testUsers: testSet.users.length,
     testPairs: testSet.pairs,
     results,
+    ...(validationNote !== undefined ? { validation: validationNote } : {}),
   };
 }

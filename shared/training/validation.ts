@@ -159,3 +159,79 @@ function pct(share: number): string {
 export function describeSplit(c: Pick<CarvedValidation, 'split' | 'covered' | 'shoppers'>): string {
   return `${c.split}, ${c.covered} of ${c.shoppers} shoppers (${pct(c.covered / Math.max(1, c.shoppers))})`;
 }
+
+/** A validation protocol chosen to ask the tuner the question an offline test asks, and why. */
+export interface MirroredValidation {
+  protocol: ValidationProtocol;
+  reason: string;
+}
+
+/** At least this share of the shoppers in both parts must have all their test after their training. */
+const PER_SHOPPER_FUTURE_SHARE = 0.9;
+
+/**
+ * The validation that mirrors a train/test split, read from the records' times and not from the split's name
+ * (so a pair of files handed to `recsys evaluate` is read the same way as `--split`):
+ * - every test record at or after every training record → a global cut: `temporal` over the test's horizon;
+ * - otherwise, for most shoppers every test record at or after their own training → `leave-last` with the test's
+ *   share of the pairs;
+ * - otherwise the test is a hold-out across time → `random` with the test's share.
+ *
+ * Why mirror at all: no single model wins both futures. On Online Retail, EASE on recency-weighted pairs leads
+ * the temporal test (0.125 vs 0.110 nDCG@10) and loses the random one (0.217 vs 0.297); the default `mixed`
+ * hedges between them. When the question is known, the tuner should be asked it.
+ */
+export function mirrorValidation(
+  train: readonly InteractionRecord[],
+  test: readonly InteractionRecord[],
+  seed = 42,
+): MirroredValidation {
+  const a = span(train);
+  const b = span(test);
+  const share = Math.min(
+    0.5,
+    Math.max(0.05, pairCount(test) / Math.max(1, pairCount(train) + pairCount(test))),
+  );
+  if (test.length > 0 && train.length > 0 && b.oldest >= a.newest) {
+    const days = Math.max(1, Math.round((b.newest - b.oldest) / 86_400_000));
+    return {
+      protocol: { kind: 'temporal', days },
+      reason: `the test is a global time cut (${days} days after the training part)`,
+    };
+  }
+  const newestTrain = new Map<string, number>();
+  for (const r of train) {
+    const t = toEpochMs(r.timestamp);
+    if (t > (newestTrain.get(r.userId) ?? Number.NEGATIVE_INFINITY)) newestTrain.set(r.userId, t);
+  }
+  const oldestTest = new Map<string, number>();
+  for (const r of test) {
+    if (!newestTrain.has(r.userId)) continue;
+    const t = toEpochMs(r.timestamp);
+    if (t < (oldestTest.get(r.userId) ?? Number.POSITIVE_INFINITY)) oldestTest.set(r.userId, t);
+  }
+  let future = 0;
+  for (const [u, t] of oldestTest) if (t >= newestTrain.get(u)!) future++;
+  const rounded = Math.round(share * 100) / 100;
+  if (oldestTest.size > 0 && future >= PER_SHOPPER_FUTURE_SHARE * oldestTest.size)
+    return {
+      protocol: { kind: 'leave-last', share: rounded },
+      reason: `each shopper's test comes after his training (${future} of ${oldestTest.size} shoppers)`,
+    };
+  return {
+    protocol: { kind: 'random', share: rounded, seed },
+    reason: `the test is held out across time (${oldestTest.size - future} of ${oldestTest.size} shoppers have test items older than their newest training one)`,
+  };
+}
+
+function pairCount(records: readonly InteractionRecord[]): number {
+  const pairs = new Set<string>();
+  for (const r of records) pairs.add(`${r.userId}\u0000${r.itemId}`);
+  return pairs.size;
+}
+
+/** `--validation` text for a protocol, as `parseValidation` reads it back. */
+export function formatValidation(p: ValidationProtocol): string {
+  if (p.kind === 'temporal') return p.days === undefined ? 'temporal' : `temporal:${p.days}`;
+  return `${p.kind}:${p.share}`;
+}

@@ -67,6 +67,45 @@ describe('CLI: recsys evaluate', () => {
     expect(run.stdout).toMatch(/^als\s+0\.\d{4}/m);
   });
 
+  it('tunes auto on the validation that mirrors the split, and --validation overrides it', async () => {
+    const mirrored = await runCli([
+      'evaluate',
+      '--data-dir',
+      dir.path,
+      '--data',
+      all,
+      '--split',
+      'random:0.75',
+      '--model',
+      'auto',
+      '--budget',
+      '20',
+      '--json',
+    ]);
+    const given = await runCli([
+      'evaluate',
+      '--data-dir',
+      dir.path,
+      '--data',
+      all,
+      '--split',
+      'random:0.75',
+      '--model',
+      'auto',
+      '--budget',
+      '20',
+      '--validation',
+      'leave-last:0.3',
+    ]);
+    expect(mirrored.code).toBe(0);
+    const out = JSON.parse(mirrored.stdout);
+    expect(out.validation.protocol).toMatch(/^random:0\.2\d?$/);
+    expect(out.validation.reason).toMatch(/^the test is held out across time \(\d+ of 80 shoppers/);
+    expect(out.results.map((r: { name: string }) => r.name)[1]).toMatch(/^auto \(/);
+    expect(given.code).toBe(0);
+    expect(given.stdout).toContain('auto/hybrid validated with leave-last:0.3: given with --validation');
+  });
+
   it('returns exit 1 for a bad split, a bad model name and a missing column', async () => {
     const r1 = await runCli(['evaluate', '--data-dir', dir.path, '--data', all, '--split', 'random:3']);
     const r2 = await runCli(['evaluate', '--data-dir', dir.path, '--data', all, '--model', 'svd']);
