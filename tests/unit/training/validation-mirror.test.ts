@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { leaveLastNSplit, randomSplit, temporalSplit } from '../../../shared/evaluation/splits.ts';
-import {
-  formatValidation,
-  mirrorValidation,
-  parseValidation,
-} from '../../../shared/training/validation.ts';
+import { formatValidation, mirrorValidation, parseValidation } from '../../../shared/training/validation.ts';
 import { plantedRecords } from '../../fixtures/training-data.ts';
 
 describe('mirrorValidation', () => {
@@ -16,7 +12,8 @@ describe('mirrorValidation', () => {
     const cut = newest - 10 * 86_400_000;
     const { train, test } = temporalSplit(records, cut);
     const horizon = Math.round(
-      (Math.max(...test.map((r) => Number(r.timestamp))) - Math.min(...test.map((r) => Number(r.timestamp)))) /
+      (Math.max(...test.map((r) => Number(r.timestamp))) -
+        Math.min(...test.map((r) => Number(r.timestamp)))) /
         86_400_000,
     );
     const m = mirrorValidation(train, test);
