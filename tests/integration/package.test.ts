@@ -1139,6 +1139,32 @@ describe('Infrastructure: sls package --stage ci', () => {
     }
   });
 
+  it('returns a Glue crawler over the four raw zones whose role may list and read those prefixes only', () => {
+    // Prepare
+    const [[, crawler]] = resourcesOfType(template, 'AWS::Glue::Crawler') as [[string, CfnResource]];
+    const zones = ['events', 'items', 'users', 'impressions'];
+
+    // Act
+    const targets = (crawler.Properties!.Targets as { S3Targets: { Path: unknown }[] }).S3Targets;
+    const role = resource(template, 'RawEventsCrawlerRole').Properties!;
+    const statements = (
+      role.Policies as {
+        PolicyDocument: { Statement: { Action: unknown; Resource: unknown; Condition?: unknown }[] };
+      }[]
+    ).flatMap((p) => p.PolicyDocument.Statement);
+    const list = statements.find((st) => st.Action === 's3:ListBucket')!;
+    const get = statements.find((st) => st.Action === 's3:GetObject')!;
+
+    // Assess
+    expect(targets.map((t) => JSON.stringify(t.Path))).toEqual(
+      zones.map((z) => JSON.stringify({ 'Fn::Sub': `s3://\${LakeBucket}/raw/${z}/` })),
+    );
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': zones.map((z) => `raw/${z}/*`) } });
+    expect((get.Resource as unknown[]).map((r) => JSON.stringify(r))).toEqual(
+      zones.map((z) => JSON.stringify({ 'Fn::Sub': `\${LakeBucket.Arn}/raw/${z}/*` })),
+    );
+  });
+
   it('returns outputs naming the bucket, streams, tables and the API URL', () => {
     // Prepare
     const outputs = template.Outputs ?? {};
