@@ -51,8 +51,9 @@ export const SERVING_SETTINGS = {
     ...LISTS_SERVED,
   ],
   sessionRecommendations: [LAKE, DEPLOYMENT, CATALOG, ACTIVITY, FEEDBACK, LIVE_COUNTERS, ...LISTS_SERVED],
-  similarItems: [LAKE, DEPLOYMENT, CATALOG, ...LISTS_SERVED],
-  trending: [LAKE, DEPLOYMENT, CATALOG, LIVE_COUNTERS, ...LISTS_SERVED],
+  // USERS_TABLE: `?userId=` applies a signed-in shopper's stated preferences to these lists too.
+  similarItems: [LAKE, DEPLOYMENT, CATALOG, USERS_TABLE, ...LISTS_SERVED],
+  trending: [LAKE, DEPLOYMENT, CATALOG, LIVE_COUNTERS, USERS_TABLE, ...LISTS_SERVED],
   feedback: [EVENTS, ACTIVITY, FEEDBACK, COUNTERS, DEPLOYMENT, LIVE_COUNTERS],
   experiments: [COUNTERS, DEPLOYMENT],
   boughtTogether: [LAKE, DEPLOYMENT, CATALOG],

@@ -17,6 +17,7 @@ import { type BasketServing, rerankForShopper } from './rerank.ts';
 import { scratchFor } from './scoring.ts';
 import { backfill, fallbackItems, offerRanked } from './selection.ts';
 import {
+  listSelection,
   modelRow,
   offerColdStart,
   preferLiked,
@@ -103,8 +104,8 @@ export function createRecommender(deps: ServingDeps): Recommender {
     forUser: (request) => personalOrFallback(s, `u:${request.userId}`, { userId: request.userId }, request),
     forSession: (request) =>
       personalOrFallback(s, `s:${request.sessionId}`, { sessionId: request.sessionId }, request),
-    similar: (itemId, k) => similar(s, itemId, k),
-    trending: (window, k, category) => trending(s, window, k, category),
+    similar: (itemId, k, userId) => similar(s, itemId, k, userId),
+    trending: (window, k, category, userId) => trending(s, window, k, category, userId),
     assignment: (shopperKey) => assignmentFor(s, shopperKey).catch(() => undefined),
     boughtTogether: (itemId, k) => boughtTogether(basketServing(s), itemId, k),
     cart: (request) => cartRecommendations(basketServing(s), request),
@@ -303,17 +304,18 @@ async function championModel({ deps, report }: Serving, what: string): Promise<S
   }
 }
 
-async function similar(s: Serving, itemId: string, k: number) {
+async function similar(s: Serving, itemId: string, k: number, userId?: string) {
   const model = await championModel(s, 'similar items');
   const target = (await s.deps.catalog.getMany([itemId])).get(itemId);
   if (target === undefined && model?.model.itemIndex.get(itemId) === undefined)
     throw new UnknownItemError(itemId);
   if (model === undefined) return { itemId, modelVersion: null, items: [] };
-  const items = await similarItems(s.deps.catalog, s.pools, model, itemId, target, k);
+  const select = await listSelection(s.deps.shoppers, userId, model, s.report);
+  const items = await similarItems(s.deps.catalog, s.pools, model, itemId, target, k, select);
   await recordList(s, {
     recommendationId: s.newId(),
     list: 'similar',
-    shopper: null,
+    shopper: userId !== undefined ? `u:${userId}` : null,
     variant: 'champion',
     modelVersion: model.version,
     items: items.map((i) => i.itemId),
@@ -322,12 +324,20 @@ async function similar(s: Serving, itemId: string, k: number) {
 }
 
 /** Live trending, or the champion's as of its training (trending.ts); the list served is an impression. */
-async function trending(s: Serving, window: TrendingWindowName, k: number, category?: string) {
+async function trending(
+  s: Serving,
+  window: TrendingWindowName,
+  k: number,
+  category?: string,
+  userId?: string,
+) {
   const { deps } = s;
+  const model = await championModel(s, 'trending');
   const answer = await trendingAnswer(
     {
       catalog: deps.catalog,
-      model: () => championModel(s, 'trending'),
+      model: () => Promise.resolve(model),
+      select: await listSelection(deps.shoppers, userId, model, s.report),
       ...(deps.counters !== undefined ? { counters: deps.counters } : {}),
       now: deps.now ?? Date.now,
       report: s.report,
@@ -339,7 +349,7 @@ async function trending(s: Serving, window: TrendingWindowName, k: number, categ
   await recordList(s, {
     recommendationId: s.newId(),
     list: 'trending',
-    shopper: null,
+    shopper: userId !== undefined ? `u:${userId}` : null,
     variant: answer.source,
     modelVersion: answer.modelVersion,
     items: answer.items.map((i) => i.itemId),

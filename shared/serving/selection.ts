@@ -64,6 +64,15 @@ export class Selection {
   }
 }
 
+/** How a list picks its items: a plain Selection, or one that applies a shopper's preferences (shoppers.ts). */
+export type SelectionFactory = (
+  k: number,
+  filters: Filters,
+  excluded: { has(itemId: string): boolean },
+) => Selection;
+
+export const plainSelection: SelectionFactory = (k, filters, excluded) => new Selection(k, filters, excluded);
+
 /**
  * The one chunked catalog reader: entries `from` … `count` − 1 of a ranked source, their catalog rows read
  * `chunk` entries at a time (`idsAt` names the ids entry p needs), offered in order until the selection is full —

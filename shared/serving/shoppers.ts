@@ -6,7 +6,7 @@ import type { CatalogCache } from './catalog-cache.ts';
 import type { Anchor } from './explanations.ts';
 import type { ServingModel } from './model-cache.ts';
 import type { Ranked } from './scoring.ts';
-import { offerScored, Selection } from './selection.ts';
+import { offerScored, plainSelection, Selection, type SelectionFactory } from './selection.ts';
 import type { Filters } from './types.ts';
 
 /**
@@ -224,4 +224,22 @@ export function modelRow(
   const row = model.model.userIndex.get(userId);
   if (row === undefined || shopper?.forgottenAt === undefined) return row;
   return trainingStart(model.version) > Date.parse(shopper.forgottenAt) ? row : undefined;
+}
+
+/**
+ * The selection of a list that is not the shopper's own (similar items, trending) shown to a signed-in shopper:
+ * his stated preferences apply as they do to his recommendations — disliked categories and brands left out, his
+ * price range, liked ones labelled so. Without a user, a model or anything stated: the plain selection.
+ */
+export async function listSelection(
+  source: ShopperSource | undefined,
+  userId: string | undefined,
+  model: { version: string } | undefined,
+  report: (message: string, error: unknown) => void,
+): Promise<SelectionFactory> {
+  if (userId === undefined || model === undefined) return plainSelection;
+  const shopper = await shopperContext(source, userId, model.version, report);
+  return shopper?.preferences === undefined
+    ? plainSelection
+    : (k, filters, excluded) => shopperSelection(k, filters, excluded, shopper);
 }

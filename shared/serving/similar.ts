@@ -3,7 +3,7 @@ import { type ContentIndex, contentIndex, contentVectorOf, cosineRow } from '../
 import type { CatalogCache } from './catalog-cache.ts';
 import type { ServingModel } from './model-cache.ts';
 import { rankTop, scratchFor } from './scoring.ts';
-import { backfill, Selection } from './selection.ts';
+import { backfill, plainSelection, type SelectionFactory } from './selection.ts';
 import { itemToItem } from './signals.ts';
 import type { Filters, RecommendationItem } from './types.ts';
 
@@ -66,6 +66,7 @@ export async function similarItems(
   itemId: string,
   target: Item | undefined,
   k: number,
+  select: SelectionFactory = plainSelection,
 ): Promise<RecommendationItem[]> {
   const m = Math.max(k * 4, 60);
   const j = model.model.itemIndex.get(itemId);
@@ -78,7 +79,7 @@ export async function similarItems(
     ranked = top.map((r) => [r.itemId, r.score]);
   } else if (target !== undefined) ranked = await pools.matches(model, target, m);
   const items = await catalog.getMany(ranked.map(([id]) => id));
-  const selection = new Selection(k, { maxPerCategory: k }, new Set([itemId]));
+  const selection = select(k, { maxPerCategory: k }, new Set([itemId]));
   const reason = `similar to ${target?.title ?? itemId}`;
   for (const [id, s] of ranked) selection.offer({ itemId: id, score: s }, items.get(id), reason);
   if (selection.full) return selection.items;
@@ -86,7 +87,7 @@ export async function similarItems(
   const category = target?.categories?.at(-1);
   const filters: Filters = category !== undefined ? { category, maxPerCategory: k } : { maxPerCategory: k };
   const taken = new Set([itemId, ...selection.items.map((i) => i.itemId)]);
-  const fill = new Selection(k - selection.items.length, filters, taken);
+  const fill = select(k - selection.items.length, filters, taken);
   await backfill(catalog, model, fill, filters);
   return [...selection.items, ...fill.items];
 }

@@ -2,7 +2,7 @@ import { LIVE_WINDOWS, liveTrending } from '../live/windows.ts';
 import type { LiveCounters } from '../ports/live-counters.ts';
 import type { CatalogCache } from './catalog-cache.ts';
 import type { ServingModel } from './model-cache.ts';
-import { backfill, offerScored, Selection } from './selection.ts';
+import { backfill, offerScored, plainSelection, type SelectionFactory } from './selection.ts';
 import type { Filters, RecommendationItem, TrendingWindowName } from './types.ts';
 
 export interface TrendingDeps {
@@ -13,6 +13,8 @@ export interface TrendingDeps {
   counters?: Pick<LiveCounters, 'read'>;
   now: () => number;
   report: (message: string, error: unknown) => void;
+  /** A signed-in shopper's preferences applied to the list (shoppers.ts); default: a plain selection. */
+  select?: SelectionFactory;
 }
 
 export interface TrendingAnswer {
@@ -56,7 +58,8 @@ export async function trendingAnswer(
   ]);
   const where = category !== undefined ? { category } : {};
   const filters: Filters = { ...where, maxPerCategory: k };
-  const selection = new Selection(k, filters, new Set());
+  const select = deps.select ?? plainSelection;
+  const selection = select(k, filters, new Set());
   const { catalog } = deps;
   if (live.length > 0) await offerScored(catalog, selection, live, 'trending now');
   const source = selection.items.length > 0 ? 'live' : model !== undefined ? 'model' : 'none';
@@ -64,7 +67,7 @@ export async function trendingAnswer(
     await offerScored(catalog, selection, model.model.trending.windows[window] ?? [], 'trending');
   if (model !== undefined && !selection.full && category !== undefined) {
     const taken = new Set(selection.items.map((i) => i.itemId));
-    const fill = new Selection(k - selection.items.length, filters, taken);
+    const fill = select(k - selection.items.length, filters, taken);
     await backfill(catalog, model, fill, filters);
     selection.items.push(...fill.items);
   }

@@ -92,14 +92,17 @@ export class NoModelError extends Error {
 export interface Recommender {
   forUser(request: UserRequest): Promise<RecommendationResponse>;
   forSession(request: SessionRequest): Promise<RecommendationResponse>;
+  /** With `userId`, a signed-in shopper's stated preferences apply to the list. */
   similar(
     itemId: string,
     k: number,
+    userId?: string,
   ): Promise<{ itemId: string; modelVersion: string | null; items: RecommendationItem[] }>;
   trending(
     window: TrendingWindowName,
     k: number,
     category?: string,
+    userId?: string,
   ): Promise<{
     window: TrendingWindowName;
     category?: string;

@@ -7,7 +7,7 @@ import { fitModel } from '../../shared/model/trained-model.ts';
 import { plantedRecords } from '../fixtures/training-data.ts';
 import { type StandInOperator, standInOperator } from '../helpers/cloud/operator.ts';
 import { deployStandInStage, type StandInStage } from '../helpers/cloud/stack.ts';
-import { KNN, shopItem, testArtifactFiles } from '../helpers/serving-model.ts';
+import { groupOf, KNN, shopItem, testArtifactFiles } from '../helpers/serving-model.ts';
 
 /**
  * Issue 16 items 6–7 and issue 14's data statistics through the packaged Lambdas on the stand-in stage: live
@@ -210,5 +210,38 @@ describe('Live counters and impressions on the stand-in stage', () => {
       },
     });
     expect(manifest.data.users).toBe(80);
+  });
+
+  it("applies a signed-in shopper's preferences (?userId=) to trending and similar items on the packaged Lambdas", async () => {
+    // Prepare: a shopper who dislikes i3's category and spends at most 24 (i23 costs 24).
+    const disliked = shopItem(3).categories[1]!;
+    const prefs = await api('PUT', '/v1/users/shopper-p/preferences', {
+      dislikedCategories: [disliked],
+      priceRange: { max: 24 },
+    });
+
+    // Act
+    const trendingP = await api('GET', '/v1/trending?window=1h&k=5&userId=shopper-p');
+    const similarAnyone = await api('GET', '/v1/items/i25/similar?k=5');
+    const similarP = await api('GET', '/v1/items/i25/similar?k=5&userId=shopper-p');
+
+    const prices = (r: { body: Record<string, unknown> }) =>
+      (r.body.items as { price: number | null }[]).map((i) => i.price ?? 0);
+
+    // Assess: i3 (first for anyone) is gone; i25 (price 26) is over the range, i7 is the same category as i3.
+    expect(prefs.statusCode).toBe(201);
+    expect(trendingP.statusCode).toBe(200);
+    const trendingIds = (trendingP.body.items as Item[]).map((i) => i.itemId);
+    expect(trendingIds).not.toContain('i3');
+    expect(trendingIds).not.toContain('i25');
+    expect(trendingIds).toHaveLength(5);
+    for (const id of trendingIds) expect(groupOf(id)).not.toBe(0);
+    expect(Math.max(...prices(trendingP))).toBeLessThanOrEqual(24);
+    expect(Math.max(...prices(similarAnyone))).toBeGreaterThan(24);
+    // i25's kind (green vase, i20–i29) within the range, i20–i23, then the nearest neighbour below 24.
+    const similarIds = (similarP.body.items as Item[]).map((i) => i.itemId);
+    expect(similarIds).toHaveLength(5);
+    expect(similarIds).toEqual(expect.arrayContaining(['i20', 'i21', 'i22', 'i23']));
+    expect(Math.max(...prices(similarP))).toBeLessThanOrEqual(24);
   });
 });

@@ -142,6 +142,38 @@ describe('Shoppers: profiles → retrain → cold start and preferences → forg
     }
   });
 
+  it('returns similar items and trending for a signed-in shopper (?userId=) without what he dislikes, within his price', async () => {
+    // Prepare: u0's preferences from the test above (no red mug, price ≤ 18, likes blue lamp).
+    type Listed = { items: { itemId: string; reason: string; price: number | null }[] };
+    const get = async (path: string) => (await call('GET', path)).body as unknown as Listed;
+
+    // Act
+    const similarAnyone = await get('/v1/items/i10/similar?k=10');
+    const similarU0 = await get('/v1/items/i10/similar?k=10&userId=u0');
+    const trendingAnyone = await get('/v1/trending?window=7d&k=20');
+    const trendingU0 = await get('/v1/trending?window=7d&k=20&userId=u0');
+    const stranger = await get('/v1/trending?window=7d&k=20&userId=stranger');
+    const bad = await call('GET', '/v1/trending?userId=');
+
+    // Assess: the blue lamps above 18 (i18, i19) are similar to i10 for anyone, not for u0.
+    expect(similarAnyone.items.map((i) => i.itemId)).toEqual(expect.arrayContaining(['i18', 'i19']));
+    expect(similarU0.items.map((i) => i.itemId).sort()).toEqual(
+      ['i11', 'i12', 'i13', 'i14', 'i15', 'i16', 'i17'].sort(),
+    );
+    expect(similarU0.items.every((i) => i.reason === 'matches your interest in blue lamp')).toBe(true);
+    expect(trendingAnyone.items.some((i) => groupOf(i.itemId) === 0)).toBe(true);
+    expect(trendingU0.items.length).toBeGreaterThan(0);
+    for (const item of trendingU0.items) {
+      expect(groupOf(item.itemId)).not.toBe(0);
+      expect(item.price).toBeLessThanOrEqual(18);
+    }
+    expect(stranger.items).toEqual(trendingAnyone.items);
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request', details: [{ path: 'userId' }] } },
+    });
+  });
+
   it('returns more of a liked category in a known shopper’s list, boosted and explained', async () => {
     // Prepare: u2 is in group 2 (green vase).
     const before = await recommend('u2');

@@ -181,6 +181,7 @@ const FUNCTIONS: Record<
       'RECSYS_CATALOG_TABLE',
       'RECSYS_IMPRESSIONS_STREAM',
       'RECSYS_IMPRESSION_SAMPLE_RATE',
+      'RECSYS_USERS_TABLE',
     ],
     grants: {
       'firehose:PutRecordBatch': ['ImpressionsDeliveryStream'],
@@ -188,6 +189,7 @@ const FUNCTIONS: Record<
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable'],
       'dynamodb:BatchGetItem': ['CatalogTable'],
+      'dynamodb:Query': ['UsersTable'],
     },
   },
   // "Bought together", carts and rerank (issue 16): the model from S3, the shopper's activity and exclusions.
@@ -245,6 +247,7 @@ const FUNCTIONS: Record<
       'RECSYS_LIVE_COUNTERS_TABLE',
       'RECSYS_IMPRESSIONS_STREAM',
       'RECSYS_IMPRESSION_SAMPLE_RATE',
+      'RECSYS_USERS_TABLE',
     ],
     grants: {
       'firehose:PutRecordBatch': ['ImpressionsDeliveryStream'],
@@ -252,7 +255,7 @@ const FUNCTIONS: Record<
       's3:ListBucket': ['LakeBucket'],
       'dynamodb:GetItem': ['DeploymentTable'],
       'dynamodb:BatchGetItem': ['CatalogTable'],
-      'dynamodb:Query': ['LiveCountersTable'],
+      'dynamodb:Query': ['LiveCountersTable', 'UsersTable'],
     },
   },
   PostFeedback: {

@@ -7,7 +7,7 @@ import {
   type TrendingWindowName,
 } from '../../../shared/serving/recommender.ts';
 
-/** GET /v1/trending?window=1h|24h|7d&category=&k= */
+/** GET /v1/trending?window=1h|24h|7d&category=&k=&userId= (a signed-in shopper's preferences apply) */
 export function createGetTrendingHandler(
   deps: { recommender: () => Recommender },
   options?: ApiMiddlewareOptions,
@@ -18,6 +18,10 @@ export function createGetTrendingHandler(
       throw invalidParam('window', `must be one of ${TRENDING_WINDOW_NAMES.join(', ')}`);
     const k = intParam(event, 'k', 1, 100, 10);
     const category = textParam(event, 'category');
-    return jsonResponse(200, await deps.recommender().trending(window as TrendingWindowName, k, category));
+    const userId = textParam(event, 'userId');
+    return jsonResponse(
+      200,
+      await deps.recommender().trending(window as TrendingWindowName, k, category, userId),
+    );
   }, options);
 }

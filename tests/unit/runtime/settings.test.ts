@@ -43,11 +43,13 @@ describe('settings: read one way, at start', () => {
   });
 
   it('answers a call to a table the function is not given with the setting, without reaching AWS', async () => {
-    // Prepare: the similar-items function is given the lake, the deployment, the catalog and the impressions only.
+    // Prepare: the similar-items function is given the lake, the deployment, the catalog, the users (their
+    // preferences) and the impressions only.
     const serving = awsServing('similarItems', {
       RECSYS_LAKE_BUCKET: 'lake',
       RECSYS_DEPLOYMENT_TABLE: 'deployment',
       RECSYS_CATALOG_TABLE: 'catalog',
+      RECSYS_USERS_TABLE: 'users',
       RECSYS_IMPRESSIONS_STREAM: 'impressions',
       RECSYS_IMPRESSION_SAMPLE_RATE: '1',
     });
