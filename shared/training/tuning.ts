@@ -53,6 +53,7 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
       Math.max(1, Math.floor((options.maxValidationUsers ?? 50_000_000) / Math.max(1, n))),
       seed,
     ),
+    ...(carved.parts !== undefined ? { parts: carved.parts } : {}),
     n,
     k: options.k ?? 10,
     seed,
