@@ -180,8 +180,7 @@ const range = (i: { mean: number; low: number; high: number }) =>
 
 /** A part's relevant items per shopper of `set` (the search's shoppers may be a sample of the validation's). */
 function alignPart(set: TestSet, part: { name: string; set: TestSet }): ValidationPart {
-  const byUser = new Map<number, Set<number>>();
-  part.set.users.forEach((u, i) => byUser.set(u, part.set.relevant[i]!));
+  const byUser = new Map(Array.from(part.set.users, (u, i) => [u, part.set.relevant[i]!] as const));
   return { name: part.name, relevant: Array.from(set.users, (u) => byUser.get(u)) };
 }
 
