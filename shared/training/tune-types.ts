@@ -37,7 +37,7 @@ export interface TuneOptions {
 export interface RankerVerdict {
   /** Kept: it beat the first stage beyond the noise and the best candidate's mean, and lost on no part. */
   kept: boolean;
-  /** Cross-fitted nDCG@k of the reranked lists, with its bootstrap interval. */
+  /** nDCG@k of the reranked lists on the validation shoppers it was not trained on (half), with its interval. */
   interval: Interval;
   /** Its gain over the first stage it reranks, paired over the shoppers. */
   gain: Interval;

@@ -95,7 +95,7 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
       : judgeRanker(
           s,
           winner,
-          selection.best.interval.mean,
+          scored[selection.judged.indexOf(selection.best)]!.perUser,
           firstStage(s, winner, members, input, blend?.weights),
         );
   log('refitting the winner on all training data');

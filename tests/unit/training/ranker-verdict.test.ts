@@ -7,12 +7,12 @@ import { type Entry, judgeRanker, type Search } from '../../../shared/training/s
 
 const ITEMS = 300;
 const POPULAR = 30;
-const SHOPPERS = 300;
+const SHOPPERS = 600;
 const start = Date.parse('2024-01-01T00:00:00Z');
 
 /**
- * Shoppers whose newest items are popular ones (three each, which a first stage of noise scatters down its
- * list) and whose one random held-out item is a rare one it ranks in its top five, among four rare misses. A
+ * Shoppers whose newest items are popular ones (four each, which a first stage of noise scatters down its
+ * list) and whose one random held-out item is a rare one it ranks in its top ten, among nine rare misses. A
  * ranker trained on both learns "popular first": it wins the newest part by more than it loses the random one.
  */
 function shop() {
@@ -53,18 +53,18 @@ function shop() {
   for (let t = 0; t < SHOPPERS; t++) {
     const h = histories[t]!;
     const taken = new Set(h);
-    const fresh = [0, 1, 2].map(() => {
+    const fresh = [0, 1, 2, 3].map(() => {
       const j = pick(0, POPULAR, taken);
       taken.add(j);
       return j;
     });
-    const top = [0, 1, 2, 3, 4].map(() => {
+    const top = Array.from({ length: 10 }, () => 0).map(() => {
       const j = pick(POPULAR, ITEMS, taken);
       taken.add(j);
       return j;
     });
     newest.push(new Set(fresh.map(col)));
-    random.push(new Set([col(top[Math.floor(rand() * 5)]!)]));
+    random.push(new Set([col(top[Math.floor(rand() * 10)]!)]));
     const row = base.subarray(t * n, (t + 1) * n);
     for (let c = 0; c < n; c++) row[c] = rand();
     for (const j of top) row[col(j)] = 5 + rand();
@@ -73,7 +73,7 @@ function shop() {
   const set: TestSet = {
     users,
     relevant: newest.map((s, t) => new Set([...s, ...random[t]!])),
-    pairs: SHOPPERS * 4,
+    pairs: SHOPPERS * 5,
   };
   const part = (relevant: Set<number>[]): TestSet => ({ users, relevant, pairs: relevant.length });
   return {
@@ -113,8 +113,8 @@ describe('judgeRanker on a mixed validation', () => {
     const stage = { base, perUser: first.perUser };
 
     // Act
-    const pooled = judgeRanker(search(false), winner, first.metrics.ndcg, stage);
-    const judged = judgeRanker(search(true), winner, first.metrics.ndcg, stage);
+    const pooled = judgeRanker(search(false), winner, first.perUser, stage);
+    const judged = judgeRanker(search(true), winner, first.perUser, stage);
 
     // Assert
     expect(pooled.kept).toBe(true);
@@ -122,9 +122,9 @@ describe('judgeRanker on a mixed validation', () => {
     expect(judged.gain).toEqual(pooled.gain);
     expect(judged.kept).toBe(false);
     const [newestGain, randomGain] = judged.parts!;
-    expect(newestGain).toMatchObject({ name: 'newest', shoppers: SHOPPERS });
+    expect(newestGain).toMatchObject({ name: 'newest', shoppers: SHOPPERS / 2 });
     expect(newestGain!.gain.low).toBeGreaterThan(0);
-    expect(randomGain).toMatchObject({ name: 'random', shoppers: SHOPPERS });
+    expect(randomGain).toMatchObject({ name: 'random', shoppers: SHOPPERS / 2 });
     expect(randomGain!.gain.high).toBeLessThan(0);
     expect(logs[1]).toMatch(/not kept: loses on the random part, gain -0\.\d{4} \[-0\.\d{4}, -0\.\d{4}\]$/);
   });
