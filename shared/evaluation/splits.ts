@@ -75,20 +75,29 @@ export function leaveLastShareSplit<T extends Timed>(records: readonly T[], shar
   return byFirstTouch(records, (items) => (items < 2 ? 0 : Math.max(1, Math.round(items * share))));
 }
 
+/** A mixed split's test, and which of its records are each shopper's newest and which were drawn at random. */
+export interface MixedSplit<T> extends Split<T> {
+  newest: T[];
+  random: T[];
+}
+
 /**
  * Per user, half of `share` of his distinct items from his newest (by first touch) and half drawn at random from
  * the rest (seeded), at least one newest for users with two or more items. A validation that asks both "what next"
- * and "what else": a model tuned on it must do well on a future and on a random hold-out alike.
+ * and "what else": a model tuned on it must do well on a future and on a random hold-out alike — which is why
+ * the two parts stay apart too (a model can win the pooled score by more on one part than it loses on the other).
  */
 export function leaveLastAndRandomSplit<T extends Timed>(
   records: readonly T[],
   share: number,
   seed = 42,
-): Split<T> {
+): MixedSplit<T> {
   if (!(share > 0 && share < 1)) throw new RangeError(`share must be in (0, 1), got ${share}`);
   const rand = mulberry32(seed);
   const train: T[] = [];
   const test: T[] = [];
+  const newestPart: T[] = [];
+  const randomPart: T[] = [];
   const users = pairsByUser(records);
   for (const userId of [...users.keys()].sort()) {
     const firstSeen = byFirstSeen(users.get(userId)!);
@@ -103,11 +112,18 @@ export function leaveLastAndRandomSplit<T extends Timed>(
       ).slice(0, random),
     );
     older.forEach((e, i) => {
-      (picked.has(i) ? test : train).push(...e.list);
+      if (!picked.has(i)) train.push(...e.list);
+      else {
+        test.push(...e.list);
+        randomPart.push(...e.list);
+      }
     });
-    for (const e of firstSeen.slice(count - newest)) test.push(...e.list);
+    for (const e of firstSeen.slice(count - newest)) {
+      test.push(...e.list);
+      newestPart.push(...e.list);
+    }
   }
-  return { train, test };
+  return { train, test, newest: newestPart, random: randomPart };
 }
 
 /** A user's distinct items with their records, oldest first touch first (ties by item id). */

@@ -119,7 +119,7 @@ export function trainArtifact(
   let model: TrainedModel;
   let tried: TrainPipelineResult['tried'] = [];
   let selection: string | undefined;
-  let ranker: Record<string, number | boolean> | undefined;
+  let ranker: Record<string, unknown> | undefined;
   const fitOptions = { ...(catalog !== undefined ? { catalog } : {}), onProgress: log };
   if (options.model === 'auto' || options.model === 'hybrid') {
     const tuned = autoTune(records, {
@@ -142,7 +142,7 @@ export function trainArtifact(
     }));
     selection = tuned.selection;
     if (tuned.ranker !== undefined) {
-      const { kept, interval, gain } = tuned.ranker;
+      const { kept, interval, gain, parts } = tuned.ranker;
       ranker = {
         kept,
         ndcg: interval.mean,
@@ -151,6 +151,17 @@ export function trainArtifact(
         gain: gain.mean,
         gainLow: gain.low,
         gainHigh: gain.high,
+        ...(parts !== undefined
+          ? {
+              parts: parts.map((p) => ({
+                name: p.name,
+                shoppers: p.shoppers,
+                gain: p.gain.mean,
+                gainLow: p.gain.low,
+                gainHigh: p.gain.high,
+              })),
+            }
+          : {}),
       };
     }
     spec = tuned.spec;

@@ -166,39 +166,66 @@ function fitPairwise(l: Lists, rows: Int32Array, seed: number): RankerModel {
   };
 }
 
-/** nDCG@k of the reranked candidates of each of `rows` into `perUser`. */
-function scoreRows(
-  model: RankerModel,
-  l: Lists,
-  set: TestSet,
-  rows: Int32Array,
-  k: number,
-  perUser: Float64Array,
-) {
+/** The reranked top `k` of each of `rows` into `ranked` (users × k, −1 padding). */
+function rerankRows(model: RankerModel, l: Lists, rows: Int32Array, k: number, ranked: Int32Array) {
   const s = new Float32Array(l.m);
-  const ranked = new Int32Array(k);
   for (const t of rows) {
     const got = l.counts[t]!;
     rankerScores(model, l.features.subarray(t * l.m * F, (t * l.m + got) * F), got, s);
     const order = Array.from({ length: got }, (_, c) => c).sort((a, b) => s[b]! - s[a]! || a - b);
-    const top = Math.min(k, got);
-    for (let r = 0; r < top; r++) ranked[r] = l.items[t * l.m + order[r]!]!;
-    perUser[t] = listMetrics(ranked, top, set.relevant[t]!, k).ndcg;
+    for (let r = 0; r < Math.min(k, got); r++) ranked[t * k + r] = l.items[t * l.m + order[r]!]!;
   }
+}
+
+/** nDCG@k of each of `users`' list (the head of row t of `lists`, users × stride, −1 padding) against `relevant`. */
+function listNdcg(
+  lists: Int32Array,
+  stride: number,
+  k: number,
+  relevant: readonly (ReadonlySet<number> | undefined)[],
+  users: readonly number[],
+): Float64Array {
+  const len = Math.min(stride, k);
+  return Float64Array.from(users, (t) => {
+    const list = lists.subarray(t * stride, t * stride + len);
+    const got = list.indexOf(-1);
+    return listMetrics(list, got < 0 ? len : got, relevant[t] ?? EMPTY, k).ndcg;
+  });
+}
+
+const EMPTY: ReadonlySet<number> = new Set();
+
+/** A part of the validation (e.g. the shoppers' newest items): its relevant items per validation shopper. */
+export interface ValidationPart {
+  name: string;
+  /** Aligned with the set's users; undefined or empty where the shopper has nothing held out in this part. */
+  relevant: readonly (ReadonlySet<number> | undefined)[];
+}
+
+/** The reranked lists' gain over the first stage's on one part, paired over the part's shoppers. */
+export interface PartGain {
+  name: string;
+  shoppers: number;
+  gain: { mean: number; low: number; high: number };
 }
 
 export interface RankerOutcome {
   model: RankerModel;
-  /** Cross-fitted nDCG@k per validation shopper of the reranked lists. */
+  /** The validation shoppers (rows of the set) the model was not trained on, and judged on. */
+  users: Int32Array;
+  /** nDCG@k of the reranked lists per shopper of `users`. */
   perUser: Float64Array;
-  /** The reranked lists' mean minus the first stage's, paired over the shoppers, with its interval. */
+  /** The reranked lists' mean minus the first stage's, paired over `users`, with its interval. */
   gain: { mean: number; low: number; high: number };
+  /** The same gain on each part of the validation, when it has parts. */
+  parts?: PartGain[];
 }
 
 /**
- * Trains the ranker on the validation labels over the first stage's top `m` candidates, judges it cross-fitted
- * (trained on one half of the shoppers, scored on the other) against the first stage's own per-shopper nDCG,
- * and refits it on all of them.
+ * Trains the ranker on the validation labels of half of the shoppers over the first stage's top `m` candidates
+ * and judges it on the other half against the first stage's own per-shopper nDCG. The model judged is the one
+ * that ships: a refit on all shoppers is another draw of the stochastic fit — on Online Retail one scored 0.130
+ * in-sample where the first stage scored 0.139 and the judged halves 0.140 and 0.145 — and nothing would judge it.
  */
 export function trainRanker(args: {
   ctx: RankerContext;
@@ -210,18 +237,35 @@ export function trainRanker(args: {
   k: number;
   seed: number;
   candidates?: number;
+  parts?: readonly ValidationPart[];
 }): RankerOutcome {
+  const { k, seed } = args;
   const m = Math.min(args.candidates ?? 200, args.n);
   const lists = candidateLists(args.ctx, args.history, args.set, args.base, args.n, m);
-  const users = args.set.users.length;
-  const folds = [0, 1].map((f) => Int32Array.from({ length: users }, (_, t) => t).filter((t) => t % 2 === f));
-  const perUser = new Float64Array(users);
-  for (let f = 0; f < 2; f++)
-    scoreRows(fitPairwise(lists, folds[f]!, args.seed + f), lists, args.set, folds[1 - f]!, args.k, perUser);
-  const all = Int32Array.from({ length: users }, (_, t) => t);
+  const rows = Array.from({ length: args.set.users.length }, (_, t) => t);
+  const fitted = Int32Array.from(rows.filter((t) => t % 2 === 0));
+  const judged = rows.filter((t) => t % 2 === 1);
+  const model = fitPairwise(lists, fitted, seed);
+  // The reranked lists are kept, not only their nDCG, so that each part can score the very same lists.
+  const ranked = new Int32Array(rows.length * k).fill(-1);
+  rerankRows(model, lists, Int32Array.from(judged), k, ranked);
+  const perUser = listNdcg(ranked, k, k, args.set.relevant, judged);
+  const parts = args.parts?.map((p): PartGain => {
+    const who = judged.filter((t) => (p.relevant[t]?.size ?? 0) > 0);
+    // The first stage's top k are the head of its candidate list (topK returns them best first).
+    const firstStage = listNdcg(lists.items, m, k, p.relevant, who);
+    const reranked = listNdcg(ranked, k, k, p.relevant, who);
+    return { name: p.name, shoppers: who.length, gain: pairedDifference(reranked, firstStage, { seed }) };
+  });
   return {
-    model: fitPairwise(lists, all, args.seed),
+    model,
+    users: Int32Array.from(judged),
     perUser,
-    gain: pairedDifference(perUser, args.basePerUser, { seed: args.seed }),
+    gain: pairedDifference(
+      perUser,
+      judged.map((t) => args.basePerUser[t]!),
+      { seed },
+    ),
+    ...(parts !== undefined ? { parts } : {}),
   };
 }

@@ -35,12 +35,17 @@ export interface TuneOptions {
 
 /** The learned second stage as the search judged it. */
 export interface RankerVerdict {
-  /** Kept: it beat the first stage beyond the noise and the best candidate's mean. */
+  /** Kept: it beat the first stage beyond the noise and the best candidate's mean, and lost on no part. */
   kept: boolean;
-  /** Cross-fitted nDCG@k of the reranked lists, with its bootstrap interval. */
+  /** nDCG@k of the reranked lists on the validation shoppers it was not trained on (half), with its interval. */
   interval: Interval;
   /** Its gain over the first stage it reranks, paired over the shoppers. */
   gain: Interval;
+  /**
+   * With a `mixed` validation, the same gain on each part (the shoppers' newest items, the random ones), paired
+   * over the shoppers who have items held out in that part. A loss beyond the noise on any part refuses it.
+   */
+  parts?: { name: string; shoppers: number; gain: Interval }[];
   seconds: number;
   /** The trained ranker (attached to the returned model only when kept). */
   model: RankerModel;

@@ -53,6 +53,7 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
       Math.max(1, Math.floor((options.maxValidationUsers ?? 50_000_000) / Math.max(1, n))),
       seed,
     ),
+    ...(carved.parts !== undefined ? { parts: carved.parts } : {}),
     n,
     k: options.k ?? 10,
     seed,
@@ -94,7 +95,7 @@ export function autoTune(records: readonly InteractionRecord[], options: TuneOpt
       : judgeRanker(
           s,
           winner,
-          selection.best.interval.mean,
+          scored[selection.judged.indexOf(selection.best)]!.perUser,
           firstStage(s, winner, members, input, blend?.weights),
         );
   log('refitting the winner on all training data');

@@ -87,6 +87,12 @@ export interface CarvedValidation {
   shoppers: number;
   /** Of them, how many the validation scores (held-out new pairs with known items). */
   covered: number;
+  /**
+   * `mixed` only: the held-out part of each shopper's newest items and the part drawn at random, each scored on
+   * its own (the same training interactions; `set` is their union) so that a model that wins one part by more
+   * than it loses the other can be told apart.
+   */
+  parts?: { name: 'newest' | 'random'; set: TestSet }[];
 }
 
 function span(records: readonly InteractionRecord[]): { oldest: number; newest: number } {
@@ -105,10 +111,20 @@ function carvedFrom(
   opts: InteractionOptions,
 ): { train: InteractionRecord[]; data: Interactions; set: TestSet } {
   const data = buildInteractions(parts.train, opts);
+  return { train: parts.train, data, set: heldOutSet(data, parts.test, opts) };
+}
+
+function heldOutSet(
+  data: Interactions,
+  test: readonly InteractionRecord[],
+  opts: InteractionOptions,
+): TestSet {
   // A held-out dislike is not something the list should have found.
   const meaning = opts.ratings ?? 'preference';
-  const test = parts.test.filter((r) => r.type !== 'rating' || ratingWeight(1, r.value, meaning) > 0);
-  return { train: parts.train, data, set: buildTestSet(data, test) };
+  return buildTestSet(
+    data,
+    test.filter((r) => r.type !== 'rating' || ratingWeight(1, r.value, meaning) > 0),
+  );
 }
 
 /**
@@ -127,11 +143,17 @@ export function carveValidation(
     shoppers,
     covered: c.set.users.length,
   });
-  if (protocol.kind === 'mixed')
-    return done(
-      carvedFrom(leaveLastAndRandomSplit(records, protocol.share, protocol.seed), opts),
-      `mixed:${pct(protocol.share)}`,
-    );
+  if (protocol.kind === 'mixed') {
+    const split = leaveLastAndRandomSplit(records, protocol.share, protocol.seed);
+    const c = carvedFrom(split, opts);
+    return {
+      ...done(c, `mixed:${pct(protocol.share)}`),
+      parts: [
+        { name: 'newest', set: heldOutSet(c.data, split.newest, opts) },
+        { name: 'random', set: heldOutSet(c.data, split.random, opts) },
+      ],
+    };
+  }
   if (protocol.kind === 'leave-last')
     return done(
       carvedFrom(leaveLastShareSplit(records, protocol.share), opts),

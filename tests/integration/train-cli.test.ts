@@ -143,6 +143,12 @@ describe('CLI: recsys train', () => {
     expect(typeof manifest.validation.ranker.kept).toBe('boolean');
     expect(manifest.files.includes('ranker.json')).toBe(manifest.validation.ranker.kept);
     expect(run.stdout).toMatch(/ranker: (kept|not kept) \(validation nDCG@10 \d\.\d{4}, [+-]\d\.\d{4} \[/);
+    // The default (mixed) validation judges it on the shoppers' newest items and on the random ones apart too.
+    expect(manifest.validation.ranker.parts.map((p: { name: string }) => p.name)).toEqual([
+      'newest',
+      'random',
+    ]);
+    expect(run.stdout).toMatch(/; newest part [+-]\d\.\d{4} \[.*; random part [+-]\d\.\d{4} \[/);
     // The same --out again is refused, not overwritten.
     const again = await runCli([
       'train',

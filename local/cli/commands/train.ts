@@ -104,13 +104,16 @@ function validationCoverage(v: ArtifactManifest['validation']): string {
 
 /** The learned second stage's verdict, when the search tried one. */
 function rankerLine(v: ArtifactManifest['validation']): string[] {
+  type Gain = { gain: number; gainLow: number; gainHigh: number };
   const r = v.ranker as
-    | { kept: boolean; ndcg: number; gain: number; gainLow: number; gainHigh: number }
+    | (Gain & { kept: boolean; ndcg: number; parts?: (Gain & { name: string })[] })
     | undefined;
   if (r === undefined) return [];
-  const gain = `${r.gain >= 0 ? '+' : ''}${r.gain.toFixed(4)} [${r.gainLow.toFixed(4)}, ${r.gainHigh.toFixed(4)}]`;
+  const fmt = (g: Gain) =>
+    `${g.gain >= 0 ? '+' : ''}${g.gain.toFixed(4)} [${g.gainLow.toFixed(4)}, ${g.gainHigh.toFixed(4)}]`;
+  const parts = (r.parts ?? []).map((p) => `; ${p.name} part ${fmt(p)}`).join('');
   return [
-    `  ranker: ${r.kept ? 'kept' : 'not kept'} (validation nDCG@${v.k} ${r.ndcg.toFixed(4)}, ${gain} over the first stage)`,
+    `  ranker: ${r.kept ? 'kept' : 'not kept'} (validation nDCG@${v.k} ${r.ndcg.toFixed(4)}, ${fmt(r)} over the first stage${parts})`,
   ];
 }
 

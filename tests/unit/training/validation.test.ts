@@ -66,6 +66,32 @@ describe('carveValidation', () => {
     expect(random.set.pairs).toBe(200 * 2); // 7.5 of 10 items train, rounded to 8
   });
 
+  it('returns the mixed split’s newest and random parts scored apart, their union the whole validation', () => {
+    const records = mostlyGoneQuiet();
+    const mixed = carveValidation(records, { kind: 'mixed', share: 0.2, seed: 42 }, {});
+    const newestOnly = carveValidation(records, { kind: 'leave-last', share: 0.1 }, {});
+    expect(mixed.parts?.map((p) => [p.name, p.set.users.length, p.set.pairs])).toEqual([
+      ['newest', 200, 200],
+      ['random', 200, 200],
+    ]);
+    const [newest, random] = mixed.parts!;
+    // The newest part is each shopper's single newest item: what leave-last holds out at one item in ten.
+    const pairs = (c: typeof mixed, set: typeof mixed.set) =>
+      set.relevant
+        .flatMap((r, t) => [...r].map((j) => `${c.data.userIds[set.users[t]!]}:${c.data.itemIds[j]}`))
+        .sort();
+    expect(pairs(mixed, newest!.set)).toEqual(pairs(newestOnly, newestOnly.set));
+    mixed.set.users.forEach((u, t) => {
+      expect(newest!.set.users[t]).toBe(u);
+      expect(random!.set.users[t]).toBe(u);
+      expect(new Set([...newest!.set.relevant[t]!, ...random!.set.relevant[t]!])).toEqual(
+        mixed.set.relevant[t],
+      );
+      expect([...random!.set.relevant[t]!].some((j) => newest!.set.relevant[t]!.has(j))).toBe(false);
+    });
+    expect(carveValidation(records, { kind: 'leave-last', share: 0.2 }, {}).parts).toBeUndefined();
+  });
+
   it('returns held-out dislikes left out of the relevant items under preference, kept under interactions', () => {
     const records = plantedRecords(40, 40, 10).map(
       (r, n): InteractionRecord => ({ ...r, type: 'rating', value: n % 10 === 9 ? 1 : 5 }),
