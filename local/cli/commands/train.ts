@@ -241,6 +241,10 @@ holdout lists use the same split):
 Every candidate gets a bootstrap interval over the validated shoppers; among those whose paired difference to the
 best is within the noise, the simplest wins (popularity < recent popularity < item-kNN/content < EASE < iALS <
 blend). The summary says how many shoppers validation covered. See docs/training.md.
+No model wins every kind of future (on Online Retail the best model for the next ten weeks loses a quarter of
+EASE's score on a random hold-out), so mixed hedges; when you know the question, say it. recsys evaluate knows
+its split and, without --validation, validates the way the split tests (a time cut → temporal, each shopper's
+last → leave-last, a random hold-out → random).
 
 Ratings (a CSV rating column, or rating events):
   preference          default. A rating is an opinion: 4–5 stars add interest, 1–2 stars are dislikes that
