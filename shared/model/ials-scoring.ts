@@ -7,6 +7,13 @@ import { itemScorer } from './simd/kernels.ts';
 // Using a trained iALS model (ials.ts trains it): a fresh user's vector by fold-in, and one user's scores against
 // every item, the two things serving and evaluation ask of it.
 
+let rowF64 = new Float64Array(64);
+/** One item's factors widened once, rather than once per element of the triangle they update. */
+function rowScratch(f: number): Float64Array {
+  if (rowF64.length < f) rowF64 = new Float64Array(f);
+  return rowF64;
+}
+
 /**
  * Fold-in: the exact least-squares user vector for `items` (with raw values, transformed like training)
  * given fixed item factors — one ALS half-step for one user, solved by Cholesky rather than CG because it
@@ -30,15 +37,31 @@ export function foldIn(
   a.set(gram);
   b.fill(0);
   const { alpha, transform } = model.params;
+  const row = rowScratch(f);
   for (let q = 0; q < items.length; q++) {
     const c = 1 + alpha * transformValue(values[q]!, transform);
     const yo = items[q]! * f;
-    for (let i = 0; i < f; i++) {
-      const yi = y[yo + i]!;
-      b[i]! += c * yi;
-      const w = (c - 1) * yi;
+    for (let i = 0; i < f; i++) row[i] = y[yo + i]!;
+    for (let i = 0; i < f; i++) b[i]! += c * row[i]!;
+    // Two rows of the lower triangle per pass share each load of row[j]; every element still adds the items'
+    // terms in the same order, so the sums are those of one row at a time.
+    let i = 0;
+    for (; i + 1 < f; i += 2) {
+      const w0 = (c - 1) * row[i]!;
+      const w1 = (c - 1) * row[i + 1]!;
+      const r0 = i * f;
+      const r1 = r0 + f;
+      for (let j = 0; j <= i; j++) {
+        const yj = row[j]!;
+        a[r0 + j]! += w0 * yj;
+        a[r1 + j]! += w1 * yj;
+      }
+      a[r1 + i + 1]! += w1 * row[i + 1]!;
+    }
+    if (i < f) {
+      const w = (c - 1) * row[i]!;
       const ri = i * f;
-      for (let j = 0; j <= i; j++) a[ri + j]! += w * y[yo + j]!;
+      for (let j = 0; j <= i; j++) a[ri + j]! += w * row[j]!;
     }
   }
   for (let i = 0; i < f; i++) for (let j = 0; j < i; j++) a[j * f + i] = a[i * f + j]!;
