@@ -46,6 +46,9 @@ export interface Kernels {
     from: number,
     to: number,
     scratch: number,
+    gather: number,
+    iota: number,
+    gatherRows: number,
   ): void;
 }
 
