@@ -353,6 +353,50 @@
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $user))))
 
+;; Fold-in's system (ials-scoring.ts): a += Σ_q w_q · y_q y_qᵀ on the lower triangle (j ≤ i) of the float64
+  ;; f × f matrix a, for the n float32 rows y_q = y + items[q]·f of y and float64 weights w[q] (c_q − 1). Per
+  ;; element the same operations in the same order as the JavaScript loop — t = w_q · y_q[i], then a[i][j] +=
+  ;; t · y_q[j], nonzero by nonzero, without fused multiply-adds — two j per f64x2 instruction: the same sums.
+  (func (export "foldGram") (param $y i32) (param $items i32) (param $w i32) (param $n i32) (param $f i32) (param $a i32)
+    (local $q i32) (local $yo i32) (local $i i32) (local $j i32) (local $row i32) (local $t f64) (local $tv v128)
+    (local $fb i32)
+    (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
+    (block $done
+      (loop $nonzero
+        (br_if $done (i32.ge_u (local.get $q) (local.get $n)))
+        (local.set $yo (i32.add (local.get $y)
+          (i32.mul (i32.load (i32.add (local.get $items) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
+        (local.set $i (i32.const 0))
+        (local.set $row (local.get $a))
+        (block $rows
+          (loop $next
+            (br_if $rows (i32.ge_u (local.get $i) (local.get $f)))
+            (local.set $t (f64.mul (f64.load (i32.add (local.get $w) (i32.shl (local.get $q) (i32.const 3))))
+              (f64.promote_f32 (f32.load (i32.add (local.get $yo) (i32.shl (local.get $i) (i32.const 2)))))))
+            (local.set $tv (f64x2.splat (local.get $t)))
+            (local.set $j (i32.const 0))
+            ;; j, j + 1 ≤ i
+            (block $pairs
+              (loop $pair
+                (br_if $pairs (i32.ge_u (local.get $j) (local.get $i)))
+                (v128.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3)))
+                  (f64x2.add (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+                    (f64x2.mul (local.get $tv) (f64x2.promote_low_f32x4
+                      (v128.load64_zero (i32.add (local.get $yo) (i32.shl (local.get $j) (i32.const 2))))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 2)))
+                (br $pair)))
+            ;; An even i leaves j = i alone.
+            (if (i32.eq (local.get $j) (local.get $i)) (then
+              (f64.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3)))
+                (f64.add (f64.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+                  (f64.mul (local.get $t)
+                    (f64.promote_f32 (f32.load (i32.add (local.get $yo) (i32.shl (local.get $j) (i32.const 2))))))))))
+            (local.set $row (i32.add (local.get $row) (i32.shl (local.get $f) (i32.const 3))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $next)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $nonzero))))
+
   ;; ---- float64 kernels of the blocked SPD inverse (blocked-spd.ts; EASE) ----
   ;; Pointers are byte addresses (8-byte aligned), strides are in elements. f64x2 along k: two products per
   ;; instruction where the JavaScript loop makes one, and no bounds check per element.
