@@ -254,11 +254,21 @@ export function rerankCandidates(
   candidates: readonly { index: number; score: number }[],
 ): { order: Int32Array; scores: Float32Array } {
   const own = historyItems(model.history, user);
-  const extra = [...fresh].filter((j) => j >= 0);
-  const items = extra.length === 0 ? own : Int32Array.from([...own, ...extra]);
+  const extra: number[] = [];
+  for (const j of fresh) if (j >= 0) extra.push(j);
+  let items = own;
+  if (extra.length > 0) {
+    items = new Int32Array(own.length + extra.length);
+    items.set(own);
+    items.set(extra, own.length);
+  }
   const m = Math.min(candidates.length, model.ranker.candidates);
-  const idx = Int32Array.from({ length: m }, (_, c) => candidates[c]!.index);
-  const sc = Float32Array.from({ length: m }, (_, c) => candidates[c]!.score);
+  const idx = new Int32Array(m);
+  const sc = new Float32Array(m);
+  for (let c = 0; c < m; c++) {
+    idx[c] = candidates[c]!.index;
+    sc[c] = candidates[c]!.score;
+  }
   const scores = new Float32Array(m);
   const order = rerank(model.ranker, model, shopperProfile(model, items), idx, sc, scores);
   return { order, scores };
