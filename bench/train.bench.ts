@@ -14,7 +14,7 @@
  *     Target: ≥ 3× faster.
  * Run: npx node bench/train.bench.ts [repeats=3]   (BENCH_ITERATIONS, BENCH_THREADS, BENCH_SKIP_MODELS=1,
  *      BENCH_PYTHON=path/to/python: a Python that already has bench/requirements.txt's peers, used as is
- *      instead of syncing .venv)
+ *      instead of syncing .venv; BENCH_SETS=online-retail or planted: only that comparison of section 2)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -180,8 +180,14 @@ if (process.env.BENCH_PYTHON === undefined) {
   const prep = await run('bash', ['scripts/python-env.sh', 'bench/requirements.txt'], { cwd: root });
   process.stdout.write(prep.stdout);
 }
-await compare('Online Retail (training part)', ix.csr);
-const started = performance.now();
-const planted = plantedMatrix({ users: 200_000, items: 50_000, interactions: 5_000_000 });
-console.log(`(generated the planted matrix in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
-await compare('Generated, planted segments', planted.csr);
+const sets = (process.env.BENCH_SETS ?? 'online-retail,planted').split(',');
+for (const set of sets)
+  if (set !== 'online-retail' && set !== 'planted')
+    throw new Error(`BENCH_SETS: unknown set "${set}" (online-retail, planted)`);
+if (sets.includes('online-retail')) await compare('Online Retail (training part)', ix.csr);
+if (sets.includes('planted')) {
+  const started = performance.now();
+  const planted = plantedMatrix({ users: 200_000, items: 50_000, interactions: 5_000_000 });
+  console.log(`(generated the planted matrix in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  await compare('Generated, planted segments', planted.csr);
+}

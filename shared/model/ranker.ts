@@ -54,9 +54,8 @@ export interface RankerContext {
 
 /** A shopper's side of the features, computed once per request or validation user. */
 export interface ShopperProfile {
-  /** Candidate item → Σ neighbour similarity, max similarity, Σ content similarity, from the shopper's items. */
-  similarity: Map<number, [number, number, number]>;
-  items: number;
+  /** The shopper's items whose neighbour rows feed the similarity features (at most PROFILE_ITEMS). */
+  items: ArrayLike<number>;
   /** Mean log popularity of the shopper's items. */
   band: number;
 }
@@ -64,35 +63,77 @@ export interface ShopperProfile {
 /** At most this many of a shopper's items feed the profile: a heavy shopper's row stays a bounded cost. */
 const PROFILE_ITEMS = 200;
 
-/** Sums the neighbour rows of the shopper's items (training row plus fresh ones) into a profile. */
+/** The shopper's items (training row plus fresh ones) and their popularity band. */
 export function shopperProfile(ctx: RankerContext, allItems: ArrayLike<number>): ShopperProfile {
   const items =
     allItems.length > PROFILE_ITEMS ? Array.prototype.slice.call(allItems, 0, PROFILE_ITEMS) : allItems;
-  const similarity = new Map<number, [number, number, number]>();
   let band = 0;
-  const add = (nb: Neighbours | undefined, slot: 0 | 2) => {
+  for (let q = 0; q < items.length; q++) band += Math.log1p(Math.max(0, ctx.popularity[items[q]!] ?? 0));
+  return { items, band: items.length > 0 ? band / items.length : 0 };
+}
+
+/**
+ * The candidates' similarity to a shopper's items: an open-addressing table from candidate item to slot, and
+ * per slot Σ neighbour similarity, max similarity and Σ content similarity. The shopper's neighbour rows are
+ * scanned once and only entries naming a candidate are summed: a table of a few hundred slots stays in the
+ * first-level cache, where summing into a per-item map (or a catalogue-wide array) missed it on almost every
+ * one of the thousands of entries. Kept between calls: features are built synchronously, one call at a time.
+ */
+const table = { keys: new Int32Array(512), sums: new Float64Array(3 * 512) };
+
+function tableBits(m: number): number {
+  let bits = 4;
+  while (1 << bits < 2 * m) bits++;
+  return bits;
+}
+
+function slotOf(keys: Int32Array, mask: number, shift: number, j: number): number {
+  let h = Math.imul(j, 0x9e3779b1) >>> shift;
+  for (;;) {
+    const k = keys[h]!;
+    if (k === j || k === -1) return h;
+    h = (h + 1) & mask;
+  }
+}
+
+/** Fills the table for candidates `items`; returns the bit count of its size. */
+function candidateSimilarity(ctx: RankerContext, shopper: ShopperProfile, items: ArrayLike<number>): number {
+  const bits = tableBits(items.length);
+  const size = 1 << bits;
+  if (table.keys.length < size) {
+    table.keys = new Int32Array(size);
+    table.sums = new Float64Array(3 * size);
+  }
+  const { keys, sums } = table;
+  const mask = size - 1;
+  const shift = 32 - bits;
+  keys.fill(-1, 0, size);
+  sums.fill(0, 0, 3 * size);
+  for (let c = 0; c < items.length; c++) {
+    const j = items[c]!;
+    if (j >= 0) keys[slotOf(keys, mask, shift, j)] = j;
+  }
+  const own = shopper.items;
+  const scan = (nb: Neighbours | undefined, slot: 0 | 2) => {
     if (nb === undefined) return;
-    for (let q = 0; q < items.length; q++) {
-      const h = items[q]!;
+    const { k, indices, scores } = nb;
+    for (let q = 0; q < own.length; q++) {
+      const h = own[q]!;
       if (h < 0 || h >= nb.items) continue;
-      for (let t = 0; t < nb.k; t++) {
-        const j = nb.indices[h * nb.k + t]!;
+      for (let t = h * k, end = t + k; t < end; t++) {
+        const j = indices[t]!;
         if (j < 0) break;
-        const s = nb.scores[h * nb.k + t]!;
-        let e = similarity.get(j);
-        if (e === undefined) {
-          e = [0, 0, 0];
-          similarity.set(j, e);
-        }
-        e[slot] += s;
-        if (slot === 0 && s > e[1]) e[1] = s;
+        const at = slotOf(keys, mask, shift, j);
+        if (keys[at] !== j) continue;
+        const s = scores[t]!;
+        sums[3 * at + slot]! += s;
+        if (slot === 0 && s > sums[3 * at + 1]!) sums[3 * at + 1] = s;
       }
     }
   };
-  add(ctx.neighbours, 0);
-  add(ctx.contentNeighbours, 2);
-  for (let q = 0; q < items.length; q++) band += Math.log1p(Math.max(0, ctx.popularity[items[q]!] ?? 0));
-  return { similarity, items: items.length, band: items.length > 0 ? band / items.length : 0 };
+  scan(ctx.neighbours, 0);
+  scan(ctx.contentNeighbours, 2);
+  return bits;
 }
 
 /** A shopper's training items: the row of `history`, or none for an unknown shopper. */
@@ -121,8 +162,11 @@ export function rankerFeatures(
     if (s > hi) hi = s;
   }
   const span = hi > lo ? hi - lo : 1;
-  const denom = Math.max(1, shopper.items);
-  const activity = Math.log1p(shopper.items);
+  const bits = candidateSimilarity(ctx, shopper, items);
+  const { keys, sums } = table;
+  const count = shopper.items.length;
+  const denom = Math.max(1, count);
+  const activity = Math.log1p(count);
   for (let c = 0; c < m; c++) {
     const j = items[c]!;
     const pop = j >= 0 ? Math.log1p(Math.max(0, ctx.popularity[j] ?? 0)) : 0;
@@ -130,18 +174,18 @@ export function rankerFeatures(
       j >= 0 && ctx.recentPopularity !== undefined
         ? Math.log1p(Math.max(0, ctx.recentPopularity[j] ?? 0))
         : 0;
-    const sim = j >= 0 ? shopper.similarity.get(j) : undefined;
+    const at = j >= 0 ? slotOf(keys, (1 << bits) - 1, 32 - bits, j) : -1;
     const o = c * RANKER_FEATURE_COUNT;
     out[o] = (scores[c]! - lo) / span;
     out[o + 1] = 1 / Math.log2(c + 2);
     out[o + 2] = pop;
     out[o + 3] = recent;
     out[o + 4] = recent - pop;
-    out[o + 5] = sim !== undefined ? sim[0] / denom : 0;
-    out[o + 6] = sim !== undefined ? sim[1] : 0;
-    out[o + 7] = sim !== undefined ? sim[2] / denom : 0;
+    out[o + 5] = at >= 0 ? sums[3 * at]! / denom : 0;
+    out[o + 6] = at >= 0 ? sums[3 * at + 1]! : 0;
+    out[o + 7] = at >= 0 ? sums[3 * at + 2]! / denom : 0;
     out[o + 8] = activity;
-    out[o + 9] = shopper.items > 0 ? Math.abs(pop - shopper.band) : 0;
+    out[o + 9] = count > 0 ? Math.abs(pop - shopper.band) : 0;
   }
 }
 
@@ -165,6 +209,9 @@ export function rankerScores(model: RankerModel, features: Float32Array, m: numb
   }
 }
 
+/** The features of one rerank, kept between calls (reranking is synchronous: no two calls share it at once). */
+let featureScratch = new Float32Array(200 * RANKER_FEATURE_COUNT);
+
 /**
  * Reranks first-stage candidates (best first) for one shopper: returns the permutation of positions, best
  * first, by the ranker's score (ties keep the first stage's order), and the scores in `scoresOut`.
@@ -178,7 +225,9 @@ export function rerank(
   scoresOut: Float32Array,
 ): Int32Array {
   const m = Math.min(items.length, model.candidates);
-  const feats = new Float32Array(m * RANKER_FEATURE_COUNT);
+  if (featureScratch.length < m * RANKER_FEATURE_COUNT)
+    featureScratch = new Float32Array(m * RANKER_FEATURE_COUNT);
+  const feats = featureScratch;
   rankerFeatures(
     ctx,
     shopper,
@@ -187,7 +236,8 @@ export function rerank(
     feats,
   );
   rankerScores(model, feats, m, scoresOut);
-  const order = Int32Array.from({ length: m }, (_, c) => c);
+  const order = new Int32Array(m);
+  for (let c = 0; c < m; c++) order[c] = c;
   order.sort((a, b) => scoresOut[b]! - scoresOut[a]! || a - b);
   return order;
 }
@@ -204,11 +254,21 @@ export function rerankCandidates(
   candidates: readonly { index: number; score: number }[],
 ): { order: Int32Array; scores: Float32Array } {
   const own = historyItems(model.history, user);
-  const extra = [...fresh].filter((j) => j >= 0);
-  const items = extra.length === 0 ? own : Int32Array.from([...own, ...extra]);
+  const extra: number[] = [];
+  for (const j of fresh) if (j >= 0) extra.push(j);
+  let items = own;
+  if (extra.length > 0) {
+    items = new Int32Array(own.length + extra.length);
+    items.set(own);
+    items.set(extra, own.length);
+  }
   const m = Math.min(candidates.length, model.ranker.candidates);
-  const idx = Int32Array.from({ length: m }, (_, c) => candidates[c]!.index);
-  const sc = Float32Array.from({ length: m }, (_, c) => candidates[c]!.score);
+  const idx = new Int32Array(m);
+  const sc = new Float32Array(m);
+  for (let c = 0; c < m; c++) {
+    idx[c] = candidates[c]!.index;
+    sc[c] = candidates[c]!.score;
+  }
   const scores = new Float32Array(m);
   const order = rerank(model.ranker, model, shopperProfile(model, items), idx, sc, scores);
   return { order, scores };

@@ -14,6 +14,13 @@ import { Arena, type Region } from './kernels.ts';
 /** Rows of YᵀY summed per kernel call: float32 sums over at most this many rows, float64 across blocks. */
 const GRAM_BLOCK = 1024;
 
+/**
+ * Factor rows a member gathers into its own block before a row's CG passes (cgRows in kernels.wat): 4096 × 64
+ * floats is 1 MiB, within one core's L2. Even, so a long row's split between the copy and the rest keeps the
+ * kernel's pairs of nonzeros where they were (the same sums as without the copy).
+ */
+const GATHER_ROWS = 4096;
+
 /** What an `IalsArena` is sized for; `members` is the largest team that will train on it. */
 export interface IalsShape {
   rows: number;
@@ -48,6 +55,8 @@ function ialsArenaBytes(s: IalsShape): number {
     f * f,
     gramBlocks(s) * f * f,
     s.members * 3 * f,
+    s.members * GATHER_ROWS * f,
+    GATHER_ROWS,
   );
 }
 
@@ -79,6 +88,9 @@ export class IalsArena {
   readonly a: Region<Float32Array>;
   readonly partials: Region<Float32Array>;
   readonly scratch: Region<Float32Array>;
+  /** Per member, GATHER_ROWS factor rows copied out of the fixed side; `iota` numbers them. */
+  readonly gather: Region<Float32Array>;
+  readonly iota: Region<Int32Array>;
 
   constructor(shape: IalsShape) {
     const { rows, cols, nnz, factors: f } = shape;
@@ -91,6 +103,9 @@ export class IalsArena {
     this.a = this.arena.f32(f * f);
     this.partials = this.arena.f32(gramBlocks(shape) * f * f);
     this.scratch = this.arena.f32(shape.members * 3 * f);
+    this.gather = this.arena.f32(shape.members * GATHER_ROWS * f);
+    this.iota = this.arena.i32(GATHER_ROWS);
+    for (let i = 0; i < GATHER_ROWS; i++) this.iota.view[i] = i;
   }
 
   static fits(shape: IalsShape): boolean {
@@ -168,6 +183,9 @@ export interface SimdHalfStepArgs {
   steps: number;
   /** Scratch of 3·f floats per member, member t at scratch + t·3·f·4. */
   scratch: number;
+  /** GATHER_ROWS · f floats per member, member t at gather + t·GATHER_ROWS·f·4; iota numbers their rows. */
+  gather: number;
+  iota: number;
   /** Member t owns rows [bounds[t], bounds[t + 1]); the team size the bounds were made for is their length − 1. */
   bounds: Int32Array;
 }
@@ -227,6 +245,9 @@ function halfStepMember(arena: Arena, a: SimdHalfStepArgs, team: Team): void {
     from,
     to,
     a.scratch + id * 3 * f * 4,
+    a.gather + id * GATHER_ROWS * f * 4,
+    a.iota,
+    GATHER_ROWS,
   );
 }
 
@@ -269,6 +290,8 @@ export function trainIalsSimd(ia: IalsArena, o: SimdIalsOptions): void {
       f,
       steps: o.cgSteps,
       scratch: ia.scratch.ptr,
+      gather: ia.gather.ptr,
+      iota: ia.iota.ptr,
       bounds,
     };
     if (size === 1) halfStepMember(ia.arena, args, SOLO);

@@ -23,6 +23,7 @@ export interface Kernels {
     ldc: number,
   ): void;
   solveRow(x: number, l: number, n: number, c0: number, c1: number, unit: number): void;
+  foldGram(y: number, items: number, w: number, n: number, f: number, a: number): void;
   accumulate(
     indices: number,
     conf: number,
@@ -46,6 +47,9 @@ export interface Kernels {
     from: number,
     to: number,
     scratch: number,
+    gather: number,
+    iota: number,
+    gatherRows: number,
   ): void;
 }
 
@@ -144,22 +148,35 @@ export class Arena {
  * copied into an arena once, then each call is one kernel pass. The result view is overwritten by the next
  * call on the same scorer.
  */
+/** Items per `foldGram` call: a shopper with more events is folded in over several calls, in order. */
+const FOLD_CHUNK = 256;
+
 export class ItemScorer {
   private readonly arena: Arena;
   private readonly y: Region<Float32Array>;
   private readonly x: Region<Float32Array>;
   private readonly out: Region<Float32Array>;
+  private readonly foldA: Region<Float64Array>;
+  private readonly foldItems: Region<Int32Array>;
+  private readonly foldW: Region<Float64Array>;
   readonly items: number;
   readonly factors: number;
 
   constructor(itemFactors: Float32Array, items: number, factors: number) {
     this.items = items;
     this.factors = factors;
-    this.arena = new Arena(Arena.bytesFor(items * factors, factors, items));
+    this.arena = new Arena(ItemScorer.bytes(items, factors));
     this.y = this.arena.f32(items * factors);
     this.y.view.set(itemFactors.subarray(0, items * factors));
     this.x = this.arena.f32(factors);
     this.out = this.arena.f32(items);
+    this.foldA = this.arena.f64(factors * factors);
+    this.foldItems = this.arena.i32(FOLD_CHUNK);
+    this.foldW = this.arena.f64(FOLD_CHUNK);
+  }
+
+  static bytes(items: number, f: number): number {
+    return Arena.bytesFor(items * f, f, items, 2 * f * f, FOLD_CHUNK, 2 * FOLD_CHUNK);
   }
 
   /** x (f floats from `offset`) · every item vector; returns a view valid until the next call. */
@@ -168,6 +185,25 @@ export class ItemScorer {
     this.x.view.set(x.subarray(offset, offset + f));
     this.arena.kernels.scores(this.x.ptr, this.y.ptr, this.items, f, this.out.ptr);
     return this.out.view;
+  }
+
+  /**
+   * Fold-in's matrix: `gram` plus Σ (c − 1)·y_j y_jᵀ over `items` (confidences `conf`) on the lower triangle,
+   * returned as a view valid until the next call (the upper triangle is `gram`'s). Bitwise what the JavaScript
+   * loop of `foldIn` computes.
+   */
+  foldGram(gram: Float64Array, items: ArrayLike<number>, conf: ArrayLike<number>): Float64Array {
+    const f = this.factors;
+    this.foldA.view.set(gram.subarray(0, f * f));
+    for (let from = 0; from < items.length; from += FOLD_CHUNK) {
+      const n = Math.min(FOLD_CHUNK, items.length - from);
+      for (let q = 0; q < n; q++) {
+        this.foldItems.view[q] = items[from + q]!;
+        this.foldW.view[q] = conf[from + q]! - 1;
+      }
+      this.arena.kernels.foldGram(this.y.ptr, this.foldItems.ptr, this.foldW.ptr, n, f, this.foldA.ptr);
+    }
+    return this.foldA.view;
   }
 }
 
@@ -182,7 +218,7 @@ export function itemScorer(itemFactors: Float32Array, items: number, f: number):
   // Serving asks on every request: the cached scorer answers before any size arithmetic.
   const cached = scorers.get(itemFactors);
   if (cached !== undefined && cached.items === items && cached.factors === f) return cached;
-  if (!simdAvailable(f) || !Arena.fits(Arena.bytesFor(items * f, f, items))) return undefined;
+  if (!simdAvailable(f) || !Arena.fits(ItemScorer.bytes(items, f))) return undefined;
   const s = new ItemScorer(itemFactors, items, f);
   scorers.set(itemFactors, s);
   return s;

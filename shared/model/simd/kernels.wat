@@ -188,93 +188,108 @@
 
   ;; Σ over the nonzeros q ∈ [q, qend) of one row: out += coef_q · y_j (j = indices[q]), where d = y_j · v and
   ;; coef = c − (c − 1)·d when $residual (the CG residual) or (c − 1)·d otherwise (the CG product A·p). The
-  ;; dot and the axpy of a nonzero are fused in one loop body over the factor row, as `implicit` does: the
-  ;; row comes from memory once (the dot, four independent accumulators so the adds do not wait on each
-  ;; other) and the axpy re-reads it from L1, with no call or reduction through memory in between.
+  ;; dot and the axpy are fused in one loop body over the factor rows, as `implicit` does, and the nonzeros go
+  ;; in pairs: the two dots share each load of v and keep two rows' loads in flight at once (the rows are
+  ;; scattered in memory: their fetches are most of the cost), and one pass adds both rows to out, loading
+  ;; and storing out once per pair. An odd last nonzero goes alone.
   (func $accumulate (export "accumulate")
     (param $indices i32) (param $conf i32) (param $q i32) (param $qend i32) (param $y i32)
     (param $v i32) (param $out i32) (param $f i32) (param $residual i32)
-    (local $fb i32) (local $f16 i32) (local $yo i32) (local $k i32) (local $c f32) (local $d f32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $cv v128)
+    (local $fb i32) (local $f16 i32) (local $yo i32) (local $yp i32) (local $k i32) (local $c f32) (local $e f32)
+    (local $d f32) (local $g f32) (local $vv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $cv v128) (local $ev v128)
     (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
     (local.set $f16 (i32.and (local.get $fb) (i32.const -64)))
-    (block $rows
-      (loop $nonzero
-        (br_if $rows (i32.ge_u (local.get $q) (local.get $qend)))
+    (block $pairs
+      (loop $pair
+        (br_if $pairs (i32.ge_u (i32.add (local.get $q) (i32.const 1)) (local.get $qend)))
         (local.set $c (f32.load (i32.add (local.get $conf) (i32.shl (local.get $q) (i32.const 2)))))
+        (local.set $e (f32.load offset=4 (i32.add (local.get $conf) (i32.shl (local.get $q) (i32.const 2)))))
         (local.set $yo (i32.add (local.get $y)
           (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
+        (local.set $yp (i32.add (local.get $y)
+          (i32.mul (i32.load offset=4 (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
         (local.set $a0 (v128.const i32x4 0 0 0 0))
         (local.set $a1 (v128.const i32x4 0 0 0 0))
         (local.set $a2 (v128.const i32x4 0 0 0 0))
         (local.set $a3 (v128.const i32x4 0 0 0 0))
+        (local.set $b0 (v128.const i32x4 0 0 0 0))
+        (local.set $b1 (v128.const i32x4 0 0 0 0))
+        (local.set $b2 (v128.const i32x4 0 0 0 0))
+        (local.set $b3 (v128.const i32x4 0 0 0 0))
         (local.set $k (i32.const 0))
         (block $dots
           (loop $dot16
             (br_if $dots (i32.ge_u (local.get $k) (local.get $f16)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul
-              (v128.load (i32.add (local.get $yo) (local.get $k))) (v128.load (i32.add (local.get $v) (local.get $k))))))
-            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul
-              (v128.load offset=16 (i32.add (local.get $yo) (local.get $k)))
-              (v128.load offset=16 (i32.add (local.get $v) (local.get $k))))))
-            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul
-              (v128.load offset=32 (i32.add (local.get $yo) (local.get $k)))
-              (v128.load offset=32 (i32.add (local.get $v) (local.get $k))))))
-            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul
-              (v128.load offset=48 (i32.add (local.get $yo) (local.get $k)))
-              (v128.load offset=48 (i32.add (local.get $v) (local.get $k))))))
+            (local.set $vv (v128.load (i32.add (local.get $v) (local.get $k))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $vv) (v128.load (i32.add (local.get $yo) (local.get $k))))))
+            (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $vv) (v128.load (i32.add (local.get $yp) (local.get $k))))))
+            (local.set $vv (v128.load offset=16 (i32.add (local.get $v) (local.get $k))))
+            (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $vv) (v128.load offset=16 (i32.add (local.get $yo) (local.get $k))))))
+            (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $vv) (v128.load offset=16 (i32.add (local.get $yp) (local.get $k))))))
+            (local.set $vv (v128.load offset=32 (i32.add (local.get $v) (local.get $k))))
+            (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $vv) (v128.load offset=32 (i32.add (local.get $yo) (local.get $k))))))
+            (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (local.get $vv) (v128.load offset=32 (i32.add (local.get $yp) (local.get $k))))))
+            (local.set $vv (v128.load offset=48 (i32.add (local.get $v) (local.get $k))))
+            (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $vv) (v128.load offset=48 (i32.add (local.get $yo) (local.get $k))))))
+            (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (local.get $vv) (v128.load offset=48 (i32.add (local.get $yp) (local.get $k))))))
             (local.set $k (i32.add (local.get $k) (i32.const 64)))
             (br $dot16)))
         (block $dots4
           (loop $dot4
             (br_if $dots4 (i32.ge_u (local.get $k) (local.get $fb)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul
-              (v128.load (i32.add (local.get $yo) (local.get $k))) (v128.load (i32.add (local.get $v) (local.get $k))))))
+            (local.set $vv (v128.load (i32.add (local.get $v) (local.get $k))))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $vv) (v128.load (i32.add (local.get $yo) (local.get $k))))))
+            (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $vv) (v128.load (i32.add (local.get $yp) (local.get $k))))))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br $dot4)))
         (local.set $d (call $hsum (f32x4.add (f32x4.add (local.get $a0) (local.get $a1))
           (f32x4.add (local.get $a2) (local.get $a3)))))
+        (local.set $g (call $hsum (f32x4.add (f32x4.add (local.get $b0) (local.get $b1))
+          (f32x4.add (local.get $b2) (local.get $b3)))))
         (local.set $d (f32.mul (f32.sub (local.get $c) (f32.const 1)) (local.get $d)))
-        (if (local.get $residual) (then (local.set $d (f32.sub (local.get $c) (local.get $d)))))
+        (local.set $g (f32.mul (f32.sub (local.get $e) (f32.const 1)) (local.get $g)))
+        (if (local.get $residual) (then
+          (local.set $d (f32.sub (local.get $c) (local.get $d)))
+          (local.set $g (f32.sub (local.get $e) (local.get $g)))))
         (local.set $cv (f32x4.splat (local.get $d)))
+        (local.set $ev (f32x4.splat (local.get $g)))
         (local.set $k (i32.const 0))
         (block $axpys
-          (loop $axpy16
-            (br_if $axpys (i32.ge_u (local.get $k) (local.get $f16)))
-            (v128.store (i32.add (local.get $out) (local.get $k)) (f32x4.add
-              (v128.load (i32.add (local.get $out) (local.get $k)))
-              (f32x4.mul (local.get $cv) (v128.load (i32.add (local.get $yo) (local.get $k))))))
-            (v128.store offset=16 (i32.add (local.get $out) (local.get $k)) (f32x4.add
-              (v128.load offset=16 (i32.add (local.get $out) (local.get $k)))
-              (f32x4.mul (local.get $cv) (v128.load offset=16 (i32.add (local.get $yo) (local.get $k))))))
-            (v128.store offset=32 (i32.add (local.get $out) (local.get $k)) (f32x4.add
-              (v128.load offset=32 (i32.add (local.get $out) (local.get $k)))
-              (f32x4.mul (local.get $cv) (v128.load offset=32 (i32.add (local.get $yo) (local.get $k))))))
-            (v128.store offset=48 (i32.add (local.get $out) (local.get $k)) (f32x4.add
-              (v128.load offset=48 (i32.add (local.get $out) (local.get $k)))
-              (f32x4.mul (local.get $cv) (v128.load offset=48 (i32.add (local.get $yo) (local.get $k))))))
-            (local.set $k (i32.add (local.get $k) (i32.const 64)))
-            (br $axpy16)))
-        (block $axpys4
           (loop $axpy4
-            (br_if $axpys4 (i32.ge_u (local.get $k) (local.get $fb)))
+            (br_if $axpys (i32.ge_u (local.get $k) (local.get $fb)))
             (v128.store (i32.add (local.get $out) (local.get $k)) (f32x4.add
               (v128.load (i32.add (local.get $out) (local.get $k)))
-              (f32x4.mul (local.get $cv) (v128.load (i32.add (local.get $yo) (local.get $k))))))
+              (f32x4.add
+                (f32x4.mul (local.get $cv) (v128.load (i32.add (local.get $yo) (local.get $k))))
+                (f32x4.mul (local.get $ev) (v128.load (i32.add (local.get $yp) (local.get $k)))))))
             (local.set $k (i32.add (local.get $k) (i32.const 16)))
             (br $axpy4)))
-        (local.set $q (i32.add (local.get $q) (i32.const 1)))
-        (br $nonzero))))
+        (local.set $q (i32.add (local.get $q) (i32.const 2)))
+        (br $pair)))
+    (if (i32.lt_u (local.get $q) (local.get $qend)) (then
+      (local.set $c (f32.load (i32.add (local.get $conf) (i32.shl (local.get $q) (i32.const 2)))))
+      (local.set $yo (i32.add (local.get $y)
+        (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
+      (local.set $d (f32.mul (f32.sub (local.get $c) (f32.const 1)) (call $dot (local.get $yo) (local.get $v) (local.get $f))))
+      (if (local.get $residual) (then (local.set $d (f32.sub (local.get $c) (local.get $d)))))
+      (call $axpy (local.get $d) (local.get $yo) (local.get $out) (local.get $f)))))
 
   ;; One iALS half-step for rows [from, to) of the sparse matrix (indptr, indices: int32; conf: float32
   ;; confidences c = 1 + α·t(value)): refines each x_u in place by `steps` conjugate-gradient iterations on
   ;; (A + Y_uᵀ(C_u − I)Y_u) x_u = Y_uᵀ C_u 1, warm-started from x_u, where A = YᵀY + λI (f × f).
   ;; scratch holds 3·f floats (r, p, Ap).
+  ;; A row with two nonzeros or more first copies its first min(nnz, $cap) factor rows, scattered over
+  ;; the other side's matrix, into $buf (cap × f floats; $iota holds 0 … cap − 1): its four passes (residual and
+  ;; three CG products) then read them in sequence from a block that stays in cache, instead of fetching the
+  ;; scattered rows four times from memory. The sums are the same, in the same order. $cap = 0 gathers nothing.
   (func (export "cgRows")
     (param $indptr i32) (param $indices i32) (param $conf i32) (param $x i32) (param $y i32) (param $a i32)
     (param $f i32) (param $steps i32) (param $from i32) (param $to i32) (param $scratch i32)
+    (param $buf i32) (param $iota i32) (param $cap i32)
     (local $fb i32) (local $u i32) (local $xu i32) (local $r i32) (local $p i32) (local $ap i32)
-    (local $q i32) (local $qend i32) (local $it i32)
+    (local $q i32) (local $qend i32) (local $it i32) (local $qg i32) (local $gi i32) (local $g i32)
     (local $rsold f32) (local $rsnew f32) (local $pap f32) (local $step f32)
     (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
     (local.set $r (local.get $scratch))
@@ -287,10 +302,29 @@
         (local.set $xu (i32.add (local.get $x) (i32.mul (local.get $u) (local.get $fb))))
         (local.set $q (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $u) (i32.const 2)))))
         (local.set $qend (i32.load (i32.add (local.get $indptr) (i32.shl (i32.add (local.get $u) (i32.const 1)) (i32.const 2)))))
+        ;; Nonzeros [q, qg) are read from the gathered copy, [qg, qend) in place; $gi indexes the copy.
+        (local.set $qg (local.get $q))
+        (if (i32.ge_u (i32.sub (local.get $qend) (local.get $q)) (i32.const 2)) (then
+          (local.set $qg (i32.add (local.get $q) (select (local.get $cap) (i32.sub (local.get $qend) (local.get $q))
+            (i32.lt_u (local.get $cap) (i32.sub (local.get $qend) (local.get $q))))))
+          (local.set $g (local.get $q))
+          (block $copied
+            (loop $copy
+              (br_if $copied (i32.ge_u (local.get $g) (local.get $qg)))
+              (memory.copy
+                (i32.add (local.get $buf) (i32.mul (i32.sub (local.get $g) (local.get $q)) (local.get $fb)))
+                (i32.add (local.get $y)
+                  (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $g) (i32.const 2)))) (local.get $fb)))
+                (local.get $fb))
+              (local.set $g (i32.add (local.get $g) (i32.const 1)))
+              (br $copy)))))
+        (local.set $gi (i32.sub (local.get $iota) (i32.shl (local.get $q) (i32.const 2))))
         ;; r = b − (A + Y_uᵀ(C_u − I)Y_u) x = −A x + Σ (c − (c − 1) y·x) y
         (call $scores (local.get $xu) (local.get $a) (local.get $f) (local.get $f) (local.get $r))
         (call $negate (local.get $r) (local.get $f))
-        (call $accumulate (local.get $indices) (local.get $conf) (local.get $q) (local.get $qend) (local.get $y)
+        (call $accumulate (local.get $gi) (local.get $conf) (local.get $q) (local.get $qg) (local.get $buf)
+          (local.get $xu) (local.get $r) (local.get $f) (i32.const 1))
+        (call $accumulate (local.get $indices) (local.get $conf) (local.get $qg) (local.get $qend) (local.get $y)
           (local.get $xu) (local.get $r) (local.get $f) (i32.const 1))
         ;; p = r
         (memory.copy (local.get $p) (local.get $r) (local.get $fb))
@@ -302,7 +336,9 @@
             (br_if $converged (i32.eqz (f32.gt (local.get $rsold) (f32.const 1e-20))))
             ;; Ap = A p + Σ (c − 1)(y·p) y
             (call $scores (local.get $p) (local.get $a) (local.get $f) (local.get $f) (local.get $ap))
-            (call $accumulate (local.get $indices) (local.get $conf) (local.get $q) (local.get $qend) (local.get $y)
+            (call $accumulate (local.get $gi) (local.get $conf) (local.get $q) (local.get $qg) (local.get $buf)
+              (local.get $p) (local.get $ap) (local.get $f) (i32.const 0))
+            (call $accumulate (local.get $indices) (local.get $conf) (local.get $qg) (local.get $qend) (local.get $y)
               (local.get $p) (local.get $ap) (local.get $f) (i32.const 0))
             (local.set $pap (call $dot (local.get $p) (local.get $ap) (local.get $f)))
             (br_if $converged (i32.eqz (f32.gt (local.get $pap) (f32.const 0))))
@@ -316,6 +352,50 @@
             (br $iterate)))
         (local.set $u (i32.add (local.get $u) (i32.const 1)))
         (br $user))))
+
+;; Fold-in's system (ials-scoring.ts): a += Σ_q w_q · y_q y_qᵀ on the lower triangle (j ≤ i) of the float64
+  ;; f × f matrix a, for the n float32 rows y_q = y + items[q]·f of y and float64 weights w[q] (c_q − 1). Per
+  ;; element the same operations in the same order as the JavaScript loop — t = w_q · y_q[i], then a[i][j] +=
+  ;; t · y_q[j], nonzero by nonzero, without fused multiply-adds — two j per f64x2 instruction: the same sums.
+  (func (export "foldGram") (param $y i32) (param $items i32) (param $w i32) (param $n i32) (param $f i32) (param $a i32)
+    (local $q i32) (local $yo i32) (local $i i32) (local $j i32) (local $row i32) (local $t f64) (local $tv v128)
+    (local $fb i32)
+    (local.set $fb (i32.shl (local.get $f) (i32.const 2)))
+    (block $done
+      (loop $nonzero
+        (br_if $done (i32.ge_u (local.get $q) (local.get $n)))
+        (local.set $yo (i32.add (local.get $y)
+          (i32.mul (i32.load (i32.add (local.get $items) (i32.shl (local.get $q) (i32.const 2)))) (local.get $fb))))
+        (local.set $i (i32.const 0))
+        (local.set $row (local.get $a))
+        (block $rows
+          (loop $next
+            (br_if $rows (i32.ge_u (local.get $i) (local.get $f)))
+            (local.set $t (f64.mul (f64.load (i32.add (local.get $w) (i32.shl (local.get $q) (i32.const 3))))
+              (f64.promote_f32 (f32.load (i32.add (local.get $yo) (i32.shl (local.get $i) (i32.const 2)))))))
+            (local.set $tv (f64x2.splat (local.get $t)))
+            (local.set $j (i32.const 0))
+            ;; j, j + 1 ≤ i
+            (block $pairs
+              (loop $pair
+                (br_if $pairs (i32.ge_u (local.get $j) (local.get $i)))
+                (v128.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3)))
+                  (f64x2.add (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+                    (f64x2.mul (local.get $tv) (f64x2.promote_low_f32x4
+                      (v128.load64_zero (i32.add (local.get $yo) (i32.shl (local.get $j) (i32.const 2))))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 2)))
+                (br $pair)))
+            ;; An even i leaves j = i alone.
+            (if (i32.eq (local.get $j) (local.get $i)) (then
+              (f64.store (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3)))
+                (f64.add (f64.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+                  (f64.mul (local.get $t)
+                    (f64.promote_f32 (f32.load (i32.add (local.get $yo) (i32.shl (local.get $j) (i32.const 2))))))))))
+            (local.set $row (i32.add (local.get $row) (i32.shl (local.get $f) (i32.const 3))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $next)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (br $nonzero))))
 
   ;; ---- float64 kernels of the blocked SPD inverse (blocked-spd.ts; EASE) ----
   ;; Pointers are byte addresses (8-byte aligned), strides are in elements. f64x2 along k: two products per

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { gemmNT } from '../../../shared/model/blocked-spd.ts';
 import { trainEase } from '../../../shared/model/ease.ts';
 import { cgHalfStep, gramian, ialsShape, trainIals, trainIalsInArena } from '../../../shared/model/ials.ts';
+import { foldIn } from '../../../shared/model/ials-scoring.ts';
 import { buildInteractions, type InteractionRecord } from '../../../shared/model/interactions.ts';
 import { invertSpd } from '../../../shared/model/linalg.ts';
 import { shutdownPool } from '../../../shared/model/parallel.ts';
@@ -107,7 +108,7 @@ describe('the fused iALS kernel (dot and axpy of each nonzero in one loop)', () 
     }
   });
 
-  it('takes the same CG half-step as the float64 JavaScript solver at 20 and 64 factors', () => {
+  it('takes the same CG half-step as the float64 JavaScript solver at 20 and 64 factors, rows gathered or not', () => {
     for (const f of [20, 64]) {
       // Prepare
       const [users, items] = [40, 60];
@@ -125,27 +126,75 @@ describe('the fused iALS kernel (dot and axpy of each nonzero in one loop)', () 
         1,
         'log',
       );
-      ia.x.view.set(x0);
-      ia.y.view.set(y);
-      ia.a.view.set(gram);
       const { indptr, indices, conf } = ia.sparse(ia.users);
-      // Act
-      ia.arena.kernels.cgRows(
-        indptr,
-        indices,
-        conf,
-        ia.x.ptr,
-        ia.y.ptr,
-        ia.a.ptr,
-        f,
-        3,
-        0,
-        users,
-        ia.scratch.ptr,
-      );
+      // Act: no copy, every row copied whole, and rows longer than 4 split between the copy and in place.
+      const results = [0, 4096, 4].map((cap) => {
+        ia.x.view.set(x0);
+        ia.y.view.set(y);
+        ia.a.view.set(gram);
+        ia.arena.kernels.cgRows(
+          indptr,
+          indices,
+          conf,
+          ia.x.ptr,
+          ia.y.ptr,
+          ia.a.ptr,
+          f,
+          3,
+          0,
+          users,
+          ia.scratch.ptr,
+          ia.gather.ptr,
+          ia.iota.ptr,
+          cap,
+        );
+        return Float32Array.from(ia.x.view);
+      });
       // Assess
-      expect(maxAbsDiff(ia.x.view, expected)).toBeLessThan(2e-4);
+      expect(
+        Math.max(...Array.from({ length: users }, (_, u) => m.indptr[u + 1]! - m.indptr[u]!)),
+      ).toBeGreaterThan(4);
+      expect(maxAbsDiff(results[0]!, expected)).toBeLessThan(2e-4);
       expect(maxAbsDiff(expected, x0)).toBeGreaterThan(1e-2);
+      expect(results[1]).toEqual(results[0]);
+      expect(results[2]).toEqual(results[0]);
+    }
+  });
+});
+
+describe('fold-in on the kernel', () => {
+  it('gives the JavaScript loop’s vector bit for bit, over more events than one kernel call takes', () => {
+    for (const [f, events] of [
+      [64, 50],
+      [20, 300],
+    ] as const) {
+      // Prepare
+      const items = 500;
+      const model = {
+        factors: f,
+        itemFactors: random(items * f, 11, 0.4),
+        params: {
+          factors: f,
+          iterations: 0,
+          regularization: 0.1,
+          alpha: 2,
+          transform: 'log' as const,
+          cgSteps: 3,
+          seed: 0,
+        },
+      };
+      const gram = new Float64Array(f * f);
+      gramian(model.itemFactors, items, f, 0.1, gram);
+      const rand = mulberry32(f);
+      const its = Int32Array.from({ length: events }, () => Math.floor(rand() * items));
+      const values = Float32Array.from({ length: events }, () => 1 + Math.floor(rand() * 5));
+      const [onKernel, inJs] = [new Float32Array(f), new Float32Array(f)];
+      // Act
+      foldIn(model, gram, its, values, onKernel);
+      foldIn(model, gram, its, values, inJs, undefined, false);
+      // Assess
+      expect(Array.from(onKernel)).toEqual(Array.from(inJs));
+      expect(maxAbsDiff(onKernel, new Float32Array(f))).toBeGreaterThan(1e-3);
     }
   });
 });

@@ -146,6 +146,9 @@ describe('WebAssembly SIMD kernels', () => {
       0,
       users,
       scratch.ptr,
+      0,
+      0,
+      0,
     );
     // Assess: float32 against float64 arithmetic, so close rather than equal.
     expect(maxAbsDiff(xs.view, expected)).toBeLessThan(1e-4);
