@@ -137,12 +137,16 @@ describe('CLI: recsys recommend', () => {
     const dataDir = join(dir.path, 'registered');
     const first = await runCli(['train', '--data-dir', dataDir, '--data', csv, '--model', 'item-knn']);
     expect(first.code, first.stderr).toBe(0);
+    const versions = async () =>
+      (await readdir(dataDirLayout(dataDir).models)).filter((v) => !v.startsWith('.'));
+    const [older] = await versions();
+    // Versions are named by the second their training started, and `latest` is the last name: a retrain started
+    // in the same second as the train could sort either way.
+    await new Promise((r) => setTimeout(r, 1_000));
     await writeLake(dataDir);
     const retrain = await runCli(['retrain', '--data-dir', dataDir, '--model', 'als', '--budget', '2']);
     expect(retrain.code, retrain.stderr).toBe(0);
-    const [older, newer] = (await readdir(dataDirLayout(dataDir).models))
-      .filter((v) => !v.startsWith('.'))
-      .sort();
+    const newer = (await versions()).find((v) => v !== older);
     const latest = ['recommend', '--data-dir', dataDir, '--model', 'latest', '--user', 'u0', '--k', '3'];
     // Act
     const before = await runCli(latest);
