@@ -25,8 +25,7 @@ from datetime import datetime, timezone
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
-from pyspark import StorageLevel, cloudpickle
-from pyspark.ml.recommendation import ALS
+from pyspark import RDD, StorageLevel, cloudpickle
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -350,6 +349,7 @@ class AlsParams:
     transform: str = "log"
     seed: int = 42
     partitions: int = 8
+    cg_steps: int = 3
 
     def spec(self) -> dict:
         return {
@@ -362,12 +362,13 @@ class AlsParams:
                 "transform": self.transform,
                 "seed": self.seed,
                 "implicitPrefs": True,
+                "solver": f"cg{self.cg_steps}",
             },
         }
 
 
 def als_rating(conf_col, transform: str):
-    """Spark's implicit ALS uses c = 1 + alpha·r; the TS iALS uses c = 1 + alpha·transform(value). Feeding
+    """Implicit ALS uses c = 1 + alpha·r; the TS iALS uses c = 1 + alpha·transform(value). Feeding
     r = transform(confidence) makes the two confidences the same."""
     if transform == "log":
         return F.log1p(conf_col)
@@ -376,25 +377,240 @@ def als_rating(conf_col, transform: str):
     return conf_col
 
 
-def fit_als(m: Matrix, p: AlsParams):
+# Rows per CG chunk, by their number of nonzeros: the gathered factor rows (chunk × rank floats, 2 MiB at rank
+# 64) stay in the CPU cache across the chunk's three or four passes; past ~16k the passes go to memory.
+CG_CHUNK_NNZ = 8192
+
+
+def cg_solve(indptr: np.ndarray, idx: np.ndarray, r: np.ndarray, other: np.ndarray, gram: np.ndarray,
+             reg: float, alpha: float, x: np.ndarray, steps: int) -> np.ndarray:
+    """Implicit ALS's least squares for every row of a CSR block, by a few conjugate-gradient steps from the
+    current factors (Takács et al. 2011; the `implicit` library's solver): minimise Σ_i c_ui (p_ui − x·y_i)²
+    + λ_u |x|² with p = 1 on the row's items, c = 1 + alpha·r there and 1 elsewhere, λ_u = reg × the row's
+    count (MLlib's ALS-WR scaling, so --reg keeps its meaning). A·v = v·YᵀY + Σ_i (c_ui − 1)(y_i·v) y_i + λ_u v
+    is applied to a chunk of rows at once over their gathered item rows; no k×k matrix per row is formed.
+    Rows without a nonzero keep their factors (zero)."""
+    n_rows = len(indptr) - 1
+    x = x.copy()
+    counts = np.diff(indptr)
+    lam = (reg * counts).astype(np.float32)
+    c1 = (alpha * r).astype(np.float32)
+    cuts = np.searchsorted(indptr, np.arange(CG_CHUNK_NNZ, indptr[-1], CG_CHUNK_NNZ))
+    splits = np.unique(np.concatenate([[0], cuts, [n_rows]]))
+    for a, b in zip(splits[:-1].tolist(), splits[1:].tolist()):
+        s, e = int(indptr[a]), int(indptr[b])
+        live = counts[a:b] > 0
+        if s == e:
+            continue
+        # reduceat needs strictly positive segment lengths: only the rows with a nonzero take part.
+        rows_live = np.nonzero(live)[0] + a
+        seg = (indptr[rows_live] - s).astype(np.int64)
+        yg = other[idx[s:e]]
+        cc = c1[s:e]
+        owner = np.repeat(np.arange(len(rows_live)), counts[rows_live])
+        lb = lam[rows_live, None]
+
+        def amul(v: np.ndarray) -> np.ndarray:
+            d = np.einsum("nk,nk->n", yg, v[owner]) * cc
+            return v @ gram + lb * v + np.add.reduceat(yg * d[:, None], seg, axis=0)
+
+        xb = x[rows_live]
+        res = np.add.reduceat(yg * (1 + cc)[:, None], seg, axis=0) - amul(xb)
+        p = res.copy()
+        rs = np.einsum("nk,nk->n", res, res)
+        for _ in range(steps):
+            ap = amul(p)
+            pap = np.einsum("nk,nk->n", p, ap)
+            # A is positive definite; a zero residual gives pap = 0 and the row is already solved.
+            step = np.divide(rs, pap, out=np.zeros_like(rs), where=pap > 0)
+            xb += step[:, None] * p
+            res -= step[:, None] * ap
+            rs_new = np.einsum("nk,nk->n", res, res)
+            beta = np.divide(rs_new, rs, out=np.zeros_like(rs), where=rs > 0)
+            p = res + beta[:, None] * p
+            rs = rs_new
+        x[rows_live] = xb
+    return x
+
+
+def _split_by_block(key: np.ndarray, p: int, *arrays: np.ndarray) -> Iterator[tuple]:
+    blk = key % p
+    order = np.argsort(blk, kind="stable")
+    bounds = np.searchsorted(blk[order], np.arange(p + 1))
+    for b in range(p):
+        sel = order[bounds[b] : bounds[b + 1]]
+        if len(sel):
+            yield b, tuple(a[sel] for a in arrays)
+
+
+def _block_core(p: int, n: int, side: int):
+    """A block's static half: its rows' CSR with column positions into the concatenation, in block order, of
+    the other side's factor rows it needs (`need[j]`: local rows of other block j, ascending)."""
+
+    def build(it: Iterable) -> Iterator[tuple]:
+        parts = list(it)
+        if not parts:
+            return
+        b = parts[0][0]
+        rows = np.concatenate([q[1][side] for q in parts]) // p
+        cols = np.concatenate([q[1][1 - side] for q in parts])
+        r = np.concatenate([q[1][2] for q in parts])
+        order = np.lexsort((cols, rows))
+        rows, cols, r = rows[order], cols[order], r[order]
+        n_rows = (n - b + p - 1) // p
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        need, pos, offset = [], np.empty(len(cols), dtype=np.int64), 0
+        for j in range(p):
+            m = (cols % p) == j
+            local = cols[m] // p
+            u = np.unique(local)
+            need.append(u.astype(np.int32))
+            pos[m] = offset + np.searchsorted(u, local)
+            offset += len(u)
+        yield b, ("s", {"indptr": indptr, "idx": pos.astype(np.int32), "r": r.astype(np.float32), "need": need})
+
+    return build
+
+
+def _attach_send(it: Iterable) -> Iterator[tuple]:
+    """Adds `send[a]` (which of this block's rows block a of the other side needs) to the static state."""
+    state, send = None, {}
+    for b, (tag, val) in it:
+        if tag == "s":
+            state = (b, val)
+        else:
+            send[val[0]] = val[1]
+    if state is None:
+        return
+    state[1]["send"] = send
+    yield state[0], ("s", state[1])
+
+
+class IalsModel:
+    """The fitted factors as MLlib's ALSModel exposes them (userFactors, itemFactors: id, features)."""
+
+    def __init__(self, spark: SparkSession, users: RDD, items: RDD, p: int):
+        schema = T.StructType([T.StructField("id", T.IntegerType(), False),
+                               T.StructField("features", T.ArrayType(T.FloatType(), False), False)])
+
+        def rows(kv: tuple) -> Iterator[tuple]:
+            b, (_tag, x) = kv
+            for k in range(x.shape[0]):
+                yield (k * p + b, x[k].tolist())
+
+        self.p, self.item_blocks = p, items
+        self.userFactors = spark.createDataFrame(users.flatMap(rows), schema, verifySchema=False)
+        self.itemFactors = spark.createDataFrame(items.flatMap(rows), schema, verifySchema=False)
+
+    def item_matrix(self, n_items: int, rank: int) -> np.ndarray:
+        return _dense(self.item_blocks.collect(), self.p, n_items, rank)
+
+
+def _dense(blocks: List[tuple], p: int, n: int, rank: int) -> np.ndarray:
+    out = np.zeros((n, rank), dtype=np.float32)
+    for b, (_tag, x) in blocks:
+        out[b::p] = x
+    return out
+
+
+def fit_als(m: "Matrix", p: AlsParams) -> IalsModel:
+    """Implicit ALS over P row blocks of each side (id mod P), in the shape of MLlib's: a block keeps its rows'
+    CSR and factors on its executor, and each half-iteration ships to it only the other side's factor rows it
+    needs (computed once, as MLlib's in/out blocks), plus the other side's Gram matrix in P k×k pieces. Nothing
+    of the matrix or the factors passes through the driver. The solve is cg_solve (numpy) rather than MLlib's
+    per-row normal equations, which take rank² per nonzero in Java without a native BLAS."""
+    spark = m.pairs.sparkSession
+    P, k, n = p.partitions, p.rank, (m.n_users, m.n_items)
     data = m.pairs.select("u", "i", als_rating(F.col("conf"), p.transform).cast("float").alias("r"))
-    als = ALS(
-        rank=p.rank,
-        maxIter=p.iterations,
-        regParam=p.reg,
-        alpha=p.alpha,
-        implicitPrefs=True,
-        userCol="u",
-        itemCol="i",
-        ratingCol="r",
-        numUserBlocks=p.partitions,
-        numItemBlocks=p.partitions,
-        seed=p.seed,
-        coldStartStrategy="drop",
-        intermediateStorageLevel="MEMORY_AND_DISK",
-        finalStorageLevel="MEMORY_AND_DISK",
-    )
-    return als.fit(data)
+
+    def to_arrays(it: Iterable) -> Iterator[tuple]:
+        us, is_, rs = [], [], []
+        for row in it:
+            us.append(row[0])
+            is_.append(row[1])
+            rs.append(row[2])
+        if us:
+            yield (np.asarray(us, dtype=np.int64), np.asarray(is_, dtype=np.int64), np.asarray(rs, dtype=np.float32))
+
+    chunks = data.rdd.mapPartitions(to_arrays).persist(StorageLevel.MEMORY_AND_DISK)
+    cores = []
+    for side in (0, 1):
+        parts = chunks.flatMap(lambda a, s=side: _split_by_block(a[s], P, *a)).partitionBy(P)
+        cores.append(parts.mapPartitions(_block_core(P, n[side], side), preservesPartitioning=True))
+    static = []
+    for side in (0, 1):
+        reqs = cores[1 - side].flatMap(lambda kv: [(j, ("n", (kv[0], nd))) for j, nd in enumerate(kv[1][1]["need"])])
+        st = cores[side].union(reqs.partitionBy(P)).mapPartitions(_attach_send, preservesPartitioning=True)
+        static.append(st.persist(StorageLevel.MEMORY_AND_DISK))
+
+    def init(side: int):
+        def make(it: Iterable) -> Iterator[tuple]:
+            for b, (_tag, st) in it:
+                rng = np.random.default_rng([p.seed, side, b])
+                x = rng.standard_normal((len(st["indptr"]) - 1, k)).astype(np.float32)
+                x /= np.linalg.norm(x, axis=1, keepdims=True)
+                yield b, ("x", x * np.float32(0.1))
+
+        return static[side].mapPartitions(make, preservesPartitioning=True)
+
+    factors = [init(0), init(1)]
+    for f in factors:
+        f.persist(StorageLevel.MEMORY_AND_DISK)
+    reg, alpha, steps = p.reg, p.alpha, p.cg_steps
+
+    def send(it: Iterable) -> Iterator[tuple]:
+        st, x = None, None
+        for _b, (tag, val) in it:
+            if tag == "s":
+                st = val
+            else:
+                x, b = val, _b
+        if st is None or x is None:
+            return
+        gram = x.T.astype(np.float64) @ x
+        for a in range(P):
+            rows = st["send"].get(a)
+            yield a, ("m", (b, x[rows] if rows is not None else x[:0], gram))
+
+    def solve_side(side: int):
+        # Blocks past the last id (fewer ids than blocks, in tests) have no state and send nothing.
+        expected = min(P, n[1 - side])
+
+        def solve(it: Iterable) -> Iterator[tuple]:
+            st, x, msgs, keys = None, None, [], set()
+            for b, (tag, val) in it:
+                keys.add(b)
+                if tag == "s":
+                    st = val
+                elif tag == "x":
+                    x = val
+                else:
+                    msgs.append(val)
+            if st is None and not keys:
+                return
+            # The union of co-partitioned RDDs must bring a block's state, factors and messages together.
+            if st is None or x is None or len(msgs) != expected or len(keys) != 1:
+                raise RuntimeError(f"train_als: ALS blocks {sorted(keys)}: state {st is not None}, factors "
+                                   f"{x is not None}, {len(msgs)} of {expected} messages")
+            blk = keys.pop()
+            msgs.sort(key=lambda t: t[0])
+            other = np.concatenate([q[1] for q in msgs])
+            gram = sum(q[2] for q in msgs).astype(np.float32)
+            yield blk, ("x", cg_solve(st["indptr"], st["idx"], st["r"], other, gram, reg, alpha, x, steps))
+
+        return solve
+
+    for it in range(p.iterations * 2):
+        side = it % 2
+        msgs = static[1 - side].union(factors[1 - side]).mapPartitions(send).partitionBy(P)
+        new = static[side].union(factors[side]).union(msgs).mapPartitions(solve_side(side), preservesPartitioning=True)
+        new = new.persist(StorageLevel.MEMORY_AND_DISK)
+        new.count()
+        factors[side].unpersist()
+        factors[side] = new
+    chunks.unpersist()
+    return IalsModel(spark, factors[0], factors[1], P)
 
 
 def history_rows(pairs: DataFrame) -> DataFrame:
@@ -403,14 +619,6 @@ def history_rows(pairs: DataFrame) -> DataFrame:
     user rather than one Row per pair."""
     grouped = pairs.groupBy("u").agg(F.sort_array(F.collect_list(F.struct("i", "conf"))).alias("h"))
     return grouped.select("u", F.col("h.i").alias("hist"), F.col("h.conf").alias("vals"))
-
-
-def item_matrix(model, n_items: int, rank: int) -> np.ndarray:
-    """The model's item factors as a dense float32 matrix in index order (zero rows for indices without one)."""
-    out = np.zeros((n_items, rank), dtype=np.float32)
-    for r in model.itemFactors.collect():
-        out[r["id"]] = r["features"]
-    return out
 
 
 def top_k_rows(s: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -762,7 +970,7 @@ def holdout_lists(spark: SparkSession, events: DataFrame, newest: int, cfg: Weig
         }
         return json.dumps(line, separators=(",", ":"))
 
-    lines = top_lines(spark, rows, p.partitions, k, item_matrix(model, m.n_items, p.rank), to_line)
+    lines = top_lines(spark, rows, p.partitions, k, model.item_matrix(m.n_items, p.rank), to_line)
     return Holdout(method, n_users, n_pairs, lines)
 
 
