@@ -433,8 +433,8 @@ def cg_solve(indptr: np.ndarray, idx: np.ndarray, r: np.ndarray, other: np.ndarr
     return x
 
 
-def _split_by_block(key: np.ndarray, p: int, *arrays: np.ndarray) -> Iterator[tuple]:
-    blk = key % p
+def _split_by_block(key: np.ndarray, size: int, p: int, *arrays: np.ndarray) -> Iterator[tuple]:
+    blk = key // size
     order = np.argsort(blk, kind="stable")
     bounds = np.searchsorted(blk[order], np.arange(p + 1))
     for b in range(p):
@@ -443,7 +443,7 @@ def _split_by_block(key: np.ndarray, p: int, *arrays: np.ndarray) -> Iterator[tu
             yield b, tuple(a[sel] for a in arrays)
 
 
-def _block_core(p: int, n: int, side: int):
+def _block_core(p: int, n: int, size: int, other_size: int, side: int):
     """A block's static half: its rows' CSR with column positions into the concatenation, in block order, of
     the other side's factor rows it needs (`need[j]`: local rows of other block j, ascending)."""
 
@@ -452,18 +452,18 @@ def _block_core(p: int, n: int, side: int):
         if not parts:
             return
         b = parts[0][0]
-        rows = np.concatenate([q[1][side] for q in parts]) // p
+        rows = np.concatenate([q[1][side] for q in parts]) - b * size
         cols = np.concatenate([q[1][1 - side] for q in parts])
         r = np.concatenate([q[1][2] for q in parts])
         order = np.lexsort((cols, rows))
         rows, cols, r = rows[order], cols[order], r[order]
-        n_rows = (n - b + p - 1) // p
+        n_rows = min(size, n - b * size)
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
         need, pos, offset = [], np.empty(len(cols), dtype=np.int64), 0
         for j in range(p):
-            m = (cols % p) == j
-            local = cols[m] // p
+            m = (cols // other_size) == j
+            local = cols[m] - j * other_size
             u = np.unique(local)
             need.append(u.astype(np.int32))
             pos[m] = offset + np.searchsorted(u, local)
@@ -488,30 +488,32 @@ def _attach_send(it: Iterable) -> Iterator[tuple]:
 
 
 class IalsModel:
-    """The fitted factors as MLlib's ALSModel exposes them (userFactors, itemFactors: id, features)."""
+    """The fitted factors: blocks of consecutive ids (block b: ids b·size…), and the user side as a DataFrame
+    (u, features) for the joins of the top-N lists."""
 
-    def __init__(self, spark: SparkSession, users: RDD, items: RDD, p: int):
-        schema = T.StructType([T.StructField("id", T.IntegerType(), False),
+    def __init__(self, spark: SparkSession, users: RDD, items: RDD, sizes: Tuple[int, int]):
+        schema = T.StructType([T.StructField("u", T.IntegerType(), False),
                                T.StructField("features", T.ArrayType(T.FloatType(), False), False)])
+        size = sizes[0]
 
         def rows(kv: tuple) -> Iterator[tuple]:
             b, (_tag, x) = kv
             for k in range(x.shape[0]):
-                yield (k * p + b, x[k].tolist())
+                yield (b * size + k, x[k].tolist())
 
-        self.p, self.item_blocks = p, items
-        self.userFactors = spark.createDataFrame(users.flatMap(rows), schema, verifySchema=False)
-        self.itemFactors = spark.createDataFrame(items.flatMap(rows), schema, verifySchema=False)
+        self.user_blocks, self.item_blocks, self.sizes = users, items, sizes
+        self.user_rows = spark.createDataFrame(users.flatMap(rows), schema, verifySchema=False)
 
     def item_matrix(self, n_items: int, rank: int) -> np.ndarray:
-        return _dense(self.item_blocks.collect(), self.p, n_items, rank)
+        out = np.zeros((n_items, rank), dtype=np.float32)
+        for b, (_tag, x) in self.item_blocks.collect():
+            out[b * self.sizes[1] : b * self.sizes[1] + len(x)] = x
+        return out
 
-
-def _dense(blocks: List[tuple], p: int, n: int, rank: int) -> np.ndarray:
-    out = np.zeros((n, rank), dtype=np.float32)
-    for b, (_tag, x) in blocks:
-        out[b::p] = x
-    return out
+    def user_chunks(self) -> Iterator[np.ndarray]:
+        """The user factors block after block, in id order: the driver holds one block at a time."""
+        for _b, (_tag, x) in self.user_blocks.sortByKey().toLocalIterator(prefetchPartitions=True):
+            yield x
 
 
 def fit_als(m: "Matrix", p: AlsParams) -> IalsModel:
@@ -522,6 +524,7 @@ def fit_als(m: "Matrix", p: AlsParams) -> IalsModel:
     per-row normal equations, which take rank² per nonzero in Java without a native BLAS."""
     spark = m.pairs.sparkSession
     P, k, n = p.partitions, p.rank, (m.n_users, m.n_items)
+    size = ((n[0] + P - 1) // P, (n[1] + P - 1) // P)
     data = m.pairs.select("u", "i", als_rating(F.col("conf"), p.transform).cast("float").alias("r"))
 
     def to_arrays(it: Iterable) -> Iterator[tuple]:
@@ -536,8 +539,9 @@ def fit_als(m: "Matrix", p: AlsParams) -> IalsModel:
     chunks = data.rdd.mapPartitions(to_arrays).persist(StorageLevel.MEMORY_AND_DISK)
     cores = []
     for side in (0, 1):
-        parts = chunks.flatMap(lambda a, s=side: _split_by_block(a[s], P, *a)).partitionBy(P)
-        cores.append(parts.mapPartitions(_block_core(P, n[side], side), preservesPartitioning=True))
+        parts = chunks.flatMap(lambda a, s=side: _split_by_block(a[s], size[s], P, *a)).partitionBy(P)
+        core = _block_core(P, n[side], size[side], size[1 - side], side)
+        cores.append(parts.mapPartitions(core, preservesPartitioning=True))
     static = []
     for side in (0, 1):
         reqs = cores[1 - side].flatMap(lambda kv: [(j, ("n", (kv[0], nd))) for j, nd in enumerate(kv[1][1]["need"])])
@@ -575,7 +579,7 @@ def fit_als(m: "Matrix", p: AlsParams) -> IalsModel:
 
     def solve_side(side: int):
         # Blocks past the last id (fewer ids than blocks, in tests) have no state and send nothing.
-        expected = min(P, n[1 - side])
+        expected = (n[1 - side] + size[1 - side] - 1) // size[1 - side]
 
         def solve(it: Iterable) -> Iterator[tuple]:
             st, x, msgs, keys = None, None, [], set()
@@ -610,7 +614,7 @@ def fit_als(m: "Matrix", p: AlsParams) -> IalsModel:
         factors[side].unpersist()
         factors[side] = new
     chunks.unpersist()
-    return IalsModel(spark, factors[0], factors[1], P)
+    return IalsModel(spark, factors[0], factors[1], size)
 
 
 def history_rows(pairs: DataFrame) -> DataFrame:
@@ -783,38 +787,15 @@ def write_ids(w: ArtifactWriter, ids: DataFrame, col: str, name: str, partitions
             f.write(chunk)
 
 
-def write_factors(w: ArtifactWriter, factors: DataFrame, n: int, rank: int, name: str, partitions: int) -> np.ndarray:
-    """Rows in index order as little-endian float32; an index ALS has no vector for (none, since every
-    indexed id has a positive pair) would be a zero row. Returns the matrix when it is small enough to keep
-    (the item side, for neighbours)."""
-
-    def pack(rows):
-        ids, vecs = [], []
-        for r in rows:
-            ids.append(r["id"])
-            vecs.append(r["features"])
-        if ids:
-            yield np.asarray(ids, dtype=np.int64), np.asarray(vecs, dtype="<f4").reshape(len(ids), rank)
-
-    keep = name == "item-factors.f32"
-    out = np.zeros((n, rank), dtype="<f4") if keep else None
-    zero = np.zeros(rank, dtype="<f4").tobytes()
-    nxt = 0
+def write_factors(w: ArtifactWriter, chunks: Iterable[np.ndarray], n: int, name: str) -> None:
+    """Rows in index order as little-endian float32, from the model's blocks in id order."""
+    written = 0
     with open(w.path(name), "wb") as f:
-        for ids, mat in ordered_chunks(factors, "id", partitions, pack):
-            for k in range(len(ids)):
-                i = int(ids[k])
-                while nxt < i:
-                    f.write(zero)
-                    nxt += 1
-                f.write(mat[k].tobytes())
-                nxt += 1
-            if keep:
-                out[ids] = mat
-        while nxt < n:
-            f.write(zero)
-            nxt += 1
-    return out
+        for x in chunks:
+            f.write(np.ascontiguousarray(x, dtype="<f4").tobytes())
+            written += len(x)
+    if written != n:
+        raise RuntimeError(f"train_als: {name} has {written} rows for {n} ids")
 
 
 def write_history(w: ArtifactWriter, hist: DataFrame, n_users: int, partitions: int) -> None:
@@ -939,7 +920,7 @@ def holdout_lists(spark: SparkSession, events: DataFrame, newest: int, cfg: Weig
     model = fit_als(m, p)
     relevant = rel.groupBy("u").agg(F.collect_set("i").alias("relevant"))
     rows = (
-        model.userFactors.select(F.col("id").alias("u"), "features")
+        model.user_rows
         .join(relevant, "u")
         .join(history_rows(m.pairs).select("u", "hist"), "u", "left")
         .join(m.users.withColumnRenamed("idx", "u"), "u")
@@ -1157,8 +1138,9 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         f.write(popularity.tobytes())
     with open(w.path("trending.json"), "w", encoding="utf-8") as f:
         json.dump(trending(deduped, cfg, m.items, now_ms), f, separators=(",", ":"))
-    write_factors(w, model.userFactors, m.n_users, p.rank, "user-factors.f32", p.partitions)
-    item_factors = write_factors(w, model.itemFactors, m.n_items, p.rank, "item-factors.f32", p.partitions)
+    write_factors(w, model.user_chunks(), m.n_users, "user-factors.f32")
+    item_factors = model.item_matrix(m.n_items, p.rank)
+    write_factors(w, [item_factors], m.n_items, "item-factors.f32")
     item_ids = [r["itemId"] for r in m.items.orderBy("idx").collect()]
     log("neighbours: blocked cosine over item factors")
     with open(w.path("neighbours.jsonl"), "w", encoding="utf-8", newline="\n") as f:
@@ -1180,7 +1162,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         return json.dumps({"userId": r["userId"], "items": pairs}, separators=(",", ":"))
 
     rows = (
-        model.userFactors.select(F.col("id").alias("u"), "features")
+        model.user_rows
         .join(hist.select("u", "hist"), "u", "left")
         .join(m.users.withColumnRenamed("idx", "u"), "u")
     )
@@ -1235,6 +1217,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     check_model(args.model)
     builder = SparkSession.builder.appName("recsys-train-als")
+    # One BLAS thread per Python worker: Spark already runs a task per core, and OpenBLAS's own threads
+    # spin-wait, so a second one per task halved the ALS solve's speed on two cores.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        builder = builder.config(f"spark.executorEnv.{var}", os.environ.get(var, "1"))
     if args.glue_table:
         # On EMR the Glue Data Catalog is the Hive metastore (spark-hive-site classification).
         builder = builder.enableHiveSupport()
