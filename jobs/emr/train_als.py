@@ -350,6 +350,8 @@ class AlsParams:
     seed: int = 42
     partitions: int = 8
     cg_steps: int = 3
+    # Half-iterations between checkpoints of the factors (0: none); set when --checkpoint-dir is given.
+    checkpoint_every: int = 0
 
     def spec(self) -> dict:
         return {
@@ -611,6 +613,9 @@ def fit_als(m: "Matrix", p: AlsParams) -> IalsModel:
         msgs = static[1 - side].union(factors[1 - side]).mapPartitions(send).partitionBy(P)
         new = static[side].union(factors[side]).union(msgs).mapPartitions(solve_side(side), preservesPartitioning=True)
         new = new.persist(StorageLevel.MEMORY_AND_DISK)
+        if p.checkpoint_every and (it + 1) % p.checkpoint_every == 0:
+            # Cuts the lineage: a lost block is then recomputed from the checkpoint, not from the first iteration.
+            new.checkpoint()
         new.count()
         factors[side].unpersist()
         factors[side] = new
@@ -1075,6 +1080,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     p = AlsParams(args.rank, args.iterations, args.reg, args.alpha, args.transform, args.seed, args.partitions)
     if args.checkpoint_dir:
         spark.sparkContext.setCheckpointDir(args.checkpoint_dir)
+        p.checkpoint_every = 10
 
     raw = read_glue_table(spark, args.glue_table) if args.glue_table else read_lake(spark, args.events)
     source = f"glue:{args.glue_table}" if args.glue_table else (args.events if not is_local(args.events) else f"lake:{args.events}")

@@ -342,3 +342,21 @@ def test_cg_solve_reaches_the_exact_implicit_als_least_squares():
         a = gram + (yu.T * (alpha * ru)) @ yu + reg * len(cols) * np.eye(k)
         want = np.linalg.solve(a, ((1 + alpha * ru)[:, None] * yu).sum(axis=0))
         assert np.allclose(got[u], want, rtol=1e-3, atol=1e-4), u
+
+
+def test_als_checkpoints_give_the_same_factors_and_blocks_cover_every_id(spark, tmp_path):
+    # 30 users × 11 items in 3 blocks each (uneven sizes), fitted with and without checkpoints of the factors.
+    rng = np.random.default_rng(8)
+    pairs = {(f"u{u:02d}", f"i{i:02d}") for u in range(30) for i in rng.choice(11, 4, replace=False)}
+    conf = spark.createDataFrame([(u, i, float(rng.integers(1, 5))) for u, i in sorted(pairs)], "userId string, itemId string, conf double")
+    m = train_als.build_matrix(spark, conf, 3)
+    p = train_als.AlsParams(rank=4, iterations=3, partitions=3, seed=1)
+    plain = train_als.fit_als(m, p)
+    spark.sparkContext.setCheckpointDir(str(tmp_path / "ckpt"))
+    p.checkpoint_every = 2
+    checkpointed = train_als.fit_als(m, p)
+    a, b = plain.item_matrix(m.n_items, 4), checkpointed.item_matrix(m.n_items, 4)
+    assert a.shape == (11, 4) and np.all(np.linalg.norm(a, axis=1) > 0)
+    assert np.array_equal(a, b)
+    users = np.concatenate(list(checkpointed.user_chunks()))
+    assert users.shape == (30, 4) and np.array_equal(users, np.concatenate(list(plain.user_chunks())))
