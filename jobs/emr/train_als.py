@@ -533,7 +533,8 @@ def fit_als(m: "Matrix", p: AlsParams) -> IalsModel:
     data = m.pairs.select("u", "i", als_rating(F.col("conf"), p.transform).cast("float").alias("r"))
 
     # Each side's blocks arrive from the JVM as a few rows of arrays (collect_list), not one Row per pair: a
-    # Python Row per pair took ~25 s of the 5M holdout fit. Rows are cut to ~ALS_ROW_PAIRS pairs by a hash.
+    # Python Row per pair took ~25 s of the 5M holdout fit at a load average of ~8. Rows are cut to
+    # ~ALS_ROW_PAIRS pairs by a hash.
     cuts = max(1, m.nnz // (P * ALS_ROW_PAIRS) + 1)
     cores = []
     for side, col in ((0, "u"), (1, "i")):
