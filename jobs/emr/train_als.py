@@ -25,8 +25,7 @@ from datetime import datetime, timezone
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 import numpy as np
-from pyspark import StorageLevel, cloudpickle
-from pyspark.ml.recommendation import ALS
+from pyspark import RDD, StorageLevel, cloudpickle
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -350,6 +349,9 @@ class AlsParams:
     transform: str = "log"
     seed: int = 42
     partitions: int = 8
+    cg_steps: int = 3
+    # Half-iterations between checkpoints of the factors (0: none); set when --checkpoint-dir is given.
+    checkpoint_every: int = 0
 
     def spec(self) -> dict:
         return {
@@ -362,12 +364,13 @@ class AlsParams:
                 "transform": self.transform,
                 "seed": self.seed,
                 "implicitPrefs": True,
+                "solver": f"cg{self.cg_steps}",
             },
         }
 
 
 def als_rating(conf_col, transform: str):
-    """Spark's implicit ALS uses c = 1 + alpha·r; the TS iALS uses c = 1 + alpha·transform(value). Feeding
+    """Implicit ALS uses c = 1 + alpha·r; the TS iALS uses c = 1 + alpha·transform(value). Feeding
     r = transform(confidence) makes the two confidences the same."""
     if transform == "log":
         return F.log1p(conf_col)
@@ -376,25 +379,248 @@ def als_rating(conf_col, transform: str):
     return conf_col
 
 
-def fit_als(m: Matrix, p: AlsParams):
+# Nonzeros (padded) per CG chunk: the gathered factor rows (chunk × rank floats, 2 MiB at rank 64) stay in the
+# CPU cache across the chunk's passes; past ~16k the passes go to memory.
+CG_CHUNK_NNZ = 8192
+# Pairs per row of arrays handed from the JVM to the ALS blocks (fit_als).
+ALS_ROW_PAIRS = 500_000
+
+
+def cg_chunks(indptr: np.ndarray, idx: np.ndarray, r: np.ndarray, pad: int) -> List[tuple]:
+    """The rows of a CSR block grouped by their count rounded up to a power of two and padded to it (column
+    `pad`, a zero factor row; r = 0), so that cg_solve's per-row sums over a row's items are batched matrix
+    products rather than segment reductions (np.add.reduceat over rows was 2.3× slower). At most 2× the
+    nonzeros. Rows without a nonzero are left out (their factors stay as they are)."""
+    counts = np.diff(indptr)
+    live = np.nonzero(counts)[0]
+    lens = np.left_shift(1, np.ceil(np.log2(counts[live])).astype(np.int64))
+    out = []
+    for width in np.unique(lens).tolist():
+        rows = live[lens == width]
+        step = max(1, CG_CHUNK_NNZ // width)
+        col = np.arange(width)
+        for s in range(0, len(rows), step):
+            rr = rows[s : s + step]
+            cnt = counts[rr]
+            mask = col[None, :] < cnt[:, None]
+            pos = np.where(mask, indptr[rr][:, None] + col[None, :], 0)
+            out.append((rr, np.where(mask, idx[pos], pad).astype(np.int32),
+                        np.where(mask, r[pos], 0).astype(np.float32), cnt.astype(np.float32)))
+    return out
+
+
+def cg_solve(chunks: List[tuple], other: np.ndarray, gram: np.ndarray, reg: float, alpha: float,
+             x: np.ndarray, steps: int) -> np.ndarray:
+    """Implicit ALS's least squares for every row of a block (cg_chunks), by a few conjugate-gradient steps from
+    the current factors (Takács et al. 2011; the `implicit` library's solver): minimise Σ_i c_ui (p_ui − x·y_i)²
+    + λ_u |x|² with p = 1 on the row's items, c = 1 + alpha·r there and 1 elsewhere, λ_u = reg × the row's
+    count (MLlib's ALS-WR scaling, so --reg keeps its meaning). A·v = v·YᵀY + Σ_i (c_ui − 1)(y_i·v) y_i + λ_u v
+    is applied to a chunk of rows at once over their gathered item rows; no k×k matrix per row is formed."""
+    other = np.concatenate([other, np.zeros((1, other.shape[1]), dtype=np.float32)])
+    x = x.copy()
+    for rows, cols, r, cnt in chunks:
+        yg = other[cols]
+        c1 = np.float32(alpha) * r
+        lam = (np.float32(reg) * cnt)[:, None]
+
+        def amul(v: np.ndarray) -> np.ndarray:
+            d = np.matmul(yg, v[:, :, None])[:, :, 0] * c1
+            return v @ gram + lam * v + np.matmul(d[:, None, :], yg)[:, 0, :]
+
+        xb = x[rows]
+        res = np.matmul((1 + c1)[:, None, :], yg)[:, 0, :] - amul(xb)
+        p = res.copy()
+        rs = np.einsum("nk,nk->n", res, res)
+        for _ in range(steps):
+            ap = amul(p)
+            pap = np.einsum("nk,nk->n", p, ap)
+            # A is positive definite: pap = 0 only when the residual is zero and the row already solved.
+            step = np.divide(rs, pap, out=np.zeros_like(rs), where=pap > 0)
+            xb += step[:, None] * p
+            res -= step[:, None] * ap
+            rs_new = np.einsum("nk,nk->n", res, res)
+            beta = np.divide(rs_new, rs, out=np.zeros_like(rs), where=rs > 0)
+            p = res + beta[:, None] * p
+            rs = rs_new
+        x[rows] = xb
+    return x
+
+
+def _block_core(p: int, n: int, size: int, other_size: int, side: int):
+    """A block's static half: its rows' CSR with column positions into the concatenation, in block order, of
+    the other side's factor rows it needs (`need[j]`: local rows of other block j, ascending)."""
+
+    def build(it: Iterable) -> Iterator[tuple]:
+        parts = list(it)
+        if not parts:
+            return
+        b = parts[0][0]
+        rows = np.concatenate([q[1][side] for q in parts]) - b * size
+        cols = np.concatenate([q[1][1 - side] for q in parts])
+        r = np.concatenate([q[1][2] for q in parts])
+        order = np.lexsort((cols, rows))
+        rows, cols, r = rows[order], cols[order], r[order]
+        n_rows = min(size, n - b * size)
+        indptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+        need, pos, offset = [], np.empty(len(cols), dtype=np.int64), 0
+        for j in range(p):
+            m = (cols // other_size) == j
+            local = cols[m] - j * other_size
+            u = np.unique(local)
+            need.append(u.astype(np.int32))
+            pos[m] = offset + np.searchsorted(u, local)
+            offset += len(u)
+        state = {"rows": n_rows, "chunks": cg_chunks(indptr, pos, r.astype(np.float32), offset), "need": need}
+        yield b, ("s", state)
+
+    return build
+
+
+def _attach_send(it: Iterable) -> Iterator[tuple]:
+    """Adds `send[a]` (which of this block's rows block a of the other side needs) to the static state."""
+    state, send = None, {}
+    for b, (tag, val) in it:
+        if tag == "s":
+            state = (b, val)
+        else:
+            send[val[0]] = val[1]
+    if state is None:
+        return
+    state[1]["send"] = send
+    yield state[0], ("s", state[1])
+
+
+class IalsModel:
+    """The fitted factors: blocks of consecutive ids (block b: ids b·size…), and the user side as a DataFrame
+    (u, features) for the joins of the top-N lists."""
+
+    def __init__(self, spark: SparkSession, users: RDD, items: RDD, sizes: Tuple[int, int]):
+        schema = T.StructType([T.StructField("u", T.IntegerType(), False),
+                               T.StructField("features", T.ArrayType(T.FloatType(), False), False)])
+        size = sizes[0]
+
+        def rows(kv: tuple) -> Iterator[tuple]:
+            b, (_tag, x) = kv
+            for k in range(x.shape[0]):
+                yield (b * size + k, x[k].tolist())
+
+        self.user_blocks, self.item_blocks, self.sizes = users, items, sizes
+        self.user_rows = spark.createDataFrame(users.flatMap(rows), schema, verifySchema=False)
+
+    def item_matrix(self, n_items: int, rank: int) -> np.ndarray:
+        out = np.zeros((n_items, rank), dtype=np.float32)
+        for b, (_tag, x) in self.item_blocks.collect():
+            out[b * self.sizes[1] : b * self.sizes[1] + len(x)] = x
+        return out
+
+    def user_chunks(self) -> Iterator[np.ndarray]:
+        """The user factors block after block, in id order: the driver holds one block at a time."""
+        for _b, (_tag, x) in self.user_blocks.sortByKey().toLocalIterator(prefetchPartitions=True):
+            yield x
+
+
+def fit_als(m: "Matrix", p: AlsParams) -> IalsModel:
+    """Implicit ALS over P blocks of consecutive ids on each side, in the shape of MLlib's: a block keeps its
+    rows' CSR and factors on its executor, and each half-iteration ships to it only the other side's factor rows
+    it needs (computed once, as MLlib's in/out blocks), plus the other side's Gram matrix in P k×k pieces.
+    Nothing of the matrix or the factors passes through the driver. The solve is cg_solve (numpy, a few CG
+    steps per row warm-started from the last factors) rather than MLlib's exact per-row normal equations, which
+    cost rank² per nonzero in Java without a native BLAS."""
+    spark = m.pairs.sparkSession
+    P, k, n = p.partitions, p.rank, (m.n_users, m.n_items)
+    size = ((n[0] + P - 1) // P, (n[1] + P - 1) // P)
     data = m.pairs.select("u", "i", als_rating(F.col("conf"), p.transform).cast("float").alias("r"))
-    als = ALS(
-        rank=p.rank,
-        maxIter=p.iterations,
-        regParam=p.reg,
-        alpha=p.alpha,
-        implicitPrefs=True,
-        userCol="u",
-        itemCol="i",
-        ratingCol="r",
-        numUserBlocks=p.partitions,
-        numItemBlocks=p.partitions,
-        seed=p.seed,
-        coldStartStrategy="drop",
-        intermediateStorageLevel="MEMORY_AND_DISK",
-        finalStorageLevel="MEMORY_AND_DISK",
-    )
-    return als.fit(data)
+
+    # Each side's blocks arrive from the JVM as a few rows of arrays (collect_list), not one Row per pair: a
+    # Python Row per pair took ~25 s of the 5M holdout fit at a load average of ~8. Rows are cut to
+    # ~ALS_ROW_PAIRS pairs by a hash.
+    cuts = max(1, m.nnz // (P * ALS_ROW_PAIRS) + 1)
+    cores = []
+    for side, col in ((0, "u"), (1, "i")):
+        blk = (F.col(col) / F.lit(size[side])).cast("int")
+        grouped = data.groupBy(blk.alias("b"), F.pmod(F.hash("u", "i"), F.lit(cuts)).alias("c")).agg(
+            F.collect_list("u").alias("us"), F.collect_list("i").alias("is"), F.collect_list("r").alias("rs"))
+        parts = grouped.rdd.map(lambda row: (row["b"], (np.asarray(row["us"], dtype=np.int64),
+                                                       np.asarray(row["is"], dtype=np.int64),
+                                                       np.asarray(row["rs"], dtype=np.float32)))).partitionBy(P)
+        core = _block_core(P, n[side], size[side], size[1 - side], side)
+        cores.append(parts.mapPartitions(core, preservesPartitioning=True))
+    static = []
+    for side in (0, 1):
+        reqs = cores[1 - side].flatMap(lambda kv: [(j, ("n", (kv[0], nd))) for j, nd in enumerate(kv[1][1]["need"])])
+        st = cores[side].union(reqs.partitionBy(P)).mapPartitions(_attach_send, preservesPartitioning=True)
+        static.append(st.persist(StorageLevel.MEMORY_AND_DISK))
+
+    def init(side: int):
+        def make(it: Iterable) -> Iterator[tuple]:
+            for b, (_tag, st) in it:
+                rng = np.random.default_rng([p.seed, side, b])
+                x = rng.standard_normal((st["rows"], k)).astype(np.float32)
+                x /= np.linalg.norm(x, axis=1, keepdims=True)
+                yield b, ("x", x * np.float32(0.1))
+
+        return static[side].mapPartitions(make, preservesPartitioning=True)
+
+    factors = [init(0), init(1)]
+    for f in factors:
+        f.persist(StorageLevel.MEMORY_AND_DISK)
+    reg, alpha, steps = p.reg, p.alpha, p.cg_steps
+
+    def send(it: Iterable) -> Iterator[tuple]:
+        st, x = None, None
+        for _b, (tag, val) in it:
+            if tag == "s":
+                st = val
+            else:
+                x, b = val, _b
+        if st is None or x is None:
+            return
+        gram = x.T.astype(np.float64) @ x
+        for a in range(P):
+            rows = st["send"].get(a)
+            yield a, ("m", (b, x[rows] if rows is not None else x[:0], gram))
+
+    def solve_side(side: int):
+        # Blocks past the last id (fewer ids than blocks, in tests) have no state and send nothing.
+        expected = (n[1 - side] + size[1 - side] - 1) // size[1 - side]
+
+        def solve(it: Iterable) -> Iterator[tuple]:
+            st, x, msgs, keys = None, None, [], set()
+            for b, (tag, val) in it:
+                keys.add(b)
+                if tag == "s":
+                    st = val
+                elif tag == "x":
+                    x = val
+                else:
+                    msgs.append(val)
+            if st is None and not keys:
+                return
+            # The union of co-partitioned RDDs must bring a block's state, factors and messages together.
+            if st is None or x is None or len(msgs) != expected or len(keys) != 1:
+                raise RuntimeError(f"train_als: ALS blocks {sorted(keys)}: state {st is not None}, factors "
+                                   f"{x is not None}, {len(msgs)} of {expected} messages")
+            blk = keys.pop()
+            msgs.sort(key=lambda t: t[0])
+            other = np.concatenate([q[1] for q in msgs])
+            gram = sum(q[2] for q in msgs).astype(np.float32)
+            yield blk, ("x", cg_solve(st["chunks"], other, gram, reg, alpha, x, steps))
+
+        return solve
+
+    for it in range(p.iterations * 2):
+        side = it % 2
+        msgs = static[1 - side].union(factors[1 - side]).mapPartitions(send).partitionBy(P)
+        new = static[side].union(factors[side]).union(msgs).mapPartitions(solve_side(side), preservesPartitioning=True)
+        new = new.persist(StorageLevel.MEMORY_AND_DISK)
+        if p.checkpoint_every and (it + 1) % p.checkpoint_every == 0:
+            # Cuts the lineage: a lost block is then recomputed from the checkpoint, not from the first iteration.
+            new.checkpoint()
+        new.count()
+        factors[side].unpersist()
+        factors[side] = new
+    return IalsModel(spark, factors[0], factors[1], size)
 
 
 def history_rows(pairs: DataFrame) -> DataFrame:
@@ -403,14 +629,6 @@ def history_rows(pairs: DataFrame) -> DataFrame:
     user rather than one Row per pair."""
     grouped = pairs.groupBy("u").agg(F.sort_array(F.collect_list(F.struct("i", "conf"))).alias("h"))
     return grouped.select("u", F.col("h.i").alias("hist"), F.col("h.conf").alias("vals"))
-
-
-def item_matrix(model, n_items: int, rank: int) -> np.ndarray:
-    """The model's item factors as a dense float32 matrix in index order (zero rows for indices without one)."""
-    out = np.zeros((n_items, rank), dtype=np.float32)
-    for r in model.itemFactors.collect():
-        out[r["id"]] = r["features"]
-    return out
 
 
 def top_k_rows(s: np.ndarray, k: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -575,38 +793,15 @@ def write_ids(w: ArtifactWriter, ids: DataFrame, col: str, name: str, partitions
             f.write(chunk)
 
 
-def write_factors(w: ArtifactWriter, factors: DataFrame, n: int, rank: int, name: str, partitions: int) -> np.ndarray:
-    """Rows in index order as little-endian float32; an index ALS has no vector for (none, since every
-    indexed id has a positive pair) would be a zero row. Returns the matrix when it is small enough to keep
-    (the item side, for neighbours)."""
-
-    def pack(rows):
-        ids, vecs = [], []
-        for r in rows:
-            ids.append(r["id"])
-            vecs.append(r["features"])
-        if ids:
-            yield np.asarray(ids, dtype=np.int64), np.asarray(vecs, dtype="<f4").reshape(len(ids), rank)
-
-    keep = name == "item-factors.f32"
-    out = np.zeros((n, rank), dtype="<f4") if keep else None
-    zero = np.zeros(rank, dtype="<f4").tobytes()
-    nxt = 0
+def write_factors(w: ArtifactWriter, chunks: Iterable[np.ndarray], n: int, name: str) -> None:
+    """Rows in index order as little-endian float32, from the model's blocks in id order."""
+    written = 0
     with open(w.path(name), "wb") as f:
-        for ids, mat in ordered_chunks(factors, "id", partitions, pack):
-            for k in range(len(ids)):
-                i = int(ids[k])
-                while nxt < i:
-                    f.write(zero)
-                    nxt += 1
-                f.write(mat[k].tobytes())
-                nxt += 1
-            if keep:
-                out[ids] = mat
-        while nxt < n:
-            f.write(zero)
-            nxt += 1
-    return out
+        for x in chunks:
+            f.write(np.ascontiguousarray(x, dtype="<f4").tobytes())
+            written += len(x)
+    if written != n:
+        raise RuntimeError(f"train_als: {name} has {written} rows for {n} ids")
 
 
 def write_history(w: ArtifactWriter, hist: DataFrame, n_users: int, partitions: int) -> None:
@@ -731,7 +926,7 @@ def holdout_lists(spark: SparkSession, events: DataFrame, newest: int, cfg: Weig
     model = fit_als(m, p)
     relevant = rel.groupBy("u").agg(F.collect_set("i").alias("relevant"))
     rows = (
-        model.userFactors.select(F.col("id").alias("u"), "features")
+        model.user_rows
         .join(relevant, "u")
         .join(history_rows(m.pairs).select("u", "hist"), "u", "left")
         .join(m.users.withColumnRenamed("idx", "u"), "u")
@@ -762,7 +957,7 @@ def holdout_lists(spark: SparkSession, events: DataFrame, newest: int, cfg: Weig
         }
         return json.dumps(line, separators=(",", ":"))
 
-    lines = top_lines(spark, rows, p.partitions, k, item_matrix(model, m.n_items, p.rank), to_line)
+    lines = top_lines(spark, rows, p.partitions, k, model.item_matrix(m.n_items, p.rank), to_line)
     return Holdout(method, n_users, n_pairs, lines)
 
 
@@ -886,6 +1081,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     p = AlsParams(args.rank, args.iterations, args.reg, args.alpha, args.transform, args.seed, args.partitions)
     if args.checkpoint_dir:
         spark.sparkContext.setCheckpointDir(args.checkpoint_dir)
+        p.checkpoint_every = 10
 
     raw = read_glue_table(spark, args.glue_table) if args.glue_table else read_lake(spark, args.events)
     source = f"glue:{args.glue_table}" if args.glue_table else (args.events if not is_local(args.events) else f"lake:{args.events}")
@@ -949,8 +1145,9 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         f.write(popularity.tobytes())
     with open(w.path("trending.json"), "w", encoding="utf-8") as f:
         json.dump(trending(deduped, cfg, m.items, now_ms), f, separators=(",", ":"))
-    write_factors(w, model.userFactors, m.n_users, p.rank, "user-factors.f32", p.partitions)
-    item_factors = write_factors(w, model.itemFactors, m.n_items, p.rank, "item-factors.f32", p.partitions)
+    write_factors(w, model.user_chunks(), m.n_users, "user-factors.f32")
+    item_factors = model.item_matrix(m.n_items, p.rank)
+    write_factors(w, [item_factors], m.n_items, "item-factors.f32")
     item_ids = [r["itemId"] for r in m.items.orderBy("idx").collect()]
     log("neighbours: blocked cosine over item factors")
     with open(w.path("neighbours.jsonl"), "w", encoding="utf-8", newline="\n") as f:
@@ -972,7 +1169,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         return json.dumps({"userId": r["userId"], "items": pairs}, separators=(",", ":"))
 
     rows = (
-        model.userFactors.select(F.col("id").alias("u"), "features")
+        model.user_rows
         .join(hist.select("u", "hist"), "u", "left")
         .join(m.users.withColumnRenamed("idx", "u"), "u")
     )
@@ -1027,6 +1224,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     check_model(args.model)
     builder = SparkSession.builder.appName("recsys-train-als")
+    # One BLAS thread per Python worker: Spark already runs a task per core, and OpenBLAS's own threads
+    # spin-wait, so a second one per task halved the ALS solve's speed on two cores.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        builder = builder.config(f"spark.executorEnv.{var}", os.environ.get(var, "1"))
     if args.glue_table:
         # On EMR the Glue Data Catalog is the Hive metastore (spark-hive-site classification).
         builder = builder.enableHiveSupport()

@@ -317,3 +317,46 @@ def test_a_forgotten_shoppers_events_up_to_the_tombstone_are_not_trained_on(spar
         users = f.read().split("\n")
     assert forgotten not in users
     assert len([u for u in users if u]) == manifest["data"]["users"]
+
+
+def test_cg_solve_reaches_the_exact_implicit_als_least_squares():
+    # A plain restatement: per row, A = YᵀY + Σ_i alpha·r_i y_i y_iᵀ + reg·n·I and b = Σ_i (1 + alpha·r_i) y_i,
+    # solved exactly; CG with as many steps as the rank must land on it (a row with no items keeps its factors).
+    rng = np.random.default_rng(3)
+    n_rows, n_cols, k, reg, alpha = 60, 40, 6, 0.05, 2.0
+    counts = rng.integers(0, 30, n_rows)
+    counts[7] = 0
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    idx = np.concatenate([np.sort(rng.choice(n_cols, c, replace=False)) for c in counts]).astype(np.int64)
+    r = rng.random(len(idx)).astype(np.float32) + 0.1
+    y = rng.standard_normal((n_cols, k)).astype(np.float32)
+    x0 = rng.standard_normal((n_rows, k)).astype(np.float32)
+    gram = y.T @ y
+    got = train_als.cg_solve(train_als.cg_chunks(indptr, idx, r, n_cols), y, gram, reg, alpha, x0, steps=k + 4)
+    for u in range(n_rows):
+        cols, ru = idx[indptr[u] : indptr[u + 1]], r[indptr[u] : indptr[u + 1]].astype(np.float64)
+        if len(cols) == 0:
+            assert got[u].tolist() == x0[u].tolist()
+            continue
+        yu = y[cols].astype(np.float64)
+        a = gram + (yu.T * (alpha * ru)) @ yu + reg * len(cols) * np.eye(k)
+        want = np.linalg.solve(a, ((1 + alpha * ru)[:, None] * yu).sum(axis=0))
+        assert np.allclose(got[u], want, rtol=1e-3, atol=1e-4), u
+
+
+def test_als_checkpoints_give_the_same_factors_and_blocks_cover_every_id(spark, tmp_path):
+    # 30 users × 11 items in 3 blocks each (uneven sizes), fitted with and without checkpoints of the factors.
+    rng = np.random.default_rng(8)
+    pairs = {(f"u{u:02d}", f"i{i:02d}") for u in range(30) for i in rng.choice(11, 4, replace=False)}
+    conf = spark.createDataFrame([(u, i, float(rng.integers(1, 5))) for u, i in sorted(pairs)], "userId string, itemId string, conf double")
+    m = train_als.build_matrix(spark, conf, 3)
+    p = train_als.AlsParams(rank=4, iterations=3, partitions=3, seed=1)
+    plain = train_als.fit_als(m, p)
+    spark.sparkContext.setCheckpointDir(str(tmp_path / "ckpt"))
+    p.checkpoint_every = 2
+    checkpointed = train_als.fit_als(m, p)
+    a, b = plain.item_matrix(m.n_items, 4), checkpointed.item_matrix(m.n_items, 4)
+    assert a.shape == (11, 4) and np.all(np.linalg.norm(a, axis=1) > 0)
+    assert np.array_equal(a, b)
+    users = np.concatenate(list(checkpointed.user_chunks()))
+    assert users.shape == (30, 4) and np.array_equal(users, np.concatenate(list(plain.user_chunks())))
