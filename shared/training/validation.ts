@@ -194,7 +194,8 @@ const PER_SHOPPER_FUTURE_SHARE = 0.9;
 /**
  * The validation that mirrors a train/test split, read from the records' times and not from the split's name
  * (so a pair of files handed to `recsys evaluate` is read the same way as `--split`):
- * - every test record at or after every training record → a global cut: `temporal` over the test's horizon;
+ * - every test record at or after every training record → a global cut: `temporal` over the test's horizon (at
+ *   most half the training span);
  * - otherwise, for most shoppers every test record at or after their own training → `leave-last` with the test's
  *   share of the pairs;
  * - otherwise the test is a hold-out across time → `random` with the test's share.
@@ -215,10 +216,12 @@ export function mirrorValidation(
     Math.max(0.05, pairCount(test) / Math.max(1, pairCount(train) + pairCount(test))),
   );
   if (test.length > 0 && train.length > 0 && b.oldest >= a.newest) {
-    const days = Math.max(1, Math.round((b.newest - b.oldest) / 86_400_000));
+    const horizon = Math.max(1, Math.round((b.newest - b.oldest) / 86_400_000));
+    // A horizon as long as the training part itself would leave the validation nothing to train on.
+    const days = Math.max(1, Math.min(horizon, Math.round((a.newest - a.oldest) / 86_400_000 / 2)));
     return {
       protocol: { kind: 'temporal', days },
-      reason: `the test is a global time cut (${days} days after the training part)`,
+      reason: `the test is a global time cut (${horizon} days after the training part${days < horizon ? `; validated on the last ${days}, half the training span` : ''})`,
     };
   }
   const newestTrain = new Map<string, number>();

@@ -21,6 +21,18 @@ describe('mirrorValidation', () => {
     expect(m.reason).toBe(`the test is a global time cut (${horizon} days after the training part)`);
   });
 
+  it('returns temporal over half the training span when the test horizon is longer', () => {
+    const oldest = times[0]!;
+    // Training: the first 4 days; test: everything after (much longer).
+    const { train, test } = temporalSplit(records, oldest + 4 * 86_400_000);
+    const trainDays = (Math.max(...train.map((r) => Number(r.timestamp))) - oldest) / 86_400_000;
+    const m = mirrorValidation(train, test);
+    expect(m.protocol).toEqual({ kind: 'temporal', days: Math.max(1, Math.round(trainDays / 2)) });
+    expect(m.reason).toMatch(
+      /days after the training part; validated on the last \d+, half the training span\)$/,
+    );
+  });
+
   it("returns leave-last with the test's share of the pairs when each shopper's test follows his training", () => {
     // Shoppers' timelines staggered by a day each: the held-out last two are not one global cut.
     const staggered = records.map((r) => ({
