@@ -332,12 +332,11 @@ async function trending(
   userId?: string,
 ) {
   const { deps } = s;
-  const model = await championModel(s, 'trending');
   const answer = await trendingAnswer(
     {
       catalog: deps.catalog,
-      model: () => Promise.resolve(model),
-      select: await listSelection(deps.shoppers, userId, model, s.report),
+      model: () => championModel(s, 'trending'),
+      select: (model) => listSelection(deps.shoppers, userId, model, s.report),
       ...(deps.counters !== undefined ? { counters: deps.counters } : {}),
       now: deps.now ?? Date.now,
       report: s.report,

@@ -13,8 +13,11 @@ export interface TrendingDeps {
   counters?: Pick<LiveCounters, 'read'>;
   now: () => number;
   report: (message: string, error: unknown) => void;
-  /** A signed-in shopper's preferences applied to the list (shoppers.ts); default: a plain selection. */
-  select?: SelectionFactory;
+  /**
+   * The list's selection once the model is known: a signed-in shopper's preferences (shoppers.ts
+   * `listSelection`); default: a plain selection. Asked after the model and the counters are read together.
+   */
+  select?: (model: ServingModel | undefined) => Promise<SelectionFactory>;
 }
 
 export interface TrendingAnswer {
@@ -58,7 +61,7 @@ export async function trendingAnswer(
   ]);
   const where = category !== undefined ? { category } : {};
   const filters: Filters = { ...where, maxPerCategory: k };
-  const select = deps.select ?? plainSelection;
+  const select = deps.select !== undefined ? await deps.select(model) : plainSelection;
   const selection = select(k, filters, new Set());
   const { catalog } = deps;
   if (live.length > 0) await offerScored(catalog, selection, live, 'trending now');

@@ -68,7 +68,7 @@ describe('CLI: recsys evaluate', () => {
   });
 
   it('tunes auto on the validation that mirrors the split, and --validation overrides it', async () => {
-    const mirrored = await runCli([
+    const auto = [
       'evaluate',
       '--data-dir',
       dir.path,
@@ -78,25 +78,9 @@ describe('CLI: recsys evaluate', () => {
       'random:0.75',
       '--model',
       'auto',
-      '--budget',
-      '20',
-      '--json',
-    ]);
-    const given = await runCli([
-      'evaluate',
-      '--data-dir',
-      dir.path,
-      '--data',
-      all,
-      '--split',
-      'random:0.75',
-      '--model',
-      'auto',
-      '--budget',
-      '20',
-      '--validation',
-      'leave-last:0.3',
-    ]);
+    ];
+    const mirrored = await runCli([...auto, '--budget', '20', '--json']);
+    const given = await runCli([...auto, '--budget', '20', '--validation', 'leave-last:0.3']);
     expect(mirrored.code).toBe(0);
     const out = JSON.parse(mirrored.stdout);
     expect(out.validation.protocol).toMatch(/^random:0\.2\d?$/);
