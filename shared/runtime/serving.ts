@@ -88,7 +88,9 @@ export function composeServing(
   return {
     recommender,
     feedback: { feedback, ingest: { eventSink: ports.eventSink, store, ...counting }, deployment },
-    experiments: { feedback, deployment },
+    // The report reads the record itself, not the serving cache: an operator who has just started an
+    // experiment asks for its report at once, before the cache's lifetime is up (a 404 for a running experiment).
+    experiments: { feedback, deployment: { get: () => publications.getDeployment() } },
   };
 }
 

@@ -200,7 +200,9 @@ describe('browser: storefront and operations console on npm start', () => {
     await page.fill('#exp-name', 'web-test');
     await page.selectOption('#exp-challenger', versions.first);
     await page.click('#exp-start');
-    await page.waitForSelector('#experiment-report');
+    // Either the report or an error: a failure then says what the page said instead of only timing out.
+    await page.waitForSelector('#experiment-report, #errors > li');
+    expect(await shownErrors()).toEqual([]);
 
     await page.goto(url);
     let served = 0;
@@ -265,5 +267,10 @@ describe('browser: storefront and operations console on npm start', () => {
     }
     expect(await shownErrors()).toEqual([]);
     expect(pageErrors).toEqual([]);
+
+    // The error list read by a screen reader: an empty key is refused with a shown error, and it stays a list.
+    await page.click('#key-form button[type=submit]');
+    expect(await shownErrors()).toEqual(['The API key is empty. Dismiss']);
+    expect(await seriousViolations(page)).toEqual([]);
   }, 120_000);
 });

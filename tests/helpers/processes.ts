@@ -12,6 +12,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+async function groupGone(pgid: number, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export interface Started {
   child: ChildProcess;
   output: () => string;
@@ -37,7 +49,11 @@ export function startProcess(
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // npm can exit before the node it started has finished its shutdown (a last flush to the lake), so "exited"
+  // waits for the whole process group: a test that then removes the data directory does not race that flush.
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => void groupGone(child.pid!).then(() => resolve(code))),
+  );
   return {
     child,
     output: () => out,

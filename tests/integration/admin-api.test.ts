@@ -75,12 +75,26 @@ describe('API: /v1/admin/… (operations console routes)', () => {
     const notJson = await post('/v1/admin/experiments', '{"name":');
     expect(notJson.status).toBe(400);
 
+    // Serving has just read the deployment record (it keeps it for a second, as `npm start` does)…
+    expect((await api.request(`/v1/users/${shopper}/recommendations`)).status).toBe(200);
     const started = await post('/v1/admin/experiments', {
       name: 'ab-1',
       challenger: CHALLENGER,
       weight: 0.25,
     });
     expect(started.status).toBe(201);
+    // …and the report of the experiment just started is there at once all the same: the console asks for it next.
+    const report = await api.request('/v1/experiments/ab-1');
+    expect(report.status).toBe(200);
+    expect(
+      (await json<{ variants: { variant: string; exposures: number }[] }>(report)).variants.map((v) => [
+        v.variant,
+        v.exposures,
+      ]),
+    ).toEqual([
+      ['champion', 0],
+      ['challenger', 0],
+    ]);
     const { deployment } = await json<{ deployment: { revision: number; experiment: unknown } }>(started);
     expect(deployment.revision).toBe(2);
     expect(deployment.experiment).toMatchObject({
