@@ -109,7 +109,12 @@ export function adminRoutes(runtime: LocalRuntime): Route[] {
           models,
           publications: pinnedPublications(runtime.publications, version),
         },
-        { deploymentTtlMs: 60_000, catalogTtlMs: 5_000, liveTrendRefreshMs: 60_000 },
+        {
+          deploymentTtlMs: 60_000,
+          catalogTtlMs: 5_000,
+          liveTrendRefreshMs: 60_000,
+          trendingRefreshMs: 60_000,
+        },
       );
       compare.set(version, serving);
     }

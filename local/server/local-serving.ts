@@ -30,6 +30,8 @@ export function localServing(runtime: LocalRuntime, options: LocalServingOptions
       deploymentTtlMs: options.deploymentTtlMs ?? 1_000,
       catalogTtlMs: options.catalogTtlMs ?? 5_000,
       liveTrendRefreshMs: options.liveTrendRefreshMs ?? 1_000,
+      // sqlite reads are cheap: live trending reads the counters on every request, so an event shows at once.
+      trendingRefreshMs: options.trendingRefreshMs ?? 0,
     },
   );
 }

@@ -112,7 +112,7 @@ export function awsServing(fn: ServingFunction, env: NodeJS.ProcessEnv = process
       ...(impressions !== undefined ? { impressions } : {}),
       ...(has(USERS_TABLE) ? { users: awsUserStore(env) } : {}),
     },
-    { deploymentTtlMs: 5_000, catalogTtlMs: 30_000, liveTrendRefreshMs: 60_000 },
+    { deploymentTtlMs: 5_000, catalogTtlMs: 30_000, liveTrendRefreshMs: 60_000, trendingRefreshMs: 5_000 },
     // Each answer's source and variant as metrics, flushed by the handler's logMetrics (Lambda only).
     { onServed: recordServed },
   );

@@ -8,6 +8,7 @@ import type { RecordSink } from '../ports/record-sink.ts';
 import type { ServingStore } from '../ports/serving-store.ts';
 import type { UserStore } from '../ports/user-store.ts';
 import { createCatalogCache } from '../serving/catalog-cache.ts';
+import { cacheCounterReads } from '../serving/counter-read-cache.ts';
 import type { FeedbackDeps } from '../serving/feedback.ts';
 import { createLiveTrend } from '../serving/live-trend.ts';
 import { createDeploymentSource, createModelCache } from '../serving/model-cache.ts';
@@ -37,6 +38,8 @@ export interface ServingSettings {
   catalogTtlMs: number;
   /** How long one read of the live counters serves the blend's live trend (shared/serving/live-trend.ts). */
   liveTrendRefreshMs: number;
+  /** How long one read of a window's counters serves live trending (shared/serving/counter-read-cache.ts). */
+  trendingRefreshMs: number;
 }
 
 /** What the serving handlers need: the recommender, feedback, and the experiment report's sources. */
@@ -73,9 +76,12 @@ export function composeServing(
     catalog: createCatalogCache({ store, ttlMs: settings.catalogTtlMs }),
     latestVersion: async () => (await models.list()).at(-1),
     onError,
-    // The counters serve live trending and, read once per refresh period, the blend's live trend of fresh events.
+    // The counters serve live trending and the blend's live trend of fresh events, each read once per its period.
     ...(counters !== undefined
-      ? { counters, liveTrend: createLiveTrend(counters, settings.liveTrendRefreshMs) }
+      ? {
+          counters: cacheCounterReads(counters, settings.trendingRefreshMs),
+          liveTrend: createLiveTrend(counters, settings.liveTrendRefreshMs),
+        }
       : {}),
     ...(impressions !== undefined ? { impressions } : {}),
     ...(ports.users !== undefined ? { shoppers: shopperSource(ports.users, models) } : {}),

@@ -72,8 +72,15 @@ describe('Live counters and impressions on the stand-in stage', () => {
     );
 
     // Act
+    const asked = Date.now();
     const before = await api('GET', '/v1/trending?window=1h&k=5');
+    const answered = Date.now();
     const ingested = await api('POST', '/v1/events', { events });
+    // The container keeps a window's counter read for 5 s (one read per window, not per request): until then the
+    // events do not show; after it, the next request reads them.
+    const held = await api('GET', '/v1/trending?window=1h&k=5');
+    const heldFor = Date.now() - asked;
+    await new Promise((r) => setTimeout(r, Math.max(0, answered + 5_100 - Date.now())));
     const after = await api('GET', '/v1/trending?window=1h&k=5');
     const day = await api('GET', '/v1/trending?window=24h&k=4');
 
@@ -87,6 +94,7 @@ describe('Live counters and impressions on the stand-in stage', () => {
     });
     expect(first.items.every((i) => i.reason === 'trending')).toBe(true);
     expect(ingested.statusCode).toBe(202);
+    if (heldFor < 5_000) expect(held.body).toMatchObject({ source: 'model', items: first.items });
     live = after.body as typeof live;
     expect(after.body).toMatchObject({ source: 'live', modelVersion: V1 });
     expect(live.items.slice(0, 3).map((i) => [i.itemId, i.score, i.reason])).toEqual([
@@ -131,6 +139,7 @@ describe('Live counters and impressions on the stand-in stage', () => {
         items: ids(first.items),
         sampleRate: 1,
       },
+      expect.objectContaining({ list: 'trending' }),
       {
         list: 'trending',
         shopper: null,
@@ -157,7 +166,7 @@ describe('Live counters and impressions on the stand-in stage', () => {
         sampleRate: 1,
       },
     ]);
-    expect(lines[3]!.recommendationId).toBe(user.body.recommendationId);
+    expect(lines[4]!.recommendationId).toBe(user.body.recommendationId);
   });
 
   it('answers GET /v1/admin/data from the counters, the model’s data summary, the catalog table and the lake listing', async () => {

@@ -44,7 +44,12 @@ export const handler = createAdminCompareHandler(
               close: async () => {},
             },
           },
-          { deploymentTtlMs: 60_000, catalogTtlMs: 30_000, liveTrendRefreshMs: 60_000 },
+          {
+            deploymentTtlMs: 60_000,
+            catalogTtlMs: 30_000,
+            liveTrendRefreshMs: 60_000,
+            trendingRefreshMs: 60_000,
+          },
         );
         servings.set(version, serving);
       }
