@@ -116,6 +116,12 @@ try {
     scratch = await mkdtemp(join(tmpdir(), 'spark-bench-job-'));
     const oldJob = join(scratch, 'train_als.py');
     await writeFile(oldJob, execFileSync('git', ['show', `${flags.against}:jobs/emr/train_als.py`]));
+    // Its modules too, where REV has them (trainWithSpark ships what lies beside the job).
+    const modules = execFileSync('git', ['ls-tree', '--name-only', flags.against, 'jobs/emr/baskets.py'])
+      .toString()
+      .trim();
+    if (modules !== '')
+      await writeFile(join(scratch, 'baskets.py'), execFileSync('git', ['show', `${flags.against}:${modules}`]));
     runs.push(await runSpark(`job@${flags.against}`, oldJob));
   }
   runs.push(await runSpark('job'));
