@@ -104,7 +104,9 @@ function describeRun(r: SparkRun): string {
   return (
     `${r.label}: ${r.seconds.toFixed(1)} s (manifest trainingSeconds ${r.manifest.trainingSeconds}); ` +
     `load average ${r.loadBefore} before, ${r.loadAfter} after; holdout (${v.split}, ${v.users} users) ` +
-    `Spark ALS nDCG@10 ${v.model.ndcg.toFixed(4)}, popularity ${v.baseline.ndcg.toFixed(4)}`
+    `Spark ALS nDCG@10 ${v.model.ndcg.toFixed(4)}, popularity ${v.baseline.ndcg.toFixed(4)}; ` +
+    `complements for ${r.manifest.complements?.items ?? 0} items from ${r.manifest.complements?.baskets ?? 0} baskets, ` +
+    `${r.manifest.data.searchFollowUps ?? 0} search follow-ups`
   );
 }
 
@@ -121,7 +123,10 @@ try {
       .toString()
       .trim();
     if (modules !== '')
-      await writeFile(join(scratch, 'baskets.py'), execFileSync('git', ['show', `${flags.against}:${modules}`]));
+      await writeFile(
+        join(scratch, 'baskets.py'),
+        execFileSync('git', ['show', `${flags.against}:${modules}`]),
+      );
     runs.push(await runSpark(`job@${flags.against}`, oldJob));
   }
   runs.push(await runSpark('job'));

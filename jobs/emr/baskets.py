@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Dict, Iterator, List, Optional
 
+import numpy as np
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -143,8 +144,9 @@ def train_complements(
 
 
 def f32(x: float) -> float:
-    """artifact.ts's f32: 9 significant digits, the float32 round trip the JSON lines files use."""
-    return float(f"{x:.9g}")
+    """The score as the TS trainer writes it: stored as float32 (its Neighbours rows), printed with 9 significant
+    digits (artifact.ts f32), which round-trips the float32."""
+    return float(f"{float(np.float32(x)):.9g}")
 
 
 def complement_lines(rows: DataFrame, item_ids: List[str]) -> Iterator[str]:

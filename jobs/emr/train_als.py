@@ -1127,17 +1127,6 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         log(f"right to be forgotten: {forgotten} events of forgotten shoppers dropped")
     # eventId is dropped once it has served: the holdout fit, the final fit and trending read this cache.
     deduped = weighted(valid.dropDuplicates(["eventId"]), cfg).drop("eventId").persist(StorageLevel.MEMORY_AND_DISK)
-    phase = time.time()
-    # Each weighs weights.search, as a record of type search does in the TS trainer (no rating or quantity term).
-    follow_ups = baskets.search_follow_ups(deduped, cfg.search_window_minutes).select(
-        F.lit("search").alias("type"), "userId", "itemId", F.lit(None).cast("double").alias("value"), "ts",
-        F.lit(None).cast("string").alias("orderId"), F.lit(None).cast("string").alias("query"),
-        F.lit(cfg.weights["search"]).cast("double").alias("w"),
-    ).persist(StorageLevel.MEMORY_AND_DISK)
-    follow_n = follow_ups.count()
-    log(f"search follow-ups: {follow_n} in {time.time() - phase:.1f} s")
-    # What ALS, the holdout and trending read; `deduped` alone is what the lake's counts describe.
-    interactions = deduped.unionByName(follow_ups)
     is_trainable = F.col("userId").isNotNull() & (F.col("w") != 0) & ~F.isnan("w")
     # One pass for every figure the log and the manifest need (each job costs a scheduling round trip).
     stats = deduped.agg(
@@ -1154,6 +1143,18 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     if unique_n == 0:
         raise SystemExit("train_als: no valid events to train on")
 
+    # After the stats pass filled the deduplicated cache, so that the phase time is the follow-ups' own.
+    phase = time.time()
+    # Each weighs weights.search, as a record of type search does in the TS trainer (no rating or quantity term).
+    follow_ups = baskets.search_follow_ups(deduped, cfg.search_window_minutes).select(
+        F.lit("search").alias("type"), "userId", "itemId", F.lit(None).cast("double").alias("value"), "ts",
+        F.lit(None).cast("string").alias("orderId"), F.lit(None).cast("string").alias("query"),
+        F.lit(cfg.weights["search"]).cast("double").alias("w"),
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    follow_n = follow_ups.count()
+    log(f"search follow-ups: {follow_n} in {time.time() - phase:.1f} s")
+    # What ALS, the holdout and trending read; `deduped` alone is what the lake's counts describe.
+    interactions = deduped.unionByName(follow_ups)
     trainable = interactions.where(is_trainable)
     now_ms = stats["now"]
     skipped = unique_n - stats["trainable"]

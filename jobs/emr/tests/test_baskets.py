@@ -178,10 +178,11 @@ def test_the_job_writes_complements_and_counts_follow_ups(spark, weights_path, t
     assert (c["baskets"], c["pairedBaskets"], c["items"], c["substituteTest"]) == (6, 6, 4, False)
     with open(os.path.join(out, "complements.jsonl"), encoding="utf-8") as f:
         got = [json.loads(line) for line in f]
-    ab, cd = lift(4, 4, 4, n=6), lift(2, 2, 2, n=6)
+    # Written as the TS trainer writes them: the float32 of the score, to 9 significant digits.
+    ab, cd = float(np.float32(lift(4, 4, 4, n=6))), float(np.float32(lift(2, 2, 2, n=6)))
     assert [g["itemId"] for g in got] == ["a", "b", "c", "d"]
-    assert got[0]["neighbours"] == [["b", pytest.approx(ab, abs=1e-8)]]
-    assert got[3]["neighbours"] == [["c", pytest.approx(cd, abs=1e-8)]]
+    assert got[0]["neighbours"] == [["b", pytest.approx(ab, abs=1e-9)]]
+    assert got[3]["neighbours"] == [["c", pytest.approx(cd, abs=1e-9)]]
     # The follow-up adds weights.search (2) to u5's pair with e: view 1 + click 1 + 2; f was only viewed (twice).
     with open(os.path.join(out, "users.txt")) as f:
         users = f.read().split()
