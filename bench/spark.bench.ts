@@ -12,6 +12,7 @@
  *                  npx node bench/spark.bench.ts /tmp/or-spark/lake
  *   5M generated:  .venv/bin/python jobs/emr/generate_lake.py --out /tmp/gen5m/lake --events 5000000 --users 100000 --items 20000 --days 90 --segments 50
  *                  npx node bench/spark.bench.ts /tmp/gen5m/lake
+ *   With baskets:  the same generator with --baskets (orderIds and searches: the complements and search follow-ups)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -104,7 +105,9 @@ function describeRun(r: SparkRun): string {
   return (
     `${r.label}: ${r.seconds.toFixed(1)} s (manifest trainingSeconds ${r.manifest.trainingSeconds}); ` +
     `load average ${r.loadBefore} before, ${r.loadAfter} after; holdout (${v.split}, ${v.users} users) ` +
-    `Spark ALS nDCG@10 ${v.model.ndcg.toFixed(4)}, popularity ${v.baseline.ndcg.toFixed(4)}`
+    `Spark ALS nDCG@10 ${v.model.ndcg.toFixed(4)}, popularity ${v.baseline.ndcg.toFixed(4)}; ` +
+    `complements for ${r.manifest.complements?.items ?? 0} items from ${r.manifest.complements?.baskets ?? 0} baskets, ` +
+    `${r.manifest.data.searchFollowUps ?? 0} search follow-ups`
   );
 }
 
@@ -116,6 +119,15 @@ try {
     scratch = await mkdtemp(join(tmpdir(), 'spark-bench-job-'));
     const oldJob = join(scratch, 'train_als.py');
     await writeFile(oldJob, execFileSync('git', ['show', `${flags.against}:jobs/emr/train_als.py`]));
+    // Its modules too, where REV has them (trainWithSpark ships what lies beside the job).
+    const modules = execFileSync('git', ['ls-tree', '--name-only', flags.against, 'jobs/emr/baskets.py'])
+      .toString()
+      .trim();
+    if (modules !== '')
+      await writeFile(
+        join(scratch, 'baskets.py'),
+        execFileSync('git', ['show', `${flags.against}:${modules}`]),
+      );
     runs.push(await runSpark(`job@${flags.against}`, oldJob));
   }
   runs.push(await runSpark('job'));

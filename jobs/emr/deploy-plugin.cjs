@@ -2,11 +2,11 @@
 /**
  * Serverless plugin: ships the EMR training job with the deployment.
  *
- * - `${emrjob:scriptKey}` / `${emrjob:configKey}` / `${emrjob:trainerKey}` / `${emrjob:bootstrapKey}` /
+ * - `${emrjob:scriptKey}` / `${emrjob:basketsKey}` / `${emrjob:configKey}` / `${emrjob:trainerKey}` / `${emrjob:bootstrapKey}` /
  *   `${emrjob:prefix}` resolve at package time (offline) to `code/emr/<sha256-12>/train_als.py`,
- *   `…/event-weights.json`, `…/trainer.mjs` (the TypeScript trainer built into one file by
+ *   `…/baskets.py` (its module), `…/event-weights.json`, `…/trainer.mjs` (the TypeScript trainer built into one file by
  *   jobs/trainer/bundle.cjs) and `…/bootstrap-node.sh` (Node 22 on the primary node) in the lake bucket. The
- *   hash covers all four, so the keys change exactly when a job, the bundle or the shared weights change: a
+ *   hash covers all five, so the keys change exactly when a job, the bundle or the shared weights change: a
  *   state machine execution that started before a deploy keeps reading the version it started with, and old
  *   keys can be expired.
  * - after `sls deploy`, uploads the files under those keys (skipped when already there) and, once, the PEM
@@ -26,26 +26,31 @@ const { HeadObjectCommand, PutObjectCommand, S3Client } = require('@aws-sdk/clie
 const { buildTrainerBundle } = require('../trainer/bundle.cjs');
 
 const JOB = 'jobs/emr/train_als.py';
+// The job's module, passed to spark-submit with --py-files by the retrain state machine's step.
+const BASKETS = 'jobs/emr/baskets.py';
 const WEIGHTS = 'shared/model/event-weights.json';
 const BOOTSTRAP = 'jobs/emr/bootstrap-node.sh';
 const TLS_KEY = 'security/emr-tls/certificates.zip';
 
 async function jobKeys(root) {
   const script = readFileSync(join(root, JOB));
+  const baskets = readFileSync(join(root, BASKETS));
   const config = readFileSync(join(root, WEIGHTS));
   const bootstrap = readFileSync(join(root, BOOTSTRAP));
   const trainer = (await buildTrainerBundle(root)).code;
   const hash = createHash('sha256');
-  for (const part of [script, config, trainer, bootstrap]) hash.update(part).update('\0');
+  for (const part of [script, baskets, config, trainer, bootstrap]) hash.update(part).update('\0');
   const prefix = `code/emr/${hash.digest('hex').slice(0, 12)}`;
   return {
     prefix,
     scriptKey: `${prefix}/train_als.py`,
+    basketsKey: `${prefix}/baskets.py`,
     configKey: `${prefix}/event-weights.json`,
     trainerKey: `${prefix}/trainer.mjs`,
     bootstrapKey: `${prefix}/bootstrap-node.sh`,
     files: [
       [`${prefix}/train_als.py`, script, 'text/x-python'],
+      [`${prefix}/baskets.py`, baskets, 'text/x-python'],
       [`${prefix}/event-weights.json`, config, 'application/json'],
       [`${prefix}/trainer.mjs`, trainer, 'text/javascript'],
       [`${prefix}/bootstrap-node.sh`, bootstrap, 'text/x-shellscript'],

@@ -7,7 +7,12 @@ The data has structure a factor model can find: shoppers belong to taste segment
 own slice of the catalogue (Zipf within the slice), and some traffic goes to globally popular items. So a
 good model beats popularity clearly, and two good models (Spark ALS, TS iALS) should land close together.
 
-Usage: python jobs/emr/generate_lake.py --out DIR [--events N] [--users N] [--items N] [--days N] [--seed N]
+Usage: python jobs/emr/generate_lake.py --out DIR [--events N] [--users N] [--items N] [--days N] [--seed N] [--baskets]
+
+--baskets adds what the complements and search follow-ups read (jobs/emr/baskets.py): an orderId on every purchase
+(a shopper's purchases of one week form a basket) and a search before some carts and purchases. It draws from its
+own random stream, so the events without it are the same lines as before (other benches stay comparable); the
+searches are extra lines.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ def generate(
     seed: int = 7,
     end: Optional[datetime] = None,
     files_per_day: int = 2,
+    baskets: bool = False,
 ) -> Dict[str, int]:
     """Writes the lake under `out` and returns what it wrote (events, files)."""
     rng = np.random.default_rng(seed)
@@ -72,10 +78,15 @@ def generate(
 
     base = int(start.timestamp())
     by_day: Dict[int, List[str]] = {}
+    extra = np.random.default_rng(seed + 1_000_003) if baskets else None
+    searched = 0
+
+    def iso_of(t: int) -> str:
+        return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
     for n in range(events):
         t = base + int(secs[n])
-        ts = datetime.fromtimestamp(t, tz=timezone.utc)
-        iso = ts.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        iso = iso_of(t)
         e = {
             "eventId": ids[n],
             "type": str(types[n]),
@@ -86,6 +97,19 @@ def generate(
         }
         if e["type"] in ("add_to_cart", "purchase"):
             e["value"] = int(qty[n])
+        if extra is not None:
+            if e["type"] == "purchase":
+                e["orderId"] = f"o{int(user_of_event[n]):06d}-w{int(secs[n]) // (7 * DAY_S)}"
+            # One cart or purchase in ten follows a search 1–40 minutes before it (a quarter outside the 30-minute
+            # window); the search names the segment, not the item.
+            if e["type"] in ("add_to_cart", "purchase") and extra.random() < 0.1:
+                s_secs = max(0, int(secs[n]) - int(extra.integers(60, 2400)))
+                searched += 1
+                s_iso = iso_of(base + s_secs)
+                search = {"eventId": f"search-{searched:09d}", "type": "search", "userId": e["userId"],
+                          "query": f"segment {int(seg_of_user[user_of_event[n]])}", "timestamp": s_iso,
+                          "receivedAt": s_iso}
+                by_day.setdefault(s_secs // DAY_S, []).append(json.dumps(search, separators=(",", ":")))
         by_day.setdefault(int(secs[n]) // DAY_S, []).append(json.dumps(e, separators=(",", ":")))
     files = 0
     for day, lines in sorted(by_day.items()):
@@ -95,7 +119,7 @@ def generate(
                 continue
             write_object(out, at + timedelta(hours=part), [lines[i] for i in chunk], _uuid(rng, 1)[0])
             files += 1
-    return {"events": events, "files": files}
+    return {"events": events + searched, "files": files, **({"searches": searched} if baskets else {})}
 
 
 def object_key(at: datetime, object_id: str, stream: str = "recsys-events") -> str:
@@ -125,7 +149,8 @@ if __name__ == "__main__":
     a.add_argument("--segments", type=int, default=10)
     a.add_argument("--seed", type=int, default=7)
     a.add_argument("--files-per-day", type=int, default=2)
+    a.add_argument("--baskets", action="store_true", help="orderIds on purchases and searches before some of them")
     args = a.parse_args()
     got = generate(args.out, args.events, args.users, args.items, args.days, args.segments, args.seed,
-                   files_per_day=args.files_per_day)
+                   files_per_day=args.files_per_day, baskets=args.baskets)
     print(json.dumps(got))

@@ -1,8 +1,8 @@
 """Spark ALS training job: the lake's raw events in, a model artifact (docs/model-artifact.md) out.
 
 Runs unchanged under `spark-submit` on EMR 7.x (Spark 3.5, Python 3.9: hence no 3.10+ syntax) and in Spark
-local mode (local/training/spark.ts, jobs/emr/tests). One file on purpose: EMR's step runs
-`spark-submit s3://…/train_als.py` without a --py-files bundle to keep in step with it.
+local mode (local/training/spark.ts, jobs/emr/tests). Baskets and searches are in baskets.py beside it, which every
+launch ships with `--py-files` (the retrain state machine's step, local/training/spark.ts).
 
 What the TypeScript trainer does is the reference; this job repeats its rules (shared/model/interactions.ts,
 shared/evaluation/splits.ts + evaluate.ts, shared/model/popularity.ts) from the one shared config,
@@ -29,6 +29,8 @@ from pyspark import RDD, StorageLevel, cloudpickle
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
+
+import baskets
 
 if __name__ != "__main__":
     # Imported (as the tests do): the executors' Python workers cannot import this file, so the module's
@@ -103,6 +105,8 @@ class WeightsConfig:
     recent_popularity_half_life_days: float
     # As written in the file ("veto" kept as a string): the manifest's eventWeights must stay valid JSON.
     raw_weights: Dict[str, object] = field(default_factory=dict)
+    search_window_minutes: float = baskets.SEARCH_WINDOW_MINUTES
+    substitute_similarity: float = baskets.SUBSTITUTE_SIMILARITY
 
 
 class ConfigError(ValueError):
@@ -131,6 +135,10 @@ def parse_weights_config(text: str) -> WeightsConfig:
     if not scale > 0:
         raise ConfigError("event-weights.json: rating.scale must be positive")
     hl = doc.get("halfLifeDays")
+    try:
+        window, substitutes = baskets.window_minutes_of(doc), baskets.substitute_similarity_of(doc)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
     return WeightsConfig(
         weights=weights,
         rating_midpoint=float(rating.get("midpoint", 2.5)),
@@ -139,6 +147,8 @@ def parse_weights_config(text: str) -> WeightsConfig:
         half_life_days=float(hl) if hl is not None else None,
         recent_popularity_half_life_days=float(doc.get("recentPopularityHalfLifeDays", 30)),
         raw_weights={t: raw[t] for t in EVENT_TYPES},
+        search_window_minutes=window,
+        substitute_similarity=substitutes,
     )
 
 
@@ -269,8 +279,7 @@ def weighted(events: DataFrame, cfg: WeightsConfig) -> DataFrame:
     """The base weight of each event, before decay: the same arithmetic as buildInteractions."""
     w_map = F.create_map(*[x for t, w in cfg.weights.items() for x in (F.lit(t), F.lit(w))])
     w = w_map[F.col("type")]
-    # A search event names no item: its weight is what the TypeScript trainer adds to the items chosen within
-    # searchWindowMinutes after it (shared/training/search-interest.ts), which this job does not derive.
+    # A search event weighs nothing itself: its weight goes to the items chosen after it (baskets.search_follow_ups).
     w = F.when(F.col("type") == "search", F.lit(0.0)).otherwise(w)
     rating = w * (F.coalesce(F.col("value"), F.lit(cfg.rating_midpoint)) - cfg.rating_midpoint) / cfg.rating_scale
     w = F.when(F.col("type") == "rating", rating).otherwise(w)
@@ -1008,6 +1017,22 @@ def trending(events: DataFrame, cfg: WeightsConfig, items: DataFrame, now_ms: in
     return {"asOf": iso_ms(now_ms), "windows": windows}
 
 
+def write_complements(w: "ArtifactWriter", events: DataFrame, items: DataFrame, item_ids: List[str], cfg: WeightsConfig) -> Optional[dict]:
+    """complements.jsonl and the manifest's `complements` block (baskets.py), or None without a basket."""
+    phase = time.time()
+    found = baskets.train_complements(baskets.basket_items(events, items), substitute_similarity=cfg.substitute_similarity)
+    if found is None:
+        log("bought together: no purchase with an orderId")
+        return None
+    with open(w.path("complements.jsonl"), "w", encoding="utf-8", newline="\n") as f:
+        for line in baskets.complement_lines(found.rows, item_ids):
+            f.write(line)
+    found.rows.unpersist()
+    log(f"bought together: {found.stats['items']} items with complements from {found.stats['baskets']} baskets "
+        f"in {time.time() - phase:.1f} s (near-substitute test not applied)")
+    return found.stats
+
+
 def iso_ms(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
@@ -1087,7 +1112,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     source = f"glue:{args.glue_table}" if args.glue_table else (args.events if not is_local(args.events) else f"lake:{args.events}")
     # Cached once, and only the columns training reads (the lines' other fields and the corrupt-record text
     # would double the cache for nothing): counting and deduplicating read it; the lake is parsed once.
-    classified = classify(raw, cfg).select("status", "eventId", "type", "userId", "itemId", "value", "ts")
+    classified = classify(raw, cfg).select("status", "eventId", "type", "userId", "itemId", "value", "ts", "orderId", "query")
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     counts = {r["status"]: r["count"] for r in classified.groupBy("status").count().collect()}
     total = sum(counts.values())
@@ -1118,14 +1143,26 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     if unique_n == 0:
         raise SystemExit("train_als: no valid events to train on")
 
-    trainable = deduped.where(is_trainable)
+    # After the stats pass filled the deduplicated cache, so that the phase time is the follow-ups' own.
+    phase = time.time()
+    # Each weighs weights.search, as a record of type search does in the TS trainer (no rating or quantity term).
+    follow_ups = baskets.search_follow_ups(deduped, cfg.search_window_minutes).select(
+        F.lit("search").alias("type"), "userId", "itemId", F.lit(None).cast("double").alias("value"), "ts",
+        F.lit(None).cast("string").alias("orderId"), F.lit(None).cast("string").alias("query"),
+        F.lit(cfg.weights["search"]).cast("double").alias("w"),
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    follow_n = follow_ups.count()
+    log(f"search follow-ups: {follow_n} in {time.time() - phase:.1f} s")
+    # What ALS, the holdout and trending read; `deduped` alone is what the lake's counts describe.
+    interactions = deduped.unionByName(follow_ups)
+    trainable = interactions.where(is_trainable)
     now_ms = stats["now"]
     skipped = unique_n - stats["trainable"]
     if now_ms is None:
         raise SystemExit("train_als: no event with a user and a non-zero weight to train on")
 
     log(f"holdout split: last {args.holdout_days} days")
-    hold = holdout_lists(spark, deduped, stats["last"], cfg, p, args.holdout_days, args.k)
+    hold = holdout_lists(spark, interactions, stats["last"], cfg, p, args.holdout_days, args.k)
     log(f"holdout ({hold.method}): {hold.users} users, {hold.pairs} pairs")
 
     m = build_matrix(spark, confidences(decay(trainable, cfg.half_life_days, now_ms)), p.partitions)
@@ -1144,7 +1181,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     with open(w.path("popularity.f32"), "wb") as f:
         f.write(popularity.tobytes())
     with open(w.path("trending.json"), "w", encoding="utf-8") as f:
-        json.dump(trending(deduped, cfg, m.items, now_ms), f, separators=(",", ":"))
+        json.dump(trending(interactions, cfg, m.items, now_ms), f, separators=(",", ":"))
     write_factors(w, model.user_chunks(), m.n_users, "user-factors.f32")
     item_factors = model.item_matrix(m.n_items, p.rank)
     write_factors(w, [item_factors], m.n_items, "item-factors.f32")
@@ -1153,6 +1190,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
     with open(w.path("neighbours.jsonl"), "w", encoding="utf-8", newline="\n") as f:
         for line in cosine_neighbours(item_factors, item_ids, spark, p.partitions):
             f.write(line)
+
+    complements = write_complements(w, deduped, m.items, item_ids, cfg)
 
     log("recommendations: top-50 per user, training items excluded")
     b_ids = spark.sparkContext.broadcast(item_ids)
@@ -1200,6 +1239,7 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
             "interactions": m.nnz,
             "from": iso_ms(stats["first"]),
             "to": iso_ms(stats["last"]),
+            "searchFollowUps": follow_n,
             **({"forgotten": forgotten} if tombstones is not None else {}),
         },
         "eventWeights": cfg.raw_weights,
@@ -1212,8 +1252,10 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
             "rank": p.rank,
             "historyNnz": m.nnz,
             "recommendationsPerUser": RECOMMENDATIONS_PER_USER,
+            **({"complements": baskets.COMPLEMENTS_PER_ITEM} if complements is not None else {}),
         },
         "trainingSeconds": round(time.time() - started, 3),
+        **({"complements": complements} if complements is not None else {}),
     }
     w.finish(manifest)
     log(f"artifact {version} written to {args.out} in {manifest['trainingSeconds']} s")

@@ -14,6 +14,8 @@ import { dataDirLayout } from '../data-dir.ts';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SPARK_JOB = join(ROOT, 'jobs/emr/train_als.py');
 const EVENT_WEIGHTS = join(ROOT, 'shared/model/event-weights.json');
+/** What train_als.py imports from beside it (jobs/emr/deploy-plugin.cjs uploads the same). */
+const SPARK_JOB_MODULES = ['baskets.py'];
 
 export interface SparkTrainOptions {
   /** The lake root (`<data-dir>/lake`): the job reads `raw/events/` under it. */
@@ -74,6 +76,12 @@ export function sparkTools(venvDir = join(ROOT, '.venv')): { sparkSubmit: string
   return { sparkSubmit, python };
 }
 
+/** `--py-files` for the modules the job imports, as the retrain state machine's step passes them. */
+function pyFiles(job: string): string[] {
+  const modules = SPARK_JOB_MODULES.map((m) => join(dirname(job), m)).filter((p) => existsSync(p));
+  return modules.length > 0 ? ['--py-files', modules.join(',')] : [];
+}
+
 /**
  * Trains with the EMR job (jobs/emr/train_als.py) in Spark local mode on the local lake and returns the
  * artifact's directory. The job does not compute metrics (the artifact format leaves them to the one TS
@@ -86,6 +94,7 @@ export async function trainWithSpark(options: SparkTrainOptions): Promise<{ arti
   const artifactDir = resolve(options.outDir, version);
   const cores = availableParallelism();
   const partitions = options.partitions ?? Math.max(2, cores * 2);
+  const job = options.jobPath ?? SPARK_JOB;
   const args = [
     '--master',
     `local[${cores}]`,
@@ -97,7 +106,9 @@ export async function trainWithSpark(options: SparkTrainOptions): Promise<{ arti
     `spark.sql.shuffle.partitions=${partitions}`,
     '--conf',
     `spark.default.parallelism=${partitions}`,
-    options.jobPath ?? SPARK_JOB,
+    // The job's modules beside it (baskets.py); an older revision run by bench:spark --against may have none.
+    ...pyFiles(job),
+    job,
     '--events',
     resolve(options.lakeRoot, 'raw/events'),
     '--out',

@@ -58,6 +58,11 @@ export interface ComplementStats {
   substituteSimilarity: number;
   /** Candidates left out as near-substitutes. */
   substitutesExcluded: number;
+  /**
+   * `false` when the near-substitute test was not applied (the Spark job, which computes no content neighbours):
+   * `substitutesExcluded` is then 0 by construction. Absent: the test ran (with content neighbours, if any).
+   */
+  substituteTest?: false;
 }
 
 export interface Complements {

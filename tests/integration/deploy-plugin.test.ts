@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 describe('Plugin: jobs/emr/deploy-plugin.cjs after sls deploy', () => {
-  it('uploads the Spark job, its weights, the trainer bundle, the Node bootstrap and the TLS bundle to the stack’s lake bucket, once', async () => {
+  it('uploads the Spark job and its module, its weights, the trainer bundle, the Node bootstrap and the TLS bundle to the stack’s lake bucket, once', async () => {
     // Prepare
     const notices: string[] = [];
     const serverless = {
@@ -80,6 +80,7 @@ describe('Plugin: jobs/emr/deploy-plugin.cjs after sls deploy', () => {
     const files = (await EmrJobPlugin.jobKeys(REPO_ROOT)).files;
     expect(files.map(([key]) => key.split('/').pop())).toEqual([
       'train_als.py',
+      'baskets.py',
       'event-weights.json',
       'trainer.mjs',
       'bootstrap-node.sh',
@@ -100,6 +101,7 @@ describe('Plugin: jobs/emr/deploy-plugin.cjs after sls deploy', () => {
       `EMR job: uploaded s3://recsys-ci-lake/${files[1]![0]}`,
       `EMR job: uploaded s3://recsys-ci-lake/${files[2]![0]}`,
       `EMR job: uploaded s3://recsys-ci-lake/${files[3]![0]}`,
+      `EMR job: uploaded s3://recsys-ci-lake/${files[4]![0]}`,
       'EMR in-transit encryption: generated s3://recsys-ci-lake/security/emr-tls/certificates.zip',
     ]);
   }, 60_000);

@@ -230,6 +230,10 @@ describe('Infrastructure: the packaged retrain state machine', () => {
       /^States\.Array\('bash', '-c', '[^']+', 'recsys-trainer', States\.Format\('s3:\/\/\{\}\/code\/emr\/[0-9a-f]{12}\/trainer\.mjs', \$\.config\.bucket\)/,
     );
     expect(primaryArgs).toContain("'--region', 'eu-west-1'");
+    // The Spark job's module travels with it, from the same content-hashed prefix.
+    expect(states.TrainStep!.Parameters.Step.HadoopJarStep['Args.$']).toMatch(
+      /'--py-files', States\.Format\('s3:\/\/\{\}\/code\/emr\/([0-9a-f]{12})\/baskets\.py', \$\.config\.bucket\), States\.Format\('s3:\/\/\{\}\/code\/emr\/\1\/train_als\.py'/,
+    );
     for (const step of [states.TrainOnPrimary!, states.TrainStep!]) {
       expect(step.Parameters.Step.HadoopJarStep['Args.$']).toContain("'--model', $.model.modelChoice");
       expect(step.Catch).toEqual([

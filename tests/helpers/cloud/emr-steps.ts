@@ -92,13 +92,22 @@ export function emrStepRunner(options: { motoEndpoint: string; workRoot: string;
 
   async function sparkSubmit(args: string[]): Promise<StepRun> {
     const scratch = await mkdtemp(join(options.workRoot, 'step-'));
-    const scriptAt = args.findIndex((a) => a.startsWith('s3://') && a.endsWith('.py'));
+    // The script is the first s3:// .py that is not the value of an option (--py-files names modules).
+    const scriptAt = args.findIndex(
+      (a, i) => a.startsWith('s3://') && a.endsWith('.py') && !args[i - 1]?.startsWith('--'),
+    );
     if (scriptAt < 0) throw new Error(`the spark-submit step names no s3:// script: ${args.join(' ')}`);
     const sparkConf: string[] = [];
     for (let i = 1; i < scriptAt; i++) {
       if (args[i] === '--deploy-mode')
         i += 1; // local mode has no cluster deploy mode
-      else sparkConf.push(args[i] as string);
+      else if (args[i] === '--py-files') {
+        // spark-submit on EMR fetches them from S3 itself; here they are copied beside the script.
+        const files = (args[++i] as string).split(',');
+        const local: string[] = [];
+        for (const f of files) local.push(await download(f, join(scratch, 'code')));
+        sparkConf.push('--py-files', local.join(','));
+      } else sparkConf.push(args[i] as string);
     }
     const script = await download(args[scriptAt] as string, join(scratch, 'code'));
     const jobArgs = args.slice(scriptAt + 1);
