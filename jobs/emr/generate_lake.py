@@ -53,6 +53,7 @@ def generate(
     end: Optional[datetime] = None,
     files_per_day: int = 2,
     baskets: bool = False,
+    catalog: bool = False,
 ) -> Dict[str, int]:
     """Writes the lake under `out` and returns what it wrote (events, files)."""
     rng = np.random.default_rng(seed)
@@ -123,7 +124,10 @@ def generate(
                 continue
             write_object(out, at + timedelta(hours=part), [lines[i] for i in chunk], _uuid(rng, 1)[0])
             files += 1
-    return {"events": events + searched, "files": files, **({"searches": searched} if baskets else {})}
+    got = {"events": events + searched, "files": files, **({"searches": searched} if baskets else {})}
+    if catalog:
+        got["catalogItems"] = write_catalog(out, perm, end)
+    return got
 
 
 def object_key(at: datetime, object_id: str, stream: str = "recsys-events", zone: str = "raw/events") -> str:
@@ -139,17 +143,17 @@ PRODUCTS = ("bag tote mug vase lamp cushion throw rug scarf jacket shirt bowl pl
 COLOURS = "red blue green black white pink grey yellow".split()
 
 
-def write_catalog(out: str, items: int, variants: int = 3, end: Optional[datetime] = None) -> int:
+def write_catalog(out: str, perm: np.ndarray, at: datetime, variants: int = 3) -> int:
     """The items zone (raw/items/, one object): a title, description, category and brand for every item, in
-    product families of `variants` colours (sku-n is a variant of the others of family n // variants) — what the
-    complements' near-substitute test reads. Draws nothing at random: the events stay the same lines."""
-    at = end or datetime(2026, 3, 1, tzinfo=timezone.utc)
+    product families of `variants` colours: neighbours in `perm` (the segments' slices, Zipf by position), so a
+    family's variants sell alike and are bought together — what the complements' near-substitute test reads.
+    Draws nothing at random: the events stay the same lines."""
     iso = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
     lines = []
-    for n in range(items):
-        f = n // variants
+    for k, item in enumerate(perm):
+        n, f = int(item), k // variants
         material, product = MATERIALS[f % len(MATERIALS)], PRODUCTS[(f // len(MATERIALS)) % len(PRODUCTS)]
-        colour = COLOURS[n % variants % len(COLOURS)]
+        colour = COLOURS[k % variants % len(COLOURS)]
         lines.append(json.dumps({
             "itemId": f"sku-{n:05d}", "title": f"{material.title()} {product.title()} M{f} {colour.title()}",
             "description": f"A {material} {product} in {colour}.", "categories": [product.title()],
@@ -160,7 +164,7 @@ def write_catalog(out: str, items: int, variants: int = 3, end: Optional[datetim
     with gzip.open(path, "wt", encoding="utf-8", newline="\n") as f:
         for line in lines:
             f.write(line + "\n")
-    return items
+    return len(perm)
 
 
 def write_object(root: str, at: datetime, lines: List[str], object_id: str) -> str:
@@ -188,7 +192,5 @@ if __name__ == "__main__":
                    help="also the items zone: titles etc. in families of 3 colour variants (the near-substitute test)")
     args = a.parse_args()
     got = generate(args.out, args.events, args.users, args.items, args.days, args.segments, args.seed,
-                   files_per_day=args.files_per_day, baskets=args.baskets)
-    if args.catalog:
-        got["catalogItems"] = write_catalog(args.out, args.items)
+                   files_per_day=args.files_per_day, baskets=args.baskets, catalog=args.catalog)
     print(json.dumps(got))
