@@ -13,6 +13,7 @@
  *   5M generated:  .venv/bin/python jobs/emr/generate_lake.py --out /tmp/gen5m/lake --events 5000000 --users 100000 --items 20000 --days 90 --segments 50
  *                  npx node bench/spark.bench.ts /tmp/gen5m/lake
  *   With baskets:  the same generator with --baskets (orderIds and searches: the complements and search follow-ups)
+ *   With a catalog: and --catalog (raw/items/, colour variants bought together: the near-substitute test)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 from pyspark.sql import DataFrame, Window
@@ -91,10 +92,12 @@ def train_complements(
     min_count: int = MIN_COUNT,
     max_basket_items: int = MAX_BASKET_ITEMS,
     substitute_similarity: float = SUBSTITUTE_SIMILARITY,
+    vectors: Optional[DataFrame] = None,
 ) -> Optional[Complements]:
     """trainComplements: b complements a when ln((c + α) / (E + α)) > 0 with c ≥ min_count, c the paired baskets
     holding both, E = s_a · s_b / N (s: baskets holding the item, N: all baskets, unpaired ones included); the
-    top k per a, ties to the lower index. None when there is no basket. `members`: orderId, i (basket_items)."""
+    top k per a, ties to the lower index. None when there is no basket. `members`: orderId, i (basket_items).
+    With `vectors` (content_vectors of the catalog), near-substitute candidates are left out before the top k."""
     sizes = members.groupBy("orderId").agg(F.count("*").alias("size")).persist()
     counts = sizes.agg(
         F.count("*").alias("n"),
@@ -123,10 +126,19 @@ def train_complements(
     expected = (F.col("sa") * F.col("sb")).cast("double") / F.lit(float(n))
     score = F.log((F.col("c").cast("double") + shrinkage) / (expected + shrinkage))
     scored = pairs.join(sa, "a").join(sb, "b").select("a", "b", score.alias("score")).where(F.col("score") > 0)
+    excluded = 0
+    if vectors is not None:
+        # Checkpointed: the test joins it with the vectors five ways, and the plans of both inputs' lineage
+        # (events, ALS, catalog) repeated in each would print (AQE's plan updates) past a 1 GB driver's heap.
+        scored = scored.localCheckpoint()
+        out, excluded = substitute_pairs(scored.select("a", "b"), vectors, substitute_similarity)
+        scored = scored.join(out, ["a", "b"], "left_anti")
     best = Window.partitionBy("a").orderBy(F.col("score").desc(), F.col("b"))
     rows = scored.withColumn("rank", F.row_number().over(best)).where(F.col("rank") <= k).persist()
     with_rows = rows.select("a").distinct().count()
     sizes.unpersist()
+    if vectors is not None:
+        out.unpersist()
     stats = {
         "baskets": n,
         "pairedBaskets": paired,
@@ -135,10 +147,10 @@ def train_complements(
         "minCount": min_count,
         "maxBasketItems": max_basket_items,
         "substituteSimilarity": substitute_similarity,
-        # The near-substitute test needs the catalog's TF-IDF content neighbours, which this job does not
-        # compute: nothing is excluded, and the manifest says the test was not applied.
-        "substitutesExcluded": 0,
-        "substituteTest": False,
+        "substitutesExcluded": excluded,
+        # Without a catalog there is nothing to test (the TS trainer then has no content neighbours and excludes
+        # none either); the manifest says so.
+        **({} if vectors is not None else {"substituteTest": False}),
     }
     return Complements(rows, stats)
 
@@ -177,3 +189,165 @@ def substitute_similarity_of(doc: dict) -> float:
     if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
         raise ValueError(f"event-weights.json: complementSubstituteSimilarity must be a number, got {v!r}")
     return float(v)
+
+
+# ---------------------------------------------------------------------------------------------- near-substitutes
+
+# trainContent's row length and the stop words of content.ts tokens().
+CONTENT_NEIGHBOURS = 50
+STOP_WORDS = frozenset("a an and are as at be by for from in is it of on or the to with set pack size".split())
+CATALOG_ROW = "itemId string, updatedAt string, file string, pos long, title string, description string, categories array<string>, brand string"
+# Two float64 cosines closer than this are a tie: Spark sums a pair's products in no fixed order.
+TIE = 1e-12
+
+
+def _catalog_parser():
+    """createCatalogCollector's admission of a line: a JSON object with a string itemId and a string title.
+    Nested, so that it is pickled by value and executors need not import this module."""
+
+    def parse(rows):
+        import json as _json
+
+        for r in rows:
+            try:
+                v = _json.loads(r.value)
+            except ValueError:
+                continue
+            if not isinstance(v, dict) or not isinstance(v.get("itemId"), str) or not isinstance(v.get("title"), str):
+                continue
+            at, desc, cats, brand = v.get("updatedAt"), v.get("description"), v.get("categories"), v.get("brand")
+            yield (v["itemId"], at if isinstance(at, str) else None, r.file, r.pos, v["title"],
+                   desc if isinstance(desc, str) else None,
+                   [c for c in cats if isinstance(c, str)] if isinstance(cats, list) else None,
+                   brand if isinstance(brand, str) else None)
+
+    return parse
+
+
+def read_catalog(spark, path: str) -> Optional[DataFrame]:
+    """The catalog as the TS trainer reads the items zone (shared/training/events.ts createCatalogCollector):
+    per item the line with the latest updatedAt, ties and unknown times to the later line in arrival order
+    (keys sorted, then line order), a line with a known time always beating one without. itemId, title,
+    description, categories, brand; None when the zone does not exist or holds no valid line."""
+    if ("://" not in path or path.startswith("file://")) and not os.path.isdir(path[len("file://"):] if path.startswith("file://") else path):
+        return None
+    try:
+        lines = (
+            spark.read.option("recursiveFileLookup", "true").option("pathGlobFilter", "*.gz")
+            .option("ignoreCorruptFiles", "true").text(path)
+        )
+    except Exception as e:  # an S3 prefix with no object
+        if "Path does not exist" in str(e):
+            return None
+        raise
+    # A .gz object is one partition, read in line order: (file, id) is the arrival order.
+    lines = lines.select("value", F.input_file_name().alias("file"), F.monotonically_increasing_id().alias("pos"))
+    rows = spark.createDataFrame(lines.rdd.mapPartitions(_catalog_parser()), CATALOG_ROW)
+    at = F.col("at")
+    latest = Window.partitionBy("itemId").orderBy(at.isNotNull().desc(), at.desc(), F.col("file").desc(), F.col("pos").desc())
+    catalog = (
+        rows.withColumn("at", F.unix_millis(F.col("updatedAt").cast("timestamp")))
+        .withColumn("r", F.row_number().over(latest)).where(F.col("r") == 1)
+        .select("itemId", "title", "description", "categories", "brand")
+        .persist()
+    )
+    if catalog.isEmpty():
+        catalog.unpersist()
+        return None
+    return catalog
+
+
+def _tokenizer(stop):
+    """content.ts tokens() with its counts: words of the lower-cased text split on anything that is not a letter or
+    a number (Python's \\W plus "_" is exactly "not isalpha() and not isnumeric()"), of 2 UTF-16 units or more
+    (JS length), stop words out; title words twice, description once, cat:<category>, brand:<brand>."""
+
+    def terms(rows):
+        import re as _re
+        from collections import Counter
+
+        split = _re.compile(r"[\W_]+")
+
+        def words(text, times, out):
+            if text is None:
+                return
+            for w in split.split(text.lower()):
+                if (len(w) >= 2 or (len(w) == 1 and ord(w) > 0xFFFF)) and w not in stop:
+                    out[w] += times
+
+        for r in rows:
+            out = Counter()
+            words(r.title, 2, out)
+            words(r.description, 1, out)
+            for c in r.categories or []:
+                out["cat:" + c.lower()] += 1
+            if r.brand is not None:
+                out["brand:" + r.brand.lower()] += 1
+            for t, n in out.items():
+                yield (r.i, t, n)
+
+    return terms
+
+
+def content_vectors(spark, catalog: DataFrame, items: DataFrame, n_items: int) -> DataFrame:
+    """i, term, w: content.ts contentIndex over the model's items (N = n_items: an item without a catalog line
+    counts and has no terms): (1 + ln tf) · ln(N / df), L2-normalised; positive weights only (its postings)."""
+    docs = catalog.join(items, "itemId").select(F.col("idx").alias("i"), "title", "description", "categories", "brand")
+    tf = spark.createDataFrame(docs.rdd.mapPartitions(_tokenizer(STOP_WORDS)), "i int, term string, tf int")
+    df = tf.groupBy("term").agg(F.count("*").alias("df"))
+    weighed = tf.join(df, "term").select(
+        "i", "term", ((1 + F.log(F.col("tf").cast("double"))) * F.log(F.lit(float(n_items)) / F.col("df"))).alias("w")
+    )
+    norm = weighed.groupBy("i").agg(F.sum(F.col("w") * F.col("w")).alias("n2"))
+    scale = F.when(F.col("n2") > 0, 1 / F.sqrt("n2")).otherwise(1.0)
+    # Checkpointed: the test reads it four times, and its lineage is long (see train_complements).
+    return weighed.join(norm, "i").select("i", "term", (F.col("w") * scale).alias("w")).where(F.col("w") > 0).localCheckpoint()
+
+
+def substitute_pairs(candidates: DataFrame, vectors: DataFrame, similarity: float, k: int = CONTENT_NEIGHBOURS) -> Tuple[DataFrame, int]:
+    """The (a, b) of `candidates` that are near-substitutes (isSubstitute): b in a's top-k content row at a
+    float32 cosine ≥ `similarity`, or a in b's. Cosines are computed for the candidate pairs; then, for the
+    anchors of pairs that pass, the row's rank of the partner: items j with a higher cosine (or an equal one and
+    a lower index, topK's tie rule) ahead of it. Only items at cosine ≥ similarity can be ahead, and each such j
+    shares a term of x's prefix (its heaviest terms until the rest has norm < similarity; the rest contributes at
+    most that norm), so only the postings of prefix terms are joined, not x's whole row. Returns the pairs
+    (persisted) and their count."""
+    v = vectors
+    va = v.select(F.col("i").alias("a"), "term", F.col("w").alias("wa"))
+    vb = v.select(F.col("i").alias("b"), "term", F.col("w").alias("wb"))
+    # Each unordered pair once, so that the test is symmetric whatever order Spark sums in.
+    once = candidates.where(F.col("a") < F.col("b")).select("a", "b")
+    cos = once.join(va, "a").join(vb, ["b", "term"]).groupBy("a", "b").agg(F.sum(F.col("wa") * F.col("wb")).alias("s"))
+    close = cos.where(F.col("s").cast("float") >= similarity)
+    close = close.unionByName(close.select(F.col("b").alias("a"), F.col("a").alias("b"), "s")).persist()
+    # The bound keeps every j whose float32 cosine could reach the threshold.
+    bound = similarity - 1e-6
+    x = close.select(F.col("a").alias("x")).distinct()
+    vx = v.join(x.withColumnRenamed("x", "i"), "i", "left_semi").select(F.col("i").alias("x"), "term", F.col("w").alias("wx"))
+    heavier = Window.partitionBy("x").orderBy(F.col("wx").desc(), F.col("term")).rowsBetween(Window.unboundedPreceding, -1)
+    rest2 = F.sum(F.col("wx") * F.col("wx")).over(Window.partitionBy("x")) - F.coalesce(F.sum(F.col("wx") * F.col("wx")).over(heavier), F.lit(0.0))
+    prefix = vx.withColumn("rest2", rest2).where(F.col("rest2") >= bound * bound if bound > 0 else F.lit(True)).select("x", "term")
+    vj = v.select(F.col("i").alias("j"), "term", F.col("w").alias("wj"))
+    near = prefix.join(vj, "term").where(F.col("x") != F.col("j")).select("x", "j").distinct()
+    row = (
+        near.join(vx, "x").join(vj, ["j", "term"]).groupBy("x", "j").agg(F.sum(F.col("wx") * F.col("wj")).alias("s"))
+        .where(F.col("s") >= bound)
+        .persist()
+    )
+    mine = close.select(F.col("a").alias("x"), F.col("b").alias("y")).join(
+        row.select("x", F.col("j").alias("y"), F.col("s").alias("sy")), ["x", "y"]
+    )
+    ahead = (
+        mine.join(row, "x").where(F.col("j") != F.col("y"))
+        .where((F.col("s") > F.col("sy") + TIE) | ((F.abs(F.col("s") - F.col("sy")) <= TIE) & (F.col("j") < F.col("y"))))
+        .groupBy("x", "y").agg(F.count("*").alias("ahead"))
+    )
+    member = (
+        mine.join(ahead, ["x", "y"], "left").where(F.coalesce(F.col("ahead"), F.lit(0)) < k)
+        .select(F.col("x").alias("a"), F.col("y").alias("b"))
+    )
+    out = member.unionByName(member.select(F.col("b").alias("a"), F.col("a").alias("b"))).distinct().persist()
+    n = out.count()
+    close.unpersist()
+    row.unpersist()
+    return out, n

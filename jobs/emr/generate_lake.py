@@ -8,11 +8,15 @@ own slice of the catalogue (Zipf within the slice), and some traffic goes to glo
 good model beats popularity clearly, and two good models (Spark ALS, TS iALS) should land close together.
 
 Usage: python jobs/emr/generate_lake.py --out DIR [--events N] [--users N] [--items N] [--days N] [--seed N] [--baskets]
+       [--catalog]
 
 --baskets adds what the complements and search follow-ups read (jobs/emr/baskets.py): an orderId on every purchase
 (a shopper's purchases of one week form a basket) and a search before some carts and purchases. It draws from its
 own random stream, so the events without it are the same lines as before (other benches stay comparable); the
 searches are extra lines.
+
+--catalog also writes the items zone (raw/items/): every item's title, description, category and brand, in families
+of three colour variants, for the complements' near-substitute test. The events are unchanged.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ def generate(
     end: Optional[datetime] = None,
     files_per_day: int = 2,
     baskets: bool = False,
+    catalog: bool = False,
 ) -> Dict[str, int]:
     """Writes the lake under `out` and returns what it wrote (events, files)."""
     rng = np.random.default_rng(seed)
@@ -119,14 +124,47 @@ def generate(
                 continue
             write_object(out, at + timedelta(hours=part), [lines[i] for i in chunk], _uuid(rng, 1)[0])
             files += 1
-    return {"events": events + searched, "files": files, **({"searches": searched} if baskets else {})}
+    got = {"events": events + searched, "files": files, **({"searches": searched} if baskets else {})}
+    if catalog:
+        got["catalogItems"] = write_catalog(out, perm, end)
+    return got
 
 
-def object_key(at: datetime, object_id: str, stream: str = "recsys-events") -> str:
+def object_key(at: datetime, object_id: str, stream: str = "recsys-events", zone: str = "raw/events") -> str:
     return (
-        f"raw/events/year={at:%Y}/month={at:%m}/day={at:%d}/"
+        f"{zone}/year={at:%Y}/month={at:%m}/day={at:%d}/"
         f"{stream}-1-{at:%Y-%m-%d-%H-%M-%S}-{object_id}.gz"
     )
+
+
+MATERIALS = "cotton linen wool leather canvas ceramic glass oak steel bamboo velvet denim".split()
+PRODUCTS = ("bag tote mug vase lamp cushion throw rug scarf jacket shirt bowl plate jug basket tray candle frame "
+            "clock mirror stool shelf blanket apron towel").split()
+COLOURS = "red blue green black white pink grey yellow".split()
+
+
+def write_catalog(out: str, perm: np.ndarray, at: datetime, variants: int = 3) -> int:
+    """The items zone (raw/items/, one object): a title, description, category and brand for every item, in
+    product families of `variants` colours: neighbours in `perm` (the segments' slices, Zipf by position), so a
+    family's variants sell alike and are bought together — what the complements' near-substitute test reads.
+    Draws nothing at random: the events stay the same lines."""
+    iso = at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    lines = []
+    for k, item in enumerate(perm):
+        n, f = int(item), k // variants
+        material, product = MATERIALS[f % len(MATERIALS)], PRODUCTS[(f // len(MATERIALS)) % len(PRODUCTS)]
+        colour = COLOURS[k % variants % len(COLOURS)]
+        lines.append(json.dumps({
+            "itemId": f"sku-{n:05d}", "title": f"{material.title()} {product.title()} M{f} {colour.title()}",
+            "description": f"A {material} {product} in {colour}.", "categories": [product.title()],
+            "brand": f"Maker {f % 97}", "updatedAt": iso,
+        }, separators=(",", ":")))
+    path = os.path.join(out, object_key(at, "00000000-0000-4000-8000-00000000ca7a", "recsys-items", "raw/items"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with gzip.open(path, "wt", encoding="utf-8", newline="\n") as f:
+        for line in lines:
+            f.write(line + "\n")
+    return len(perm)
 
 
 def write_object(root: str, at: datetime, lines: List[str], object_id: str) -> str:
@@ -150,7 +188,9 @@ if __name__ == "__main__":
     a.add_argument("--seed", type=int, default=7)
     a.add_argument("--files-per-day", type=int, default=2)
     a.add_argument("--baskets", action="store_true", help="orderIds on purchases and searches before some of them")
+    a.add_argument("--catalog", action="store_true",
+                   help="also the items zone: titles etc. in families of 3 colour variants (the near-substitute test)")
     args = a.parse_args()
     got = generate(args.out, args.events, args.users, args.items, args.days, args.segments, args.seed,
-                   files_per_day=args.files_per_day, baskets=args.baskets)
+                   files_per_day=args.files_per_day, baskets=args.baskets, catalog=args.catalog)
     print(json.dumps(got))

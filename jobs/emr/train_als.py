@@ -1017,10 +1017,12 @@ def trending(events: DataFrame, cfg: WeightsConfig, items: DataFrame, now_ms: in
     return {"asOf": iso_ms(now_ms), "windows": windows}
 
 
-def write_complements(w: "ArtifactWriter", events: DataFrame, items: DataFrame, item_ids: List[str], cfg: WeightsConfig) -> Optional[dict]:
-    """complements.jsonl and the manifest's `complements` block (baskets.py), or None without a basket."""
+def write_complements(w: "ArtifactWriter", events: DataFrame, m: Matrix, item_ids: List[str], cfg: WeightsConfig, catalog: Optional[DataFrame]) -> Optional[dict]:
+    """complements.jsonl and the manifest's `complements` block (baskets.py), or None without a basket; with the
+    catalog, near-substitutes left out."""
     phase = time.time()
-    found = baskets.train_complements(baskets.basket_items(events, items), substitute_similarity=cfg.substitute_similarity)
+    vectors = None if catalog is None else baskets.content_vectors(events.sparkSession, catalog, m.items, m.n_items)
+    found = baskets.train_complements(baskets.basket_items(events, m.items), substitute_similarity=cfg.substitute_similarity, vectors=vectors)
     if found is None:
         log("bought together: no purchase with an orderId")
         return None
@@ -1028,8 +1030,9 @@ def write_complements(w: "ArtifactWriter", events: DataFrame, items: DataFrame, 
         for line in baskets.complement_lines(found.rows, item_ids):
             f.write(line)
     found.rows.unpersist()
+    test = f"{found.stats['substitutesExcluded']} near-substitutes left out" if catalog is not None else "no catalog: near-substitutes not tested"
     log(f"bought together: {found.stats['items']} items with complements from {found.stats['baskets']} baskets "
-        f"in {time.time() - phase:.1f} s (near-substitute test not applied)")
+        f"in {time.time() - phase:.1f} s ({test})")
     return found.stats
 
 
@@ -1050,7 +1053,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     src.add_argument("--events", help="raw events zone: a local path or s3://bucket/raw/events/")
     src.add_argument("--glue-table", help="db.table crawled from the raw events zone (Glue Data Catalog)")
     a.add_argument("--users", help="shoppers' zone with the tombstones (default: raw/users beside --events; 'none' to skip)")
-    a.add_argument("--items", help="catalog zone (accepted beside --events; ALS does not read it)")
+    a.add_argument("--items", help="catalog zone: the near-substitute test of the complements reads its titles")
     a.add_argument("--model", default="als",
                    help="the retrain's model choice: als, or auto (here: ALS with popularity and trending); "
                         "every other choice is refused (see SPARK_MODELS)")
@@ -1191,7 +1194,8 @@ def run(spark: SparkSession, args: argparse.Namespace) -> dict:
         for line in cosine_neighbours(item_factors, item_ids, spark, p.partitions):
             f.write(line)
 
-    complements = write_complements(w, deduped, m.items, item_ids, cfg)
+    catalog = baskets.read_catalog(spark, args.items) if args.items else None
+    complements = write_complements(w, deduped, m, item_ids, cfg, catalog)
 
     log("recommendations: top-50 per user, training items excluded")
     b_ids = spark.sparkContext.broadcast(item_ids)

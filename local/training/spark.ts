@@ -111,6 +111,9 @@ export async function trainWithSpark(options: SparkTrainOptions): Promise<{ arti
     job,
     '--events',
     resolve(options.lakeRoot, 'raw/events'),
+    // The catalog, for the complements' near-substitute test (as the state machine's step passes it).
+    '--items',
+    resolve(options.lakeRoot, 'raw/items'),
     '--out',
     artifactDir,
     '--version',

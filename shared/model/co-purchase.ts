@@ -59,7 +59,7 @@ export interface ComplementStats {
   /** Candidates left out as near-substitutes. */
   substitutesExcluded: number;
   /**
-   * `false` when the near-substitute test was not applied (the Spark job, which computes no content neighbours):
+   * `false` when the near-substitute test was not applied (the Spark job without a catalog to read):
    * `substitutesExcluded` is then 0 by construction. Absent: the test ran (with content neighbours, if any).
    */
   substituteTest?: false;
