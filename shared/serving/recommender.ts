@@ -306,11 +306,15 @@ async function championModel({ deps, report }: Serving, what: string): Promise<S
 
 async function similar(s: Serving, itemId: string, k: number, userId?: string) {
   const model = await championModel(s, 'similar items');
-  const target = (await s.deps.catalog.getMany([itemId])).get(itemId);
+  // The item's row and the shopper's preferences are independent reads: one round trip, not two.
+  const [found, select] = await Promise.all([
+    s.deps.catalog.getMany([itemId]),
+    listSelection(s.deps.shoppers, userId, model, s.report),
+  ]);
+  const target = found.get(itemId);
   if (target === undefined && model?.model.itemIndex.get(itemId) === undefined)
     throw new UnknownItemError(itemId);
   if (model === undefined) return { itemId, modelVersion: null, items: [] };
-  const select = await listSelection(s.deps.shoppers, userId, model, s.report);
   const items = await similarItems(s.deps.catalog, s.pools, model, itemId, target, k, select);
   await recordList(s, {
     recommendationId: s.newId(),

@@ -21,6 +21,10 @@ afterAll(async () => {
   await dir.remove();
 });
 
+/** `recsys evaluate` on the whole planted file, split by the command itself. */
+const evaluateAll = (...args: string[]) =>
+  runCli(['evaluate', '--data-dir', dir.path, '--data', all, ...args]);
+
 describe('CLI: recsys evaluate', () => {
   it('returns models × metrics as JSON for --train/--test, popularity first, models above it on planted data', async () => {
     // Act
@@ -49,17 +53,7 @@ describe('CLI: recsys evaluate', () => {
   });
 
   it('prints a table for --data FILE --split last:2', async () => {
-    const run = await runCli([
-      'evaluate',
-      '--data-dir',
-      dir.path,
-      '--data',
-      all,
-      '--split',
-      'last:2',
-      '--model',
-      'als',
-    ]);
+    const run = await evaluateAll('--split', 'last:2', '--model', 'als');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/80 test users, 160 test pairs, k=10/);
     expect(run.stdout).toMatch(/^model\s+P@k\s+R@k\s+nDCG@k/m);
@@ -68,19 +62,9 @@ describe('CLI: recsys evaluate', () => {
   });
 
   it('tunes auto on the validation that mirrors the split, and --validation overrides it', async () => {
-    const auto = [
-      'evaluate',
-      '--data-dir',
-      dir.path,
-      '--data',
-      all,
-      '--split',
-      'random:0.75',
-      '--model',
-      'auto',
-    ];
-    const mirrored = await runCli([...auto, '--budget', '20', '--json']);
-    const given = await runCli([...auto, '--budget', '20', '--validation', 'leave-last:0.3']);
+    const auto = ['--split', 'random:0.75', '--model', 'auto', '--budget', '20'];
+    const mirrored = await evaluateAll(...auto, '--json');
+    const given = await evaluateAll(...auto, '--validation', 'leave-last:0.3');
     expect(mirrored.code).toBe(0);
     const out = JSON.parse(mirrored.stdout);
     expect(out.validation.protocol).toMatch(/^random:0\.2\d?$/);
@@ -91,8 +75,8 @@ describe('CLI: recsys evaluate', () => {
   });
 
   it('returns exit 1 for a bad split, a bad model name and a missing column', async () => {
-    const r1 = await runCli(['evaluate', '--data-dir', dir.path, '--data', all, '--split', 'random:3']);
-    const r2 = await runCli(['evaluate', '--data-dir', dir.path, '--data', all, '--model', 'svd']);
+    const r1 = await evaluateAll('--split', 'random:3');
+    const r2 = await evaluateAll('--model', 'svd');
     const cols = await writeText(join(dir.path, 'cols.csv'), 'user,sku\na,b\n');
     const r3 = await runCli(['evaluate', '--data-dir', dir.path, '--train', cols, '--test', cols]);
     expect(r1.code).toBe(1);
