@@ -95,6 +95,8 @@ async function loadRecommendations(): Promise<void> {
   byId('recs-status').textContent = '';
   byId('recs-variant').textContent = `Variant ${list.variant} · model ${list.modelVersion ?? 'none'}`;
   const ol = byId('recs');
+  // Which served list is on screen: feedback names it, and a reader (or a test) can tell two lists apart.
+  ol.dataset.recommendationId = list.recommendationId;
   ol.replaceChildren(...list.items.map((i) => itemRow(i, list, { feedback: true })));
   if (list.items.length === 0) byId('recs-status').textContent = 'No items match.';
   if (change !== '') byId('changes').textContent = change;

@@ -216,8 +216,9 @@ describe('browser: storefront and operations console on npm start', () => {
       await page.fill('#shopper-id', shopper);
       const listed = page.waitForResponse((r) => r.url().includes(`/v1/users/${shopper}/recommendations`));
       await page.click('#shopper-form button[type=submit]');
-      await listed;
-      await page.waitForSelector('#recs > li');
+      // The list on screen must be this answer, not the one before it (clicking that would count no click).
+      const { recommendationId } = (await (await listed).json()) as { recommendationId: string };
+      await page.waitForSelector(`#recs[data-recommendation-id="${recommendationId}"] > li`);
       variants.add(((await page.textContent('#recs-variant')) ?? '').replace(/^Variant (\S+) .*$/, '$1'));
       const clickSent = page.waitForResponse((r) => r.url().endsWith('/v1/feedback') && r.status() === 202);
       const reloaded = page.waitForResponse((r) => r.url().includes(`/v1/users/${shopper}/recommendations`));
